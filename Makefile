@@ -1,0 +1,35 @@
+# Two commands do all the set-up: `make run` and `make test`. They need only python3 (>= 3.11) and make:
+# uv comes from the PATH or is bootstrapped into .tools/, and installs exactly what uv.lock says.
+.DEFAULT_GOAL := help
+.PHONY: help run test lint format
+
+UV_VERSION := 0.13.9
+UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
+RUN := $(UV) run --locked
+# Use the python3 on the PATH; never download an interpreter.
+export UV_PYTHON ?= python3
+export UV_PYTHON_DOWNLOADS ?= never
+
+help:
+	@echo "make run   set up, migrate, load the demo library and serve http://127.0.0.1:8000"
+	@echo "make test  set up and run the test suite"
+	@echo "make lint  ruff format --check and ruff check"
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+run: $(UV)
+	$(RUN) manage.py migrate --noinput
+	$(RUN) manage.py runserver 127.0.0.1:8000
+
+test: $(UV)
+	$(RUN) pytest
+
+lint: $(UV)
+	$(RUN) ruff format --check .
+	$(RUN) ruff check .
+
+format: $(UV)
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SinsQuizConfig(AppConfig):
+    name = "sinsquiz"
+    verbose_name = "Training"

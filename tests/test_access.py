@@ -1,0 +1,65 @@
+import pytest
+from django.contrib.auth.models import Group
+
+from tests.routes import all_paths
+
+PUBLIC = {"/login/", "/calculator/", "/admin/login/"}
+
+
+def test_the_route_list_is_complete():
+    paths = all_paths()
+
+    assert {"/", "/calculator/", "/login/", "/logout/", "/admin/"} <= set(paths)
+    assert "/admin/auth/user/1/change/" in paths
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", all_paths())
+def test_every_page_needs_a_login_except_the_public_ones(client, path):
+    response = client.get(path)
+
+    if path in PUBLIC:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 302, path
+        assert response.url.split("?")[0] in {"/login/", "/admin/login/"}
+
+
+@pytest.mark.django_db
+def test_the_trainee_and_educator_groups_exist():
+    assert set(Group.objects.values_list("name", flat=True)) >= {"Trainees", "Educators"}
+
+
+@pytest.mark.django_db
+def test_login_takes_a_user_home_and_the_bar_shows_who_is_logged_in(client, django_user_model):
+    django_user_model.objects.create_user("resident1", password="a-long-password")
+
+    response = client.post("/login/", {"username": "resident1", "password": "a-long-password"}, follow=True)
+
+    assert response.redirect_chain[-1][0] == "/"
+    html = response.content.decode()
+    assert '<span class="who-name" title="Signed in">resident1</span>' in html
+    assert "Log out" in html
+
+
+@pytest.mark.django_db
+def test_a_wrong_password_is_refused_with_a_message(client, django_user_model):
+    django_user_model.objects.create_user("resident1", password="a-long-password")
+
+    response = client.post("/login/", {"username": "resident1", "password": "wrong"})
+
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_logout_is_a_post_and_ends_the_session(client, django_user_model):
+    user = django_user_model.objects.create_user("resident1", password="a-long-password")
+    client.force_login(user)
+
+    response = client.post("/logout/")
+
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
+    assert client.get("/").status_code == 302
