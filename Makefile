@@ -5,7 +5,7 @@
 
 UV_VERSION := 0.13.9
 UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
-RUN := $(UV) run --locked
+RUN := $(UV) run --locked --quiet
 # Use the python3 on the PATH; never download an interpreter.
 export UV_PYTHON ?= python3
 export UV_PYTHON_DOWNLOADS ?= never

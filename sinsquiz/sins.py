@@ -89,6 +89,11 @@ class Component:
     label: str
     options: tuple[Option, ...]
     hint: str = ""
+    short_label: str = ""
+
+    def __post_init__(self):
+        if not self.short_label:
+            object.__setattr__(self, "short_label", self.label)
 
     def option(self, code: object) -> Option:
         for option in self.options:
@@ -200,7 +205,8 @@ BONE_LESION = Component(
 ALIGNMENT = Component(
     "alignment",
     "Radiographic spinal alignment",
-    (
+    short_label="Alignment",
+    options=(
         Option(
             "subluxation",
             "Subluxation / translation present",
@@ -225,7 +231,8 @@ ALIGNMENT = Component(
 COLLAPSE = Component(
     "collapse",
     "Vertebral body collapse",
-    (
+    short_label="Collapse",
+    options=(
         Option(
             "gt50",
             "> 50 % collapse",
@@ -257,7 +264,8 @@ COLLAPSE = Component(
 POSTEROLATERAL = Component(
     "posterolateral",
     "Posterolateral involvement",
-    (
+    short_label="Posterolateral",
+    options=(
         Option(
             "bilateral",
             "Bilateral",
