@@ -135,6 +135,12 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Image uploads (cases/images.py): limits checked before an image is decoded.
+MAX_UPLOAD_BYTES = envint("MAX_UPLOAD_MB", 20) * 1_000_000
+MAX_IMAGE_PIXELS = envint("MAX_IMAGE_MEGAPIXELS", 40) * 1_000_000
+# A stack is uploaded in one go; CT and MRI stacks can run to a few hundred slices.
+DATA_UPLOAD_MAX_NUMBER_FILES = 400
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

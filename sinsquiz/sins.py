@@ -620,3 +620,57 @@ TREATED_LESIONS_NOTE = (
     "Chemotherapy or radiotherapy can make a lytic metastasis sclerotic, and appearance alone cannot name the "
     "primary tumour."
 )
+
+
+# --- A reading: one value type for the expert's reference and the trainee's attempt ------------------
+
+READING_ITEMS: tuple[str, ...] = (
+    "level",
+    *(c.name for c in COMPONENTS),
+    "absent_pedicle",
+    "tomita",
+    "escc",
+)
+ITEM_LABELS: dict[str, str] = {
+    "level": "Index level",
+    **{c.name: c.label for c in COMPONENTS},
+    "absent_pedicle": "Absent pedicle sign",
+    "tomita": "Tomita type",
+    "escc": "ESCC grade",
+}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The index level, the six SINS components, the absent pedicle sign, the Tomita type and the ESCC grade.
+
+    Any item may be None while a reading is being written (a trainee's draft).
+    """
+
+    level: str | None = None
+    location: str | None = None
+    pain: str | None = None
+    bone_lesion: str | None = None
+    alignment: str | None = None
+    collapse: str | None = None
+    posterolateral: str | None = None
+    absent_pedicle: str | None = None
+    tomita: int | None = None
+    escc: str | None = None
+
+    def missing(self, *, escc_required: bool = False) -> list[str]:
+        """The items still to be given; ESCC only counts when the case asks for it."""
+        required = [item for item in READING_ITEMS if item != "escc" or escc_required]
+        return [item for item in required if getattr(self, item) in (None, "")]
+
+    @property
+    def components(self) -> dict[str, str | None]:
+        return {c.name: getattr(self, c.name) or None for c in COMPONENTS}
+
+    @property
+    def score(self) -> SinsScore | None:
+        """The SINS score once all six components are chosen, else None."""
+        components = self.components
+        if None in components.values():
+            return None
+        return score(**components)  # type: ignore[arg-type]

@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
+from cases import views as case_views
 from sinsquiz import views
 
 admin.site.site_header = "SINS Quiz authoring"
@@ -11,6 +12,8 @@ admin.site.index_title = "Cases, images and expert readings"
 urlpatterns = [
     path("", views.home, name="home"),
     path("calculator/", views.calculator, name="calculator"),
+    path("cases/", include("cases.urls")),
+    path("media/<path:path>", case_views.media, name="media"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

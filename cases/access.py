@@ -1,0 +1,10 @@
+"""The one way views fetch a case: a trainee gets a 404 for anything that is not published."""
+
+from django.shortcuts import get_object_or_404
+
+from cases.models import Case
+
+
+def get_case_for_user(request, slug: str) -> Case:
+    """Return the case with this slug if the user may see it, with what the viewer needs prefetched."""
+    return get_object_or_404(Case.objects.visible_to(request.user).for_viewer(), slug=slug)

@@ -1,0 +1,141 @@
+"""The image pipeline: every picture that enters the library passes through `process()`.
+
+Teaching images may come from patient imaging, so an upload is recognised by its content (never its name),
+checked against size and pixel limits before it is decoded, decoded completely, turned upright by its EXIF
+orientation, and re-encoded from its pixels alone: no EXIF, comments, XMP or text chunks survive. The web
+derivative and the thumbnail are made here too; the model stores all three through the storage API.
+"""
+
+import io
+import warnings
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from PIL import Image, ImageChops, ImageOps, UnidentifiedImageError
+
+ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
+ACCEPTED_TEXT = "JPEG, PNG or WebP"
+WEB_MAX_SIDE = 1024
+THUMBNAIL_MAX_SIDE = 256
+SIXTEEN_BIT_MODES = {"I;16", "I;16B", "I;16L", "I;16N", "I"}
+
+
+@dataclass(frozen=True)
+class ProcessedImage:
+    original: ContentFile  # lossless PNG of the upright pixels, nothing else
+    web: ContentFile  # 8-bit JPEG, at most WEB_MAX_SIDE on the long side
+    thumbnail: ContentFile  # 8-bit JPEG, at most THUMBNAIL_MAX_SIDE on the long side
+    width: int
+    height: int
+    extension: str = "png"
+
+
+def process(upload) -> ProcessedImage:
+    """Validate and normalise one uploaded file; raise ValidationError with a message for the uploader."""
+    name = PurePath(getattr(upload, "name", "") or "The file").name
+    image = _open_checked(upload, name)
+    image = _pixels_only(_normalise_mode(ImageOps.exif_transpose(image)))
+    eight_bit = to_8bit(image)
+    return ProcessedImage(
+        original=ContentFile(_encode(image, "PNG")),
+        web=ContentFile(_encode(_shrunk(eight_bit, WEB_MAX_SIDE), "JPEG", quality=88)),
+        thumbnail=ContentFile(_encode(_shrunk(eight_bit, THUMBNAIL_MAX_SIDE), "JPEG", quality=80)),
+        width=image.width,
+        height=image.height,
+    )
+
+
+def _open_checked(upload, name: str) -> Image.Image:
+    size = getattr(upload, "size", None)
+    limit = settings.MAX_UPLOAD_BYTES
+    if size is not None and size > limit:
+        raise ValidationError(
+            f"{name} is {size / 1_000_000:.1f} MB; images may be at most {limit / 1_000_000:.0f} MB.",
+            code="too_large",
+        )
+    if size == 0:
+        raise ValidationError(f"{name} is empty.", code="empty")
+    max_pixels = settings.MAX_IMAGE_PIXELS
+    try:
+        with warnings.catch_warnings():
+            # We apply our own, lower limit below; Pillow's warning would only add noise.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            upload.seek(0)
+            with Image.open(upload, formats=ACCEPTED_FORMATS) as header:
+                # Only the header has been read so far: refuse pixel floods before decoding anything.
+                if header.width * header.height > max_pixels:
+                    raise _too_many_pixels(name, header.width, header.height, max_pixels)
+                header.verify()
+            upload.seek(0)
+            image = Image.open(upload, formats=ACCEPTED_FORMATS)
+            image.load()
+    except Image.DecompressionBombError:
+        raise _too_many_pixels(name, None, None, max_pixels) from None
+    except UnidentifiedImageError:
+        raise ValidationError(
+            f"{name} is not an image we accept. Upload {ACCEPTED_TEXT} files (recognised by their content, "
+            "not their name).",
+            code="unsupported",
+        ) from None
+    except (OSError, SyntaxError, ValueError) as error:
+        raise ValidationError(
+            f"{name} could not be read completely: it looks truncated or damaged ({error}).", code="damaged"
+        ) from None
+    return image
+
+
+def _too_many_pixels(name: str, width, height, max_pixels: int) -> ValidationError:
+    size = f" ({width} × {height} pixels)" if width else ""
+    return ValidationError(
+        f"{name} is too large{size}; images may have at most {max_pixels / 1_000_000:.0f} megapixels.",
+        code="too_many_pixels",
+    )
+
+
+def _normalise_mode(image: Image.Image) -> Image.Image:
+    """Greyscale stays greyscale (8 or 16 bit); everything else becomes RGB without transparency."""
+    if image.mode in SIXTEEN_BIT_MODES:
+        return image if image.mode == "I;16" else image.convert("I;16")
+    if image.mode in {"1", "L", "LA", "La"}:
+        return image.convert("L")
+    if image.mode in {"P", "PA", "RGBA", "RGBa"} or "transparency" in image.info:
+        background = Image.new("RGBA", image.size, (0, 0, 0, 255))
+        image = Image.alpha_composite(background, image.convert("RGBA"))
+    rgb = image.convert("RGB")
+    return rgb.convert("L") if _is_grey(rgb) else rgb
+
+
+def _is_grey(rgb: Image.Image) -> bool:
+    """True when the three channels are identical, as in many exported greyscale screenshots."""
+    red, green, blue = rgb.split()
+    return not ImageChops.difference(red, green).getbbox() and not ImageChops.difference(red, blue).getbbox()
+
+
+def _pixels_only(image: Image.Image) -> Image.Image:
+    """A new image built from the pixels alone, so that no metadata can travel with it."""
+    return Image.frombytes(image.mode, image.size, image.tobytes())
+
+
+def to_8bit(image: Image.Image) -> Image.Image:
+    """An 8-bit copy for browsers; 16-bit greyscale is stretched over its own range of values."""
+    if image.mode not in SIXTEEN_BIT_MODES:
+        return image
+    wide = image.convert("I")
+    low, high = wide.getextrema()
+    scale = 255 / (high - low) if high > low else 0
+    return wide.point(lambda v: (v - low) * scale).convert("L")
+
+
+def _shrunk(image: Image.Image, max_side: int) -> Image.Image:
+    if max(image.size) <= max_side:
+        return image
+    return ImageOps.contain(image, (max_side, max_side), Image.Resampling.LANCZOS)
+
+
+def _encode(image: Image.Image, format: str, **options) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format, **options)
+    return buffer.getvalue()

@@ -1,0 +1,444 @@
+"""The case library: teaching cases, their image series and slices, and the expert reference readings."""
+
+import secrets
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import F, OuterRef, Prefetch, Q, Subquery
+from django.urls import reverse
+
+from cases import images
+from sinsquiz import sins
+
+LEVEL_CHOICES = [(level, sins.level_label(level)) for level in sins.LEVELS]
+
+
+class LevelField(models.CharField):
+    """A vertebral level code, normalised and validated by sins.py; a drop-down in forms."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 8)
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in (None, ""):
+            return value
+        try:
+            return sins.normalise_level(value)
+        except sins.SinsError as error:
+            raise ValidationError(str(error), code="invalid_level") from None
+
+    def formfield(self, **kwargs):
+        kwargs.setdefault("widget", forms.Select(choices=[("", "---------"), *LEVEL_CHOICES]))
+        return super().formfield(**kwargs)
+
+
+class Reading(models.Model):
+    """The fields of one reading of a case, shared by the expert's reference and the trainee's attempt.
+
+    Option codes come from sins.py. Every item may be blank in the database, because a trainee's draft
+    is saved as it is filled in; a reference reading is checked for completeness in clean().
+    """
+
+    level = LevelField("index level", blank=True)
+    location = models.CharField(max_length=16, choices=sins.LOCATION.choices, blank=True)
+    pain = models.CharField(max_length=16, choices=sins.PAIN.choices, blank=True)
+    bone_lesion = models.CharField(max_length=16, choices=sins.BONE_LESION.choices, blank=True)
+    alignment = models.CharField(max_length=16, choices=sins.ALIGNMENT.choices, blank=True)
+    collapse = models.CharField(max_length=16, choices=sins.COLLAPSE.choices, blank=True)
+    posterolateral = models.CharField(max_length=16, choices=sins.POSTEROLATERAL.choices, blank=True)
+    absent_pedicle = models.CharField(
+        "absent pedicle sign", max_length=16, choices=[(c.code, c.label) for c in sins.ABSENT_PEDICLE], blank=True
+    )
+    tomita = models.PositiveSmallIntegerField(
+        "Tomita type", choices=[(t.type, t.label) for t in sins.TOMITA_TYPES], null=True, blank=True
+    )
+    escc = models.CharField(
+        "ESCC grade", max_length=2, choices=[(g.code, g.choice_label) for g in sins.ESCC_GRADES], blank=True
+    )
+    # Computed by sins.py on save, so lists and dashboards can filter and aggregate in SQL.
+    total = models.PositiveSmallIntegerField("SINS total", null=True, editable=False)
+    category = models.CharField(
+        max_length=24, choices=[(c.code, c.label) for c in sins.CATEGORIES], blank=True, editable=False
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.refresh_score()
+        super().save(*args, **kwargs)
+
+    def to_reading(self) -> sins.Reading:
+        return sins.Reading(**{item: getattr(self, item) or None for item in sins.READING_ITEMS})
+
+    def refresh_score(self) -> None:
+        score = self.to_reading().score
+        self.total = score.total if score else None
+        self.category = score.category if score else ""
+
+    def clean_location(self) -> None:
+        """The location class must be the one the level lies in."""
+        if self.level and self.location:
+            expected = sins.location_for_level(self.level)
+            if self.location != expected:
+                raise ValidationError(
+                    {"location": f"{sins.explain_location(self.level)}, so the location must be {expected}."}
+                )
+
+
+class CaseQuerySet(models.QuerySet):
+    def bump_version(self) -> int:
+        return self.update(version=F("version") + 1)
+
+    def published(self):
+        return self.filter(status=Case.Status.PUBLISHED)
+
+    def visible_to(self, user):
+        """Educators see every case (drafts included, to preview them); everyone else published ones."""
+        return self if user.has_perm("cases.change_case") else self.published()
+
+    def with_cover(self):
+        """Annotate the thumbnail of the first slice of the first series, for the case list."""
+        first_slice = Slice.objects.filter(series__case=OuterRef("pk")).order_by("series__order", "series", "position")
+        return self.annotate(cover=Subquery(first_slice.values("thumbnail")[:1]))
+
+    def for_viewer(self):
+        """Everything the case page's viewer shows, in a fixed number of queries."""
+        return self.prefetch_related(
+            Prefetch("series", Series.objects.order_by("order", "pk").prefetch_related("slices")),
+        )
+
+
+class Case(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    class Sex(models.TextChoices):
+        FEMALE = "female", "Female"
+        MALE = "male", "Male"
+
+    class PriorTreatment(models.TextChoices):
+        NONE = "none", "None"
+        CHEMOTHERAPY = "chemotherapy", "Chemotherapy"
+        RADIOTHERAPY = "radiotherapy", "Radiotherapy"
+        BOTH = "both", "Chemotherapy and radiotherapy"
+
+    class Difficulty(models.IntegerChoices):
+        INTRODUCTORY = 1, "Introductory"
+        INTERMEDIATE = 2, "Intermediate"
+        ADVANCED = 3, "Advanced"
+
+    title = models.CharField(max_length=200, help_text="Neutral: it is shown before the trainee answers.")
+    slug = models.SlugField(max_length=200, unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    age = models.PositiveSmallIntegerField(null=True, blank=True)
+    sex = models.CharField(max_length=8, choices=Sex.choices, blank=True)
+    primary_tumour = models.CharField(max_length=120, blank=True, help_text="For example: breast carcinoma.")
+    prior_treatment = models.CharField(max_length=16, choices=PriorTreatment.choices, default=PriorTreatment.NONE)
+    presentation = models.TextField(blank=True, help_text="The clinical presentation, as the referrer gives it.")
+    pain_statement = models.TextField(
+        blank=True,
+        help_text="Required to publish. Pain is scored from the history, never from the images: say when the pain "
+        "comes and what eases it.",
+    )
+    index_level = LevelField(
+        help_text="The level the expert reading scores. Hidden from trainees until they commit.",
+    )
+    region = models.CharField(max_length=16, choices=sins.REGIONS, editable=False)
+    asks_escc = models.BooleanField(
+        "ask for the ESCC grade", default=False, help_text="Trainees grade epidural cord compression (axial T2)."
+    )
+    teaching_points = models.TextField(blank=True, help_text="Plain text; shown after the trainee commits.")
+    discussion = models.TextField(blank=True, help_text="Plain text; shown after the trainee commits.")
+    difficulty = models.PositiveSmallIntegerField(choices=Difficulty.choices, default=Difficulty.INTERMEDIATE)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Goes up whenever the reference changes."
+    )
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title", "pk"]
+        indexes = [
+            models.Index(fields=["status", "region"]),
+            models.Index(fields=["status", "difficulty"]),
+            models.Index(fields=["status", "index_level"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if self.index_level:
+            self.index_level = sins.normalise_level(self.index_level)
+            self.region = sins.region_for_level(self.index_level)
+        updating = self.pk is not None and not self._state.adding
+        level_changed = updating and Case.objects.filter(pk=self.pk).exclude(index_level=self.index_level).exists()
+        if updating and kwargs.get("update_fields") is None:
+            # The version is only ever bumped in the database, so a stale copy in memory cannot undo a bump.
+            kwargs["update_fields"] = [f.name for f in self._meta.concrete_fields if not f.primary_key]
+            kwargs["update_fields"].remove("version")
+        super().save(*args, **kwargs)
+        if level_changed:
+            Case.objects.filter(pk=self.pk).bump_version()
+            self.refresh_from_db(fields=["version"])
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:detail", args=[self.slug])
+
+    def clean(self) -> None:
+        if self.status == self.Status.PUBLISHED:
+            errors = {}
+            if not self.pain_statement.strip():
+                errors["pain_statement"] = (
+                    "A published case needs a pain statement: pain is scored from the history, never from the images."
+                )
+            if not self.has_images():
+                errors["status"] = (
+                    "A published case needs at least one image: save it as a draft, add a series with its slices, "
+                    "then publish."
+                )
+            if errors:
+                raise ValidationError(errors)
+
+    def has_images(self) -> bool:
+        return bool(self.pk) and Slice.objects.filter(series__case=self).exists()
+
+    def publication_problems(self, readings=None) -> list[str]:
+        """Why the case cannot be published as it stands (an empty list when it can).
+
+        `readings` lets the admin check readings that are being edited and are not saved yet.
+        """
+        problems = []
+        try:
+            self.clean_fields()
+            self.clean()
+        except ValidationError as error:
+            problems += error.messages
+        problems += reading_problems(self, self.readings.all() if readings is None else readings)
+        return problems
+
+    @property
+    def primary_reading(self) -> "ReferenceReading | None":
+        return self.readings.filter(is_primary=True).first()
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+def reading_problems(case: Case, readings) -> list[str]:
+    """What stops `readings` from being the reference of a published case."""
+    if case.status != Case.Status.PUBLISHED:
+        return []
+    primaries = [reading for reading in readings if reading.is_primary]
+    if len(primaries) != 1:
+        return [f"A published case needs exactly one primary expert reading; it has {len(primaries)}."]
+    primary = primaries[0]
+    if primary.level and primary.level != case.index_level:
+        return [
+            f"The primary reading scores {sins.level_label(primary.level)}, but the case's index level is "
+            f"{sins.level_label(case.index_level)}."
+        ]
+    return []
+
+
+class Series(models.Model):
+    class Modality(models.TextChoices):
+        RADIOGRAPH = "radiograph", "Radiograph"
+        CT = "ct", "CT"
+        MRI = "mri", "MRI"
+
+    class Plane(models.TextChoices):
+        AP = "ap", "AP"
+        LATERAL = "lateral", "Lateral"
+        SAGITTAL = "sagittal", "Sagittal"
+        AXIAL = "axial", "Axial"
+        CORONAL = "coronal", "Coronal"
+
+    case = models.ForeignKey(Case, related_name="series", on_delete=models.CASCADE)
+    modality = models.CharField(max_length=16, choices=Modality.choices)
+    plane = models.CharField(max_length=16, choices=Plane.choices)
+    sequence = models.CharField(
+        "sequence or window",
+        max_length=60,
+        blank=True,
+        help_text="For example: T1, T2, STIR, T1 C+ fat-sat, CT bone window.",
+    )
+    description = models.CharField(max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name_plural = "series"
+
+    def __str__(self) -> str:
+        return f"{self.case} · {self.label}"
+
+    @property
+    def label(self) -> str:
+        """How the series is named in the viewer: "Sagittal T2 MRI", "AP radiograph", "Axial CT bone window"."""
+        plane = self.get_plane_display()
+        if self.modality == self.Modality.RADIOGRAPH:
+            return f"{plane} radiograph"
+        if self.modality == self.Modality.CT:
+            return " ".join(filter(None, [plane, "CT", self.sequence.removeprefix("CT ")]))
+        return " ".join(filter(None, [plane, self.sequence, "MRI"]))
+
+    @property
+    def start_index(self) -> int:
+        """The viewer opens a stack in its middle: the midline of a sagittal series, the pedicles of an axial."""
+        return len(self.slices.all()) // 2
+
+    @property
+    def start_slice(self) -> "Slice | None":
+        slices = self.slices.all()
+        return slices[self.start_index] if slices else None
+
+
+def _random_name(extension: str) -> str:
+    # Uploaded file names can carry patient names or record numbers, and must not hint at the answer.
+    return f"{secrets.token_urlsafe(16)}.{extension}"
+
+
+class SliceQuerySet(models.QuerySet):
+    def next_position(self, series: Series) -> int:
+        last = self.filter(series=series).aggregate(models.Max("position"))["position__max"]
+        return 0 if last is None else last + 1
+
+
+class Slice(models.Model):
+    series = models.ForeignKey(Series, related_name="slices", on_delete=models.CASCADE)
+    position = models.PositiveIntegerField(default=0)
+    image = models.ImageField(upload_to="cases/slices", editable=False)
+    web = models.ImageField("web derivative", upload_to="cases/web", editable=False)
+    thumbnail = models.ImageField(upload_to="cases/thumbs", editable=False)
+    width = models.PositiveIntegerField(editable=False)
+    height = models.PositiveIntegerField(editable=False)
+    alt_text = models.CharField(
+        max_length=300,
+        help_text="What the image shows, for screen readers, without giving the answer away: "
+        "'Sagittal T2 MRI of the thoracic spine, image 3 of 9'.",
+    )
+
+    objects = SliceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.series.label} · image {self.position + 1}"
+
+    def set_image(self, processed: images.ProcessedImage) -> None:
+        """Store a processed upload and its derivatives under random names (through the storage API)."""
+        self.width, self.height = processed.width, processed.height
+        self.image.save(_random_name(processed.extension), processed.original, save=False)
+        self.web.save(_random_name("jpg"), processed.web, save=False)
+        self.thumbnail.save(_random_name("jpg"), processed.thumbnail, save=False)
+
+    def delete_files(self) -> None:
+        for field in (self.image, self.web, self.thumbnail):
+            if field.name:
+                field.storage.delete(field.name)
+
+    @classmethod
+    def create_from_upload(cls, series: Series, processed: images.ProcessedImage, *, alt_text: str, position=None):
+        """Add one slice; if the row cannot be written, the files written for it are removed again."""
+        slice_ = cls(series=series, alt_text=alt_text)
+        slice_.position = cls.objects.next_position(series) if position is None else position
+        slice_.set_image(processed)
+        try:
+            with transaction.atomic():
+                slice_.save()
+        except BaseException:
+            slice_.delete_files()
+            raise
+        return slice_
+
+
+class ReferenceReadingQuerySet(models.QuerySet):
+    def primary(self):
+        return self.filter(is_primary=True)
+
+
+class ReferenceReading(Reading):
+    """An expert's reading of a case. Several per case are allowed; exactly one primary once published."""
+
+    case = models.ForeignKey(Case, related_name="readings", on_delete=models.CASCADE)
+    reader_name = models.CharField("reader", max_length=120, help_text="As shown to trainees after they commit.")
+    reader = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    is_primary = models.BooleanField(
+        "primary reference", default=False, help_text="Trainees are graded against the primary reading."
+    )
+
+    objects = ReferenceReadingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-is_primary", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["case"], condition=Q(is_primary=True), name="one_primary_reading_per_case")
+        ]
+        indexes = [models.Index(fields=["case", "is_primary"])]
+
+    def __str__(self) -> str:
+        return f"{self.reader_name} on {self.case}"
+
+    def save(self, *args, **kwargs):
+        changed = self._state.adding or self._reference_changed()
+        super().save(*args, **kwargs)
+        if changed:
+            Case.objects.filter(pk=self.case_id).bump_version()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        Case.objects.filter(pk=self.case_id).bump_version()
+        return result
+
+    def clean(self) -> None:
+        self.clean_location()
+        missing = self.to_reading().missing(escc_required=bool(self.case_id and self.case.asks_escc))
+        if missing:
+            raise ValidationError(dict.fromkeys(missing, "An expert reading gives every item."))
+
+    def rationale(self, item: str) -> str:
+        return getattr(self, f"{item}_rationale")
+
+    def key_slice(self, item: str) -> "Slice | None":
+        return getattr(self, f"{item}_key_slice")
+
+    def _reference_changed(self) -> bool:
+        fields = ["is_primary", *sins.READING_ITEMS, *(f"{item}_rationale" for item in sins.READING_ITEMS)]
+        fields += [f"{item}_key_slice_id" for item in sins.READING_ITEMS]
+        stored = ReferenceReading.objects.filter(pk=self.pk).values(*fields).first()
+        return stored is None or any(stored[field] != getattr(self, field) for field in fields)
+
+
+# A rationale and an optional key image per item, as separate columns so the admin can edit them.
+for _item in sins.READING_ITEMS:
+    ReferenceReading.add_to_class(
+        f"{_item}_rationale",
+        models.TextField(
+            f"why: {sins.ITEM_LABELS[_item].lower()}",
+            blank=True,
+            help_text="What you want the trainee to learn about this item; shown after they commit.",
+        ),
+    )
+    ReferenceReading.add_to_class(
+        f"{_item}_key_slice",
+        models.ForeignKey(
+            Slice,
+            verbose_name=f"key image: {sins.ITEM_LABELS[_item].lower()}",
+            null=True,
+            blank=True,
+            on_delete=models.SET_NULL,
+            related_name="+",
+        ),
+    )

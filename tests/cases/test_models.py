@@ -1,0 +1,175 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+
+from cases.models import Case, ReferenceReading, Series
+from sinsquiz import sins
+from tests.factories import CaseFactory, ReferenceReadingFactory, SeriesFactory, SliceFactory, published_case
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_index_level_is_validated_and_normalised():
+    case = CaseFactory.build(index_level="C8")
+    with pytest.raises(ValidationError) as error:
+        case.full_clean()
+    assert "not a vertebral level" in str(error.value)
+
+    case = CaseFactory(index_level="t12")
+    assert case.index_level == "T12"
+    assert case.region == "thoracic"
+
+
+def test_a_case_can_be_a_draft_without_pain_statement_images_or_readings():
+    case = CaseFactory.build(status=Case.Status.DRAFT, pain_statement="")
+    case.full_clean()
+    case.save()
+    assert case.publication_problems() == []
+
+
+def test_a_published_case_needs_a_pain_statement_images_and_exactly_one_primary_reading():
+    case = CaseFactory(status=Case.Status.DRAFT, pain_statement="")
+    case.status = Case.Status.PUBLISHED
+
+    problems = case.publication_problems()
+
+    assert (
+        "A published case needs a pain statement: pain is scored from the history, never from the images." in problems
+    )
+    assert any("needs at least one image" in p for p in problems)
+    assert "A published case needs exactly one primary expert reading; it has 0." in problems
+
+
+def test_a_complete_case_can_be_published():
+    case = published_case()
+    assert case.publication_problems() == []
+
+
+def test_the_primary_reading_must_score_the_case_index_level():
+    case = published_case(index_level="T7")
+    ReferenceReading.objects.filter(case=case).update(level="T8")
+
+    assert case.publication_problems() == ["The primary reading scores T8, but the case's index level is T7."]
+
+
+def test_a_case_has_at_most_one_primary_reading_in_the_database():
+    case = published_case()
+    with pytest.raises(IntegrityError):
+        ReferenceReadingFactory(case=case, is_primary=True)
+
+
+def test_several_expert_readings_are_allowed():
+    case = published_case()
+    ReferenceReadingFactory(case=case, is_primary=False, reader_name="Dr B", collapse="gt50")
+
+    assert case.readings.count() == 2
+    assert case.primary_reading.reader_name == "Dr A. Expert"
+
+
+def test_a_reading_whose_location_does_not_follow_its_level_is_refused_with_the_reason():
+    reading = ReferenceReadingFactory.build(case=CaseFactory(), level="T7", location="junctional")
+
+    with pytest.raises(ValidationError) as error:
+        reading.full_clean()
+
+    assert error.value.message_dict["location"] == [
+        "T7 lies in T3–T10: semirigid, 1 point, so the location must be semirigid."
+    ]
+
+
+def test_an_expert_reading_gives_every_item_and_escc_when_the_case_asks_for_it():
+    reading = ReferenceReadingFactory.build(case=CaseFactory(asks_escc=True), pain="", escc="")
+
+    with pytest.raises(ValidationError) as error:
+        reading.full_clean()
+
+    assert set(error.value.message_dict) == {"pain", "escc"}
+
+
+def test_the_reading_converts_to_the_pure_value_and_stores_its_total_and_category():
+    reading = ReferenceReadingFactory(case=CaseFactory())
+
+    value = reading.to_reading()
+
+    assert value == sins.Reading(level="T7", location="semirigid", pain="mechanical", bone_lesion="lytic",
+                                 alignment="normal", collapse="lt50", posterolateral="unilateral",
+                                 absent_pedicle="present", tomita=2, escc=None)  # fmt: skip
+    assert (reading.total, reading.category) == (9, "potentially_unstable")
+
+
+def test_the_case_version_goes_up_when_its_reference_changes_and_not_otherwise():
+    case = published_case()
+    start = Case.objects.get(pk=case.pk).version
+    reading = case.readings.get()
+
+    reading.save()
+    assert Case.objects.get(pk=case.pk).version == start
+
+    reading.collapse = "gt50"
+    reading.save()
+    assert Case.objects.get(pk=case.pk).version == start + 1
+
+    reading.collapse_rationale = "Look at the sagittal CT."
+    reading.save()
+    assert Case.objects.get(pk=case.pk).version == start + 2
+
+    case.refresh_from_db()
+    case.title = "Renamed"
+    case.save()
+    assert Case.objects.get(pk=case.pk).version == start + 2
+
+    case.index_level = "T8"
+    case.save()
+    assert case.version == start + 3
+
+
+@pytest.mark.parametrize(
+    ("modality", "plane", "sequence", "label"),
+    [
+        ("radiograph", "ap", "", "AP radiograph"),
+        ("mri", "sagittal", "T2", "Sagittal T2 MRI"),
+        ("mri", "axial", "T1 C+ fat-sat", "Axial T1 C+ fat-sat MRI"),
+        ("ct", "sagittal", "CT bone window", "Sagittal CT bone window"),
+        ("ct", "axial", "", "Axial CT"),
+    ],
+)
+def test_series_are_named_as_a_radiologist_would(modality, plane, sequence, label):
+    assert Series(modality=modality, plane=plane, sequence=sequence).label == label
+
+
+def test_slices_are_stored_under_random_names_with_their_derivatives():
+    slice_ = SliceFactory()
+
+    for field in (slice_.image, slice_.web, slice_.thumbnail):
+        assert field.storage.exists(field.name)
+        assert "slice" not in field.name.split("/")[-1]
+    assert slice_.image.name.startswith("cases/slices/") and slice_.image.name.endswith(".png")
+    assert slice_.web.name.startswith("cases/web/") and slice_.thumbnail.name.startswith("cases/thumbs/")
+    assert (slice_.width, slice_.height) == (96, 128)
+
+
+def test_a_slice_whose_row_cannot_be_written_leaves_no_file_behind(monkeypatch, settings):
+    series = SeriesFactory()
+    from cases import images
+    from cases.models import Slice
+    from tests.factories import png_upload
+
+    def fail(*args, **kwargs):
+        raise IntegrityError("simulated")
+
+    monkeypatch.setattr(Slice, "save", fail)
+    with pytest.raises(IntegrityError):
+        Slice.create_from_upload(series, images.process(png_upload()), alt_text="x")
+
+    assert not list((settings.MEDIA_ROOT / "cases").rglob("*.*"))
+
+
+def test_the_viewer_opens_a_stack_in_its_middle():
+    series = SeriesFactory()
+    for position in range(5):
+        SliceFactory(series=series, position=position)
+
+    series = Series.objects.prefetch_related("slices").get(pk=series.pk)
+
+    assert series.start_index == 2
+    assert series.start_slice.position == 2
