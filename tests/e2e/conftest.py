@@ -3,12 +3,14 @@
 Without Chromium these tests skip, so `make test` stays green on a laptop; CI installs it.
 """
 
+import importlib
 import os
 import shutil
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from django.apps import apps
 from django.conf import settings as django_settings
 from django.test import Client
 
@@ -49,7 +51,15 @@ def problems():
 
 
 @pytest.fixture
-def page(page, live_server, problems, transactional_db):
+def migration_data(transactional_db):
+    """Browser tests need a committed database, whose flush between tests also empties the groups that
+    data migrations create; run those migrations' own functions again."""
+    importlib.import_module("sinsquiz.migrations.0001_groups").create_groups(apps, None)
+    importlib.import_module("cases.migrations.0002_educator_permissions").grant(apps, None)
+
+
+@pytest.fixture
+def page(page, live_server, problems, migration_data):
     def on_request(route):
         host = urlparse(route.request.url).hostname
         if host not in {"127.0.0.1", "localhost"} and not route.request.url.startswith("data:"):

@@ -1,0 +1,420 @@
+/* SINS Quiz image viewer: series tabs, stack scrolling, zoom and pan, brightness/contrast, full screen.
+   Enhances the markup of cases/includes/viewer.html (its comment is the contract). No library, no outside request.
+   window.SinsViewer = {init(root), show(root, seriesId, imageNumber)}; the hash #series-<pk>:<n> opens image n. */
+(() => {
+"use strict";
+
+// name: [brightness, contrast, invert], applied to the image as CSS filters
+const PRESETS = {
+  default: [1, 1, 0], brighter: [1.35, 1, 0], contrast: [1, 1.6, 0], soft: [1.1, 0.75, 0], invert: [1, 1, 1],
+};
+const MAX_ZOOM = 8;
+const NOTCH = 50; // wheel pixels per image: a mouse notch is one image, a smooth trackpad does not fly
+const HASH = /^#series-(\d+)(?::(\d+))?$/;
+const KEYS = {
+  ArrowUp: "prev", ArrowDown: "next", PageUp: "page-up", PageDown: "page-down", Home: "first", End: "last",
+  "+": "zoom-in", "=": "zoom-in", "-": "zoom-out", 0: "reset", f: "fullscreen", w: "window", Escape: "escape",
+};
+const instances = new WeakMap();
+const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
+const idle = (fn) => (window.requestIdleCallback ? requestIdleCallback(fn, { timeout: 4000 }) : setTimeout(fn, 300));
+const attrs = (el, values) => Object.entries(values).forEach(([name, value]) => el.setAttribute(name, value));
+let uid = 0;
+
+class Viewer {
+  constructor(root) {
+    const $ = (sel) => root.querySelector(sel);
+    Object.assign(this, { root, pts: new Map(), acc: 0 });
+    this.bar = $("[data-toolbar]");
+    this.slider = $("[data-slider]");
+    this.adjust = $("[data-adjust]");
+    this.status = $("[data-status]");
+    this.presets = [...root.querySelectorAll("[data-preset]")];
+    this.steps = [this.button("prev"), this.button("next")];
+    this.stacks = [...root.querySelectorAll("[data-stack]")].map((el) => this.stack(el));
+    if (!this.stacks.length) return;
+
+    root.classList.add("is-ready");
+    this.adjust.id ||= `viewer-adjust-${++uid}`;
+    this.button("adjust").setAttribute("aria-controls", this.adjust.id);
+    $("[data-tabs]")?.setAttribute("role", "tablist");
+    root.addEventListener("keydown", (e) => this.key(e));
+    root.addEventListener("click", (e) => this.click(e));
+    this.slider.addEventListener("input", () => this.go(this.slider.valueAsNumber - 1));
+    document.addEventListener("fullscreenchange", () => this.setFull(this.nativeFull()));
+    addEventListener("hashchange", () => root.isConnected && this.fromHash(true));
+    if (!this.fromHash(true)) this.select(this.stacks[0]);
+    // The shown stack loads first, then the others while the browser is idle.
+    idle(() => this.cur.loading.then(() => idle(() => this.stacks.forEach((st) => this.preload(st)))));
+  }
+
+  stack(el) {
+    const frame = el.querySelector("[data-frame]");
+    const tab = this.root.querySelector(`[data-tab="${CSS.escape(el.id)}"]`);
+    const id = el.dataset.series || el.id.replace("series-", "");
+    const st = { el, tab, frame, id, loading: Promise.resolve() };
+    el.setAttribute("role", "tabpanel");
+    if (tab) {
+      tab.id ||= `${el.id}-tab`;
+      attrs(tab, { role: "tab", "aria-controls": el.id });
+      el.setAttribute("aria-labelledby", tab.id);
+    }
+    if (!frame) return st;
+    st.img = frame.querySelector("[data-image]");
+    st.counter = frame.querySelector("[data-counter]");
+    st.info = frame.querySelector("[data-info]");
+    st.slices = [...el.querySelectorAll("[data-slices] a")].map((a) => ({ src: a.dataset.src, alt: a.dataset.alt }));
+    st.i = st.shown = clamp(parseInt(frame.dataset.start, 10) || 0, 0, st.slices.length - 1);
+    this.resetView(st);
+    st.counter.hidden = st.info.hidden = st.img.draggable = false;
+    frame.tabIndex = 0;
+    const label = `${el.dataset.label || "Images"}: up and down arrows change the image`;
+    attrs(frame, { role: "group", "aria-label": label });
+    // The right button adjusts brightness (no context menu); Safari's own pinch gesture must not zoom the page.
+    const handlers = { wheel: "wheel", pointerdown: "down", pointermove: "move", pointerup: "up", pointercancel: "up" };
+    Object.assign(handlers, { contextmenu: "stop", gesturestart: "stop" });
+    for (const [type, m] of Object.entries(handlers)) frame.addEventListener(type, (e) => this[m](e), { passive: false });
+    return st;
+  }
+
+  stop(e) {
+    e.preventDefault();
+  }
+
+  button(action) {
+    return this.root.querySelector(`[data-action="${action}"]`);
+  }
+
+  resetView(st) {
+    Object.assign(st, { s: 1, x: 0, y: 0, b: 1, c: 1, inv: 0, preset: "default" });
+  }
+
+  // --- Showing -------------------------------------------------------------------------------------------
+
+  select(st, focus) {
+    if (this.cur !== st) {
+      this.cur = st;
+      this.acc = 0;
+      for (const o of this.stacks) {
+        o.el.hidden = o !== st;
+        if (o.tab) attrs(o.tab, { "aria-selected": o === st, tabindex: o === st ? 0 : -1 });
+      }
+      this.bar.hidden = !st.frame;
+      if (!st.frame) this.toggleAdjust(false);
+      this.preload(st);
+      this.render();
+    }
+    if (focus) st.tab?.focus();
+  }
+
+  show(seriesId, number, scroll) {
+    const st = this.stacks.find((o) => o.id === String(seriesId));
+    if (!st) return false;
+    this.select(st);
+    if (number) this.go(number - 1);
+    if (scroll) this.root.scrollIntoView({ block: "nearest" });
+    return true;
+  }
+
+  fromHash(scroll) {
+    const m = HASH.exec(location.hash);
+    return !!m && this.show(m[1], m[2] && +m[2], scroll);
+  }
+
+  go(i, announce) {
+    const st = this.cur;
+    if (!st.frame || i === st.i || (i = clamp(i, 0, st.slices.length - 1)) === st.i) return;
+    st.i = i;
+    this.render();
+    // Screen readers hear explicit moves (keys, buttons), not every wheel notch.
+    if (announce) this.status.textContent = `Image ${i + 1} of ${st.slices.length}`;
+  }
+
+  // Writes only, no layout reads: this runs on every wheel notch and pointer move.
+  render() {
+    const st = this.cur;
+    if (!st.frame) return;
+    const n = st.slices.length;
+    if (st.shown !== st.i) {
+      Object.assign(st.img, st.slices[st.i]); // src and alt: the preloaded image swaps in at once
+      st.shown = st.i;
+    }
+    st.counter.textContent = `image ${st.i + 1} / ${n}`;
+    Object.assign(this.slider, { max: n, value: st.i + 1, disabled: n < 2 });
+    for (const b of this.steps) b.disabled = n < 2;
+    this.slider.setAttribute("aria-valuetext", `Image ${st.i + 1} of ${n}`);
+    st.img.style.transform = st.s === 1 ? "" : `translate(${st.x}px, ${st.y}px) scale(${st.s})`;
+    const filter = [st.b !== 1 && `brightness(${+st.b.toFixed(2)})`, st.c !== 1 && `contrast(${+st.c.toFixed(2)})`];
+    st.img.style.filter = [...filter, st.inv && "invert(1)"].filter(Boolean).join(" ");
+    const info = [st.s !== 1 && `${st.s.toFixed(1)}×`, st.b !== 1 && `B ${Math.round(st.b * 100)}%`];
+    info.push(st.c !== 1 && `C ${Math.round(st.c * 100)}%`, st.inv && "inverted");
+    st.info.textContent = info.filter(Boolean).join(" · ");
+    this.root.classList.toggle("is-zoomed", st.s > 1);
+    for (const b of this.presets) b.setAttribute("aria-pressed", b.dataset.preset === st.preset);
+  }
+
+  preload(st) {
+    if (st.pre || !st.frame) return;
+    // Nearest images first, so a quick scroll away from the start image never waits.
+    const order = st.slices.map((s, i) => i).sort((a, b) => Math.abs(a - st.i) - Math.abs(b - st.i));
+    st.pre = order.map((i) => Object.assign(new Image(), { decoding: "async", src: st.slices[i].src }));
+    st.loading = Promise.all(st.pre.map((im) => new Promise((done) => (im.onload = im.onerror = done))));
+  }
+
+  // --- Zoom, pan, brightness -----------------------------------------------------------------------------
+
+  // Zoom by `factor`, keeping the point (px, py) (relative to the frame's centre) where it is.
+  zoom(factor, px = 0, py = 0) {
+    const st = this.cur;
+    if (!st.frame) return;
+    const s = clamp(st.s * factor, 1, MAX_ZOOM);
+    const k = s / st.s;
+    Object.assign(st, { s, x: px - (px - st.x) * k, y: py - (py - st.y) * k });
+    this.pan();
+  }
+
+  // Keep the image's centre inside the frame; at fit there is nothing to pan.
+  pan() {
+    const st = this.cur;
+    const r = this.rect || st.frame.getBoundingClientRect();
+    const [w, h] = st.s > 1 ? [(r.width * st.s) / 2, (r.height * st.s) / 2] : [0, 0];
+    Object.assign(st, { x: clamp(st.x, -w, w), y: clamp(st.y, -h, h) });
+    this.render();
+  }
+
+  // A point on the screen, relative to the frame's centre.
+  at(x, y) {
+    const r = this.rect;
+    return [x - r.left - r.width / 2, y - r.top - r.height / 2];
+  }
+
+  preset(name) {
+    const [b, c, inv] = PRESETS[name];
+    Object.assign(this.cur, { b, c, inv, preset: name });
+    this.render();
+  }
+
+  reset() {
+    this.resetView(this.cur);
+    this.render();
+  }
+
+  // --- Mouse, trackpad, touch ----------------------------------------------------------------------------
+
+  wheel(e) {
+    const st = this.cur;
+    const zoom = e.ctrlKey || e.metaKey; // also a trackpad pinch, which browsers report as ctrl + wheel
+    if (st.slices.length < 2 && !zoom) return; // a single image lets the page scroll
+    e.preventDefault();
+    const d = e.deltaY * [1, 40, 800][e.deltaMode];
+    if (zoom) {
+      this.rect = st.frame.getBoundingClientRect();
+      this.zoom(Math.exp(-clamp(d, -50, 50) / 100), ...this.at(e.clientX, e.clientY));
+      this.rect = null;
+      return;
+    }
+    if (Math.sign(d) !== Math.sign(this.acc)) this.acc = 0;
+    this.acc += d;
+    if (Math.abs(this.acc) >= NOTCH) {
+      this.go(st.i + Math.sign(this.acc));
+      this.acc = 0;
+    }
+  }
+
+  down(e) {
+    const st = this.cur;
+    if (e.button > 2) return;
+    e.preventDefault(); // no text selection, no middle-click autoscroll
+    st.frame.focus({ preventScroll: true });
+    st.frame.setPointerCapture(e.pointerId);
+    if (e.isPrimary) this.pts.clear();
+    this.pts.set(e.pointerId, { x: e.clientX, y: e.clientY });
+    this.rect = st.frame.getBoundingClientRect();
+    if (this.pts.size === 2) {
+      const [a, b] = this.pts.values();
+      const d0 = Math.hypot(a.x - b.x, a.y - b.y) || 1;
+      this.g = { mode: "pinch", d0, m0: this.mid(), s0: st.s, x0: st.x, y0: st.y };
+    } else if (this.pts.size === 1) {
+      // Right button (or the toggle): brightness/contrast. Middle button, or zoomed in: pan. Otherwise: the stack.
+      const b = e.button;
+      const mode = b === 2 || (this.windowMode && !b) ? "window" : b || st.s > 1 ? "pan" : "stack";
+      this.g = { mode, slop: e.pointerType === "touch" ? 6 : 3, tap: !b, cx: e.clientX, cy: e.clientY };
+      Object.assign(this.g, { i0: st.i, x0: st.x, y0: st.y, b0: st.b, c0: st.c });
+    }
+  }
+
+  mid() {
+    const [a, b] = this.pts.values();
+    return this.at((a.x + b.x) / 2, (a.y + b.y) / 2);
+  }
+
+  move(e) {
+    const p = this.pts.get(e.pointerId);
+    const g = this.g;
+    if (!p || !g) return;
+    Object.assign(p, { x: e.clientX, y: e.clientY });
+    const st = this.cur;
+    if (g.mode === "pinch") {
+      // Zoom around the fingers, and follow them as they move together.
+      const [a, b] = this.pts.values();
+      const [mx, my] = this.mid();
+      const s = clamp((g.s0 * Math.hypot(a.x - b.x, a.y - b.y)) / g.d0, 1, MAX_ZOOM);
+      const k = s / g.s0;
+      Object.assign(st, { s, x: mx - (g.m0[0] - g.x0) * k, y: my - (g.m0[1] - g.y0) * k });
+      return this.pan();
+    }
+    const dx = e.clientX - g.cx;
+    const dy = e.clientY - g.cy;
+    if (!g.moved && Math.hypot(dx, dy) < g.slop) return;
+    g.moved = true;
+    if (g.mode === "stack") {
+      // In proportion to the distance; a finger moving up goes forward, as it scrolls a page down.
+      this.go(g.i0 - Math.trunc(dy / clamp(this.rect.height / st.slices.length, 8, 40)));
+    } else if (g.mode === "pan") {
+      Object.assign(st, { x: g.x0 + dx, y: g.y0 + dy });
+      this.pan();
+    } else if (g.mode === "window") {
+      // Sideways: contrast; up: brighter.
+      const c = clamp(g.c0 * Math.exp(dx / 250), 0.2, 5);
+      Object.assign(st, { c, b: clamp(g.b0 * Math.exp(-dy / 250), 0.2, 5), preset: null });
+      this.render();
+    }
+  }
+
+  up(e) {
+    if (!this.pts.delete(e.pointerId)) return;
+    const g = this.g;
+    if (this.pts.size) {
+      // A pinch left one finger down: it pans if zoomed in, and never scrolls the stack by surprise.
+      const [q] = this.pts.values();
+      const st = this.cur;
+      this.g = { mode: st.s > 1 ? "pan" : "none", cx: q.x, cy: q.y, x0: st.x, y0: st.y, moved: true };
+      return;
+    }
+    this.g = null;
+    if (g && !g.moved && g.tap && e.type === "pointerup") {
+      // A double click or a double tap: fit <-> 2x around that point.
+      const t = this.lastTap;
+      if (t && e.timeStamp - t.t < 400 && Math.hypot(e.clientX - t.x, e.clientY - t.y) < 30) {
+        this.lastTap = null;
+        this.zoom(this.cur.s > 1 ? 1 / MAX_ZOOM : 2, ...this.at(e.clientX, e.clientY));
+      } else this.lastTap = { t: e.timeStamp, x: e.clientX, y: e.clientY };
+    }
+    this.rect = null;
+  }
+
+  // --- Buttons and keys ----------------------------------------------------------------------------------
+
+  click(e) {
+    const tab = e.target.closest("[data-tab]");
+    if (tab) {
+      e.preventDefault(); // a tab, not a jump to the anchor
+      return this.select(this.stacks.find((o) => o.tab === tab));
+    }
+    const b = e.target.closest("button");
+    if (b?.dataset.preset) this.preset(b.dataset.preset);
+    else if (b) this.run(b.dataset.action);
+  }
+
+  // Keys only arrive here while focus is inside the viewer: the page's own shortcuts stay the page's.
+  key(e) {
+    const t = e.target;
+    const k = e.key;
+    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
+    // Never steal keys from a field; the slider keeps its own arrows, Home and End.
+    const field = t.closest("input, textarea, select, [contenteditable]");
+    if (field && (t !== this.slider || /^(Arr|Pag|Hom|End)/.test(k))) return;
+    if (t.getAttribute("role") === "tab") {
+      const n = this.stacks.length;
+      const i = this.stacks.findIndex((o) => o.tab === t);
+      const j = { ArrowLeft: i - 1 + n, ArrowRight: i + 1, Home: 0, End: n - 1, " ": i }[k];
+      if (j !== undefined) {
+        e.preventDefault();
+        return this.select(this.stacks[j % n], true);
+      }
+    }
+    if (this.run(KEYS[k.length === 1 ? k.toLowerCase() : k])) e.preventDefault();
+  }
+
+  // What a button's data-action or a key does; false when there was nothing to do.
+  run(action) {
+    const st = this.cur;
+    const n = st.slices?.length;
+    const page = Math.max(5, Math.round(n / 10));
+    const act = {
+      prev: () => this.go(st.i - 1, true),
+      next: () => this.go(st.i + 1, true),
+      "page-up": () => this.go(st.i - page, true),
+      "page-down": () => this.go(st.i + page, true),
+      first: () => this.go(0, true),
+      last: () => this.go(n - 1, true),
+      "zoom-in": () => this.zoom(1.25),
+      "zoom-out": () => this.zoom(0.8),
+      reset: () => this.reset(),
+      adjust: () => this.toggleAdjust(),
+      window: () => this.toggleWindow(),
+      fullscreen: () => this.full(),
+      escape: () => {
+        if (!this.adjust.hidden) this.toggleAdjust(false, true);
+        else if (this.isFull && !this.nativeFull()) this.setFull(false);
+        else return false; // the browser leaves its own full screen
+      },
+    }[action];
+    return !!act && act() !== false;
+  }
+
+  toggleAdjust(open = this.adjust.hidden, refocus) {
+    this.adjust.hidden = !open;
+    const b = this.button("adjust");
+    b.setAttribute("aria-expanded", open);
+    if (refocus) b.focus();
+  }
+
+  toggleWindow() {
+    this.windowMode = !this.windowMode;
+    this.root.classList.toggle("is-window", this.windowMode);
+    this.button("window").setAttribute("aria-pressed", this.windowMode);
+    this.toggleAdjust(true);
+  }
+
+  // --- Full screen: the Fullscreen API, or the viewer covering the viewport where there is none (iPhone) ---
+
+  nativeFull() {
+    return document.fullscreenElement === this.root;
+  }
+
+  full(on = !this.isFull) {
+    if (!on) {
+      if (this.nativeFull()) document.exitFullscreen();
+      return this.setFull(false);
+    }
+    if (!document.fullscreenEnabled || !this.root.requestFullscreen) return this.setFull(true);
+    this.root.requestFullscreen().catch(() => this.setFull(true));
+  }
+
+  setFull(on) {
+    this.isFull = on;
+    this.root.classList.toggle("is-full", on);
+    attrs(this.button("fullscreen"), { "aria-pressed": on, "aria-label": on ? "Leave full screen" : "Full screen" });
+  }
+}
+
+function init(root) {
+  if (!instances.has(root)) instances.set(root, new Viewer(root));
+  return instances.get(root);
+}
+
+function initAll(el) {
+  if (el.matches?.("[data-viewer]")) init(el);
+  el.querySelectorAll?.("[data-viewer]").forEach(init);
+}
+
+window.SinsViewer = {
+  init,
+  /** Show series `seriesId` (its pk) at image `imageNumber` (1-based; without it, where the stack was). */
+  show: (root, seriesId, imageNumber) => init(root).show(seriesId, imageNumber),
+};
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => initAll(document));
+else initAll(document);
+document.addEventListener("htmx:load", (e) => initAll(e.target));
+})();
