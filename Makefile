@@ -21,6 +21,8 @@ help:
 
 run: $(UV)
 	$(RUN) manage.py migrate --noinput
+	$(RUN) manage.py seed_demo
+	@echo "Open http://127.0.0.1:8000/ and log in with one of the demo logins above."
 	$(RUN) manage.py runserver 127.0.0.1:8000
 
 test: $(UV)

@@ -1,0 +1,136 @@
+"""The demo library that `make run` loads: complete, varied, idempotent, and synthetic."""
+
+import io
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.test import override_settings
+from PIL import Image
+
+from cases.models import Case, ReferenceReading, Series, Slice
+from sinsquiz import sins
+
+
+@pytest.fixture(scope="module")
+def library(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Seed once for the module, inside a transaction that is rolled back at the end."""
+    media = tmp_path_factory.mktemp("media")
+    # `make run` seeds with DEBUG on (pytest-django turns it off).
+    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with (
+        django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=media, DEBUG=True, PASSWORD_HASHERS=fast),
+        transaction.atomic(),
+    ):
+        out = io.StringIO()
+        call_command("seed_demo", stdout=out)
+        yield {"media": media, "output": out.getvalue()}
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def primaries(library, db):
+    return list(ReferenceReading.objects.primary().select_related("case"))
+
+
+def test_there_are_at_least_twelve_published_cases(library, db):
+    assert Case.objects.published().count() >= 12
+    assert not Case.objects.exclude(status=Case.Status.PUBLISHED).exists()
+
+
+def test_every_case_can_be_published_as_it_stands(library, db):
+    for case in Case.objects.all():
+        assert case.publication_problems() == [], case.slug
+
+
+def test_the_cases_cover_every_category_bone_lesion_location_class_and_tomita_type(primaries):
+    assert {r.category for r in primaries} == {c.code for c in sins.CATEGORIES}
+    assert {r.bone_lesion for r in primaries} == set(sins.BONE_LESION.codes)
+    assert {r.location for r in primaries} == set(sins.LOCATION.codes)
+    assert {r.tomita for r in primaries} == {1, 2, 3, 4, 5, 6, 7}
+    assert {"present", "absent"} <= {r.absent_pedicle for r in primaries}
+
+
+def test_every_reading_is_consistent_with_the_rules(primaries):
+    for reading in primaries:
+        assert reading.location == sins.location_for_level(reading.level)
+        assert reading.level == reading.case.index_level
+        assert reading.total == reading.to_reading().score.total
+        assert reading.to_reading().missing(escc_required=reading.case.asks_escc) == []
+
+
+def test_one_case_has_a_second_expert_who_disagrees_on_one_component(library, db):
+    second = ReferenceReading.objects.filter(is_primary=False).select_related("case").get()
+    primary = second.case.primary_reading
+
+    differences = [item for item in sins.READING_ITEMS if getattr(second, item) != getattr(primary, item)]
+    assert differences == ["bone_lesion"]
+
+
+def test_every_case_has_several_series_and_ct_and_mri_are_stacks(library, db):
+    for case in Case.objects.prefetch_related("series__slices"):
+        series = list(case.series.all())
+        assert len(series) >= 4, case.slug
+        for one in series:
+            count = len(one.slices.all())
+            if one.modality in {Series.Modality.CT, Series.Modality.MRI}:
+                assert count >= 5, (case.slug, one.label)
+            else:
+                assert count >= 1
+
+
+def test_the_images_are_greyscale_and_their_alt_text_gives_nothing_away(library, db, settings):
+    settings.MEDIA_ROOT = library["media"]
+    for slice_ in Slice.objects.select_related("series__case")[:60]:
+        with slice_.web.open() as stored:
+            assert Image.open(stored).mode == "L"
+        text = slice_.alt_text.lower()
+        assert slice_.series.case.index_level.lower() not in text.split()
+        for word in ("lytic", "blastic", "collapse", "stable", "tumour", "lesion"):
+            assert word not in text
+
+
+def test_a_second_run_changes_nothing(library, db, settings):
+    settings.MEDIA_ROOT = library["media"]
+    before = (
+        list(Case.objects.values_list("slug", "version", "updated")),
+        Slice.objects.count(),
+        sorted(p.name for p in library["media"].rglob("*.*")),
+        list(User.objects.values_list("username", "password")),
+    )
+
+    call_command("seed_demo", stdout=io.StringIO())
+
+    after = (
+        list(Case.objects.values_list("slug", "version", "updated")),
+        Slice.objects.count(),
+        sorted(p.name for p in library["media"].rglob("*.*")),
+        list(User.objects.values_list("username", "password")),
+    )
+    assert after == before
+
+
+def test_the_demo_users_have_their_roles_and_are_printed(library, db):
+    educator = User.objects.get(username="educator")
+    assert educator.is_staff and not educator.is_superuser
+    assert educator.has_perm("cases.change_case")
+    for username in ("resident1", "resident2"):
+        trainee = User.objects.get(username=username)
+        assert trainee.groups.filter(name="Trainees").exists() and not trainee.is_staff
+        assert trainee.check_password("sins-demo")
+    for username in ("educator", "resident1", "resident2", "sins-demo"):
+        assert username in library["output"]
+
+
+@pytest.mark.django_db
+def test_with_debug_off_it_refuses_the_default_password(settings, monkeypatch):
+    settings.DEBUG = False
+    monkeypatch.delenv("DEMO_PASSWORD", raising=False)
+
+    users = User.objects.count()
+
+    with pytest.raises(CommandError, match="Set DEMO_PASSWORD"):
+        call_command("seed_demo", stdout=io.StringIO())
+    assert User.objects.count() == users
