@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Prefetch
+from django.template.defaultfilters import pluralize
 from django.utils.html import format_html, format_html_join
 from django.utils.text import slugify
 
@@ -148,7 +149,7 @@ def reference_summary(reading: ReferenceReading | None) -> str:
 # --- Series, inline on the case, with their thumbnails ----------------------------------------------
 
 
-def thumbnails(series: Series, limit: int = 8) -> str:
+def thumbnails(series: Series, limit: int = 5) -> str:
     slices = list(series.slices.all())
     if not slices:
         return "No images yet: open the series to upload its stack."
@@ -157,7 +158,8 @@ def thumbnails(series: Series, limit: int = 8) -> str:
         '<img src="{}" alt="{}" width="48" height="48">',
         ((slice_.thumbnail.url, slice_.alt_text) for slice_ in slices[:limit]),
     )
-    return format_html('<span class="thumb-strip">{}<span class="count">{} images</span></span>', strip, len(slices))
+    count = f"{len(slices)} image{pluralize(len(slices))}"
+    return format_html('<span class="thumb-strip">{}<span class="count">{}</span></span>', strip, count)
 
 
 class SeriesInline(admin.TabularInline):

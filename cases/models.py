@@ -32,7 +32,8 @@ class LevelField(models.CharField):
             raise ValidationError(str(error), code="invalid_level") from None
 
     def formfield(self, **kwargs):
-        kwargs.setdefault("widget", forms.Select(choices=[("", "---------"), *LEVEL_CHOICES]))
+        # A drop-down even where the admin would offer its text input for a CharField.
+        kwargs["widget"] = forms.Select(choices=[("", "---------"), *LEVEL_CHOICES])
         return super().formfield(**kwargs)
 
 

@@ -20,6 +20,8 @@ def test_every_page_needs_a_login_except_the_public_ones(client, path):
 
     if path in PUBLIC:
         assert response.status_code == 200
+    elif path == "/favicon.ico":
+        assert response.url == "/static/sinsquiz/icon.svg"
     else:
         assert response.status_code == 302, path
         assert response.url.split("?")[0] in {"/login/", "/admin/login/"}
