@@ -1,6 +1,7 @@
 """The case library: teaching cases, their image series and slices, and the expert reference readings."""
 
 import secrets
+from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
@@ -99,8 +100,8 @@ class CaseQuerySet(models.QuerySet):
         return self.filter(status=Case.Status.PUBLISHED)
 
     def visible_to(self, user):
-        """Educators see every case (drafts included, to preview them); everyone else published ones."""
-        return self if user.has_perm("cases.change_case") else self.published()
+        """Educators (staff) see every case, drafts included, to preview them; everyone else published ones."""
+        return self if user.is_staff else self.published()
 
     def with_cover(self):
         """Annotate the thumbnail of the first slice of the first series, for the case list."""
@@ -135,7 +136,9 @@ class Case(models.Model):
         ADVANCED = 3, "Advanced"
 
     title = models.CharField(max_length=200, help_text="Neutral: it is shown before the trainee answers.")
-    slug = models.SlugField(max_length=200, unique=True)
+    slug = models.SlugField(
+        max_length=200, unique=True, help_text="In the address bar: keep it neutral, like the title."
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     age = models.PositiveSmallIntegerField(null=True, blank=True)
     sex = models.CharField(max_length=8, choices=Sex.choices, blank=True)
@@ -193,7 +196,7 @@ class Case(models.Model):
             self.refresh_from_db(fields=["version"])
 
     def get_absolute_url(self) -> str:
-        return reverse("cases:detail", args=[self.slug])
+        return reverse("case", args=[self.slug])
 
     def clean(self) -> None:
         if self.status == self.Status.PUBLISHED:
@@ -250,6 +253,56 @@ def reading_problems(case: Case, readings) -> list[str]:
             f"{sins.level_label(case.index_level)}."
         ]
     return []
+
+
+@dataclass(frozen=True)
+class PublicCase:
+    """What a trainee may see of a case before committing: the history and the images, never the reference.
+
+    Views hand this to templates instead of the Case, so the reference is not in the context at all.
+    """
+
+    pk: int
+    slug: str
+    title: str
+    age: int | None
+    sex: str
+    primary_tumour: str
+    prior_treatment: str
+    presentation: str
+    pain_statement: str
+    region: str
+    difficulty: int
+    difficulty_label: str
+    asks_escc: bool
+    is_published: bool
+    series: tuple = ()
+    cover: str = ""
+    modalities: tuple[str, ...] = ()
+    done: bool = False
+
+    @classmethod
+    def of(cls, case: Case, **extra) -> "PublicCase":
+        return cls(
+            pk=case.pk,
+            slug=case.slug,
+            title=case.title,
+            age=case.age,
+            sex=case.get_sex_display() if case.sex else "",
+            primary_tumour=case.primary_tumour,
+            prior_treatment=case.get_prior_treatment_display(),
+            presentation=case.presentation,
+            pain_statement=case.pain_statement,
+            region=case.get_region_display(),
+            difficulty=case.difficulty,
+            difficulty_label=case.get_difficulty_display(),
+            asks_escc=case.asks_escc,
+            is_published=case.is_published,
+            **extra,
+        )
+
+    def get_absolute_url(self) -> str:
+        return reverse("case", args=[self.slug])
 
 
 class Series(models.Model):

@@ -2,38 +2,10 @@ import mimetypes
 import posixpath
 
 from django.core.files.storage import default_storage
-from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import render
+from django.http import FileResponse, Http404
 from django.views.decorators.http import require_GET
 
-from cases.access import get_case_for_user
-from cases.forms import CaseFilterForm
-from cases.models import Case
 from sinsquiz.http import AuthenticatedHttpRequest
-
-CASES_PER_PAGE = 12
-
-
-@require_GET
-def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = CaseFilterForm(request.GET or None)
-    cases = form.filter(Case.objects.visible_to(request.user).with_cover())
-    page = Paginator(cases.prefetch_related("series"), CASES_PER_PAGE).get_page(request.GET.get("page"))
-    template = "cases/case_list.html#results" if request.htmx else "cases/case_list.html"
-    return render(request, template, {"form": form, "page": page, "query": _query_without_page(request)})
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
-@require_GET
-def case_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    case = get_case_for_user(request, slug)
-    return render(request, "cases/case_detail.html", {"case": case, "series_list": case.series.all()})
 
 
 @require_GET

@@ -3,31 +3,41 @@ from dataclasses import dataclass
 from django import forms
 
 from sinsquiz import sins
+from sinsquiz.models import Attempt
 
 
-class OptionRadioSelect(forms.RadioSelect):
-    """Radio buttons for one SINS component, each showing its definition and its points."""
+class DefinedRadioSelect(forms.RadioSelect):
+    """Radio buttons that show each option's definition and, for SINS components, its points."""
 
     option_template_name = "sinsquiz/widgets/sins_option.html"
 
-    def __init__(self, component: sins.Component, attrs=None):
+    def __init__(self, definitions: dict[str, tuple[str, int | None]], attrs=None):
         super().__init__(attrs)
-        self.component = component
+        self.definitions = definitions
 
     def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
-        if value:
-            sins_option = self.component.option(value)
-            option["definition"] = sins_option.definition
-            option["points"] = sins_option.points
+        option["definition"], option["points"] = self.definitions.get(str(value), ("", None))
         return option
+
+
+def component_widget(component: sins.Component) -> DefinedRadioSelect:
+    return DefinedRadioSelect({o.code: (o.definition, o.points) for o in component.options})
+
+
+WIDGETS = {
+    **{c.name: component_widget(c) for c in sins.COMPONENTS},
+    "absent_pedicle": DefinedRadioSelect({c.code: (c.definition, None) for c in sins.ABSENT_PEDICLE}),
+    "tomita": DefinedRadioSelect({str(t.type): (t.definition, None) for t in sins.TOMITA_TYPES}),
+    "escc": DefinedRadioSelect({g.code: (g.definition, None) for g in sins.ESCC_GRADES}),
+}
 
 
 def component_field(component: sins.Component, **kwargs) -> forms.ChoiceField:
     return forms.ChoiceField(
         label=component.label,
         choices=component.choices,
-        widget=OptionRadioSelect(component),
+        widget=component_widget(component),
         help_text=component.hint,
         error_messages={
             "required": f"Choose an option for {component.label.lower()}.",
@@ -120,3 +130,78 @@ class Calculation:
     @property
     def missing(self) -> list[sins.Component]:
         return [component for component, option in self.rows if option is None]
+
+
+class ReadingForm(forms.ModelForm):
+    """A trainee's reading of a case. Any part may be saved as a draft; a commit needs every item."""
+
+    class Meta:
+        model = Attempt
+        fields = list(sins.READING_ITEMS)
+        widgets = WIDGETS
+
+    def __init__(self, *args, asks_escc: bool, committing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.committing = committing
+        if not asks_escc:
+            del self.fields["escc"]
+        for name, field in self.fields.items():
+            field.label = sins.ITEM_LABELS[name]
+            field.required = False
+            if hasattr(field, "choices"):
+                field.choices = [choice for choice in field.choices if choice[0] != ""]
+            field.error_messages["invalid_choice"] = f"That is not an option for {sins.ITEM_LABELS[name].lower()}."
+        self.fields["level"].widget.choices = [("", "Choose the level…"), *level_choices()]
+        self.fields["level"].help_text = "The most affected level, the one you score."
+        self.fields["location"].help_text = sins.LOCATION.hint
+        for component in sins.COMPONENTS:
+            self.fields[component.name].help_text = component.hint
+        self.fields["absent_pedicle"].help_text = "On the AP radiograph."
+        self.fields["tomita"].help_text = "How far the tumour has spread from the vertebral body."
+        if "escc" in self.fields:
+            self.fields["escc"].help_text = "Epidural cord compression, on axial T2 at the worst level."
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.committing:
+            missing = [name for name in self.fields if cleaned.get(name) in (None, "") and name not in self.errors]
+            if missing:
+                raise forms.ValidationError(
+                    "Still to answer before you commit: "
+                    + ", ".join(sins.ITEM_LABELS[name].lower() for name in missing)
+                    + ".",
+                    code="incomplete",
+                )
+        return cleaned
+
+    def valid_values(self) -> dict:
+        """The items that passed validation, for saving as a draft even when others did not."""
+        self.is_valid()
+        return {name: self.cleaned_data[name] for name in self.fields if name in self.cleaned_data}
+
+    def running(self) -> "Running":
+        """The running total of what has been chosen so far, computed by sins.py."""
+        values = self.valid_values() if self.is_bound else {n: self.initial.get(n) for n in self.fields}
+        chosen = {c.name: values.get(c.name) or None for c in sins.COMPONENTS}
+        answered = sum(values.get(name) not in (None, "") for name in self.fields)
+        return Running(total_range=sins.total_range(**chosen), answered=answered, items=len(self.fields))
+
+
+@dataclass(frozen=True)
+class Running:
+    total_range: tuple[int, int]
+    answered: int
+    items: int
+
+    @property
+    def complete(self) -> bool:
+        return self.answered == self.items
+
+    @property
+    def total(self) -> int | None:
+        low, high = self.total_range
+        return low if low == high else None
+
+    @property
+    def category(self) -> sins.Category | None:
+        return sins.CATEGORIES_BY_CODE[sins.category_for_total(self.total)] if self.total is not None else None

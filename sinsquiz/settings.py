@@ -5,6 +5,7 @@ environment (see the README): DEBUG=0 plus SECRET_KEY, ALLOWED_HOSTS and DATABAS
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -102,6 +103,9 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Tests use a file too (not Django's shared in-memory database), so that concurrent commits from
+    # several threads meet the same locking as in production.
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"sinsquiz-test-{os.getpid()}.sqlite3")}
     DATABASES["default"]["OPTIONS"] = {
         # IMMEDIATE takes the write lock at BEGIN, so a busy database makes writers wait up to the
         # timeout instead of failing at once when a read transaction tries to upgrade.

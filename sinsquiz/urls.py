@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.templatetags.static import static
-from django.urls import include, path
+from django.urls import path
 from django.views.generic import RedirectView
 
 from cases import views as case_views
@@ -15,7 +15,12 @@ admin.site.index_title = "Cases, images and expert readings"
 urlpatterns = [
     path("", views.home, name="home"),
     path("calculator/", views.calculator, name="calculator"),
-    path("cases/", include("cases.urls")),
+    path("cases/", views.case_list, name="case-list"),
+    path("cases/<slug:slug>/", views.case_page, name="case"),
+    path("attempts/<int:pk>/", views.attempt_detail, name="attempt"),
+    path("attempts/<int:pk>/save/", views.attempt_save, name="attempt-save"),
+    path("attempts/<int:pk>/commit/", views.attempt_commit, name="attempt-commit"),
+    path("practice/next/", views.next_case, name="next-case"),
     path("media/<path:path>", case_views.media, name="media"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

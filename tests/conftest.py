@@ -1,4 +1,7 @@
+import importlib
+
 import pytest
+from django.apps import apps
 
 
 @pytest.fixture(autouse=True)
@@ -7,3 +10,11 @@ def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Uploads go to a fresh folder per test, never to the project's media/.
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def migration_data(transactional_db):
+    """Tests on a committed database (browsers, threads) are followed by a flush that also empties the
+    groups the data migrations create; run those migrations' own functions again."""
+    importlib.import_module("sinsquiz.migrations.0001_groups").create_groups(apps, None)
+    importlib.import_module("cases.migrations.0002_educator_permissions").grant(apps, None)

@@ -134,3 +134,11 @@ def test_with_debug_off_it_refuses_the_default_password(settings, monkeypatch):
     with pytest.raises(CommandError, match="Set DEMO_PASSWORD"):
         call_command("seed_demo", stdout=io.StringIO())
     assert User.objects.count() == users
+
+
+def test_titles_and_addresses_give_nothing_away(library, db):
+    for case in Case.objects.all():
+        words = set(case.slug.split("-")) | set(case.title.lower().replace(",", "").split())
+        assert case.index_level.lower() not in words, case.slug
+        for finding in ("lytic", "blastic", "sclerotic", "mixed", "collapse", "translation", "compression", "stable"):
+            assert finding not in words, case.slug

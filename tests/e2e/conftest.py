@@ -3,14 +3,12 @@
 Without Chromium these tests skip, so `make test` stays green on a laptop; CI installs it.
 """
 
-import importlib
 import os
 import shutil
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from django.apps import apps
 from django.conf import settings as django_settings
 from django.test import Client
 
@@ -48,14 +46,6 @@ def browser_type_launch_args(browser_type_launch_args):
 def problems():
     """Console errors, page errors and requests that leave 127.0.0.1, collected during a test."""
     return []
-
-
-@pytest.fixture
-def migration_data(transactional_db):
-    """Browser tests need a committed database, whose flush between tests also empties the groups that
-    data migrations create; run those migrations' own functions again."""
-    importlib.import_module("sinsquiz.migrations.0001_groups").create_groups(apps, None)
-    importlib.import_module("cases.migrations.0002_educator_permissions").grant(apps, None)
 
 
 @pytest.fixture

@@ -1,0 +1,289 @@
+"""Grade a trainee's reading against the expert reference, item by item, with the teaching that goes with it.
+
+Pure Python: readings in, feedback out. Every point, total and category comes from sins.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sinsquiz import sins
+
+RIGHT = "right"
+WRONG = "wrong"
+WITHIN_DISAGREEMENT = "within_disagreement"
+NOT_ASKED = "not_asked"
+
+VERDICT_LABELS = {
+    RIGHT: "Right",
+    WRONG: "Wrong",
+    WITHIN_DISAGREEMENT: "Within expert disagreement",
+    NOT_ASKED: "Not asked",
+}
+
+AGREE = "agree"
+UNDER_TRIAGE = "under_triage"
+OVER_TRIAGE = "over_triage"
+
+COMPONENT_NAMES = tuple(c.name for c in sins.COMPONENTS)
+
+
+@dataclass(frozen=True)
+class OtherExpert:
+    """A further expert reading of the same case: its reader's name and reading."""
+
+    reader: str
+    reading: sins.Reading
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    item: str
+    label: str
+    yours: object
+    reference: object
+    verdict: str
+    yours_label: str
+    reference_label: str
+    your_points: int | None = None
+    reference_points: int | None = None
+    definition: str = ""  # what the reference option means
+    your_definition: str = ""  # what the trainee's option means, when it differs
+    rationale: str = ""  # the educator's note for this item
+    key_slice: object = None  # whatever identifies the key image (a slice id)
+    agreeing_experts: tuple[str, ...] = ()  # other experts who gave the trainee's answer
+
+    @property
+    def is_right(self) -> bool:
+        return self.verdict == RIGHT
+
+    @property
+    def verdict_label(self) -> str:
+        return VERDICT_LABELS[self.verdict]
+
+    @property
+    def is_component(self) -> bool:
+        return self.item in COMPONENT_NAMES
+
+
+@dataclass(frozen=True)
+class Note:
+    kind: str  # "inconsistent" (the trainee's answers contradict each other) or "teaching"
+    text: str
+
+
+@dataclass(frozen=True)
+class Grade:
+    items: tuple[ItemResult, ...]
+    your_score: sins.SinsScore
+    reference_score: sins.SinsScore
+    consultation: str
+    location_explanation: str
+    notes: tuple[Note, ...] = field(default_factory=tuple)
+
+    def item(self, name: str) -> ItemResult:
+        return next(result for result in self.items if result.item == name)
+
+    @property
+    def components(self) -> tuple[ItemResult, ...]:
+        return tuple(result for result in self.items if result.is_component)
+
+    @property
+    def components_right(self) -> int:
+        return sum(result.is_right for result in self.components)
+
+    @property
+    def your_category(self) -> sins.Category:
+        return sins.CATEGORIES_BY_CODE[self.your_score.category]
+
+    @property
+    def reference_category(self) -> sins.Category:
+        return sins.CATEGORIES_BY_CODE[self.reference_score.category]
+
+    @property
+    def category_right(self) -> bool:
+        return self.your_score.category == self.reference_score.category
+
+    @property
+    def total_difference(self) -> int:
+        """Your total minus the reference total: positive when you over-score."""
+        return self.your_score.total - self.reference_score.total
+
+    @property
+    def consultation_text(self) -> str:
+        if self.consultation == UNDER_TRIAGE:
+            return (
+                f"Under-triage: the reference total of {self.reference_score.total} calls for a surgical opinion, "
+                f"but your {self.your_score.total} would not ask for one. This is the dangerous error."
+            )
+        if self.consultation == OVER_TRIAGE:
+            return (
+                f"Over-triage: your {self.your_score.total} would ask for a surgical opinion that the reference "
+                f"total of {self.reference_score.total} does not need."
+            )
+        needed = self.reference_score.needs_surgical_consultation
+        return "You agree on surgical consultation: " + ("it is needed." if needed else "it is not needed.")
+
+    @property
+    def summary(self) -> str:
+        """One line: "4 of 6 components right; category right"."""
+        category = "category right" if self.category_right else "category wrong"
+        text = f"{self.components_right} of {len(self.components)} components right; {category}"
+        if self.consultation != AGREE:
+            text += f"; {self.consultation.replace('_', '-')}"
+        return text
+
+
+def grade(
+    yours: sins.Reading,
+    reference: sins.Reading,
+    *,
+    others: tuple[OtherExpert, ...] | list[OtherExpert] = (),
+    rationales: dict[str, str] | None = None,
+    key_slices: dict[str, object] | None = None,
+    escc_asked: bool = False,
+    prior_treatment: str = "none",
+) -> Grade:
+    """Compare a complete trainee reading with the primary reference (and any other expert readings)."""
+    missing = yours.missing(escc_required=escc_asked)
+    if missing or reference.score is None:
+        raise sins.SinsError(f"Both readings must be complete to grade; missing: {', '.join(missing) or 'reference'}")
+    rationales = rationales or {}
+    key_slices = key_slices or {}
+    items = tuple(
+        _item(name, yours, reference, others, rationales.get(name, ""), key_slices.get(name), escc_asked)
+        for name in sins.READING_ITEMS
+    )
+    your_score, reference_score = yours.score, reference.score
+    return Grade(
+        items=items,
+        your_score=your_score,
+        reference_score=reference_score,
+        consultation=_consultation(your_score, reference_score),
+        location_explanation=sins.explain_location(reference.level),
+        notes=tuple(consistency_notes(yours, reference, prior_treatment=prior_treatment)),
+    )
+
+
+def _consultation(yours: sins.SinsScore, reference: sins.SinsScore) -> str:
+    if reference.needs_surgical_consultation and not yours.needs_surgical_consultation:
+        return UNDER_TRIAGE
+    if yours.needs_surgical_consultation and not reference.needs_surgical_consultation:
+        return OVER_TRIAGE
+    return AGREE
+
+
+def _item(name, yours, reference, others, rationale, key_slice, escc_asked) -> ItemResult:
+    mine, expert = getattr(yours, name), getattr(reference, name)
+    if name == "escc" and not escc_asked:
+        verdict, agreeing = NOT_ASKED, ()
+    elif mine == expert:
+        verdict, agreeing = RIGHT, ()
+    else:
+        agreeing = tuple(other.reader for other in others if getattr(other.reading, name) == mine)
+        verdict = WITHIN_DISAGREEMENT if agreeing else WRONG
+    return ItemResult(
+        item=name,
+        label=sins.ITEM_LABELS[name],
+        yours=mine,
+        reference=expert,
+        verdict=verdict,
+        yours_label=option_label(name, mine),
+        reference_label=option_label(name, expert),
+        your_points=_points(name, mine),
+        reference_points=_points(name, expert),
+        definition=option_definition(name, expert),
+        your_definition=option_definition(name, mine) if mine != expert else "",
+        rationale=rationale,
+        key_slice=key_slice,
+        agreeing_experts=agreeing,
+    )
+
+
+def _points(name: str, code) -> int | None:
+    component = sins.COMPONENTS_BY_NAME.get(name)
+    return component.points(code) if component and code else None
+
+
+def option_label(name: str, code) -> str:
+    """How an answer is written for people, whatever the item."""
+    if code in (None, ""):
+        return "—"
+    if name == "level":
+        return sins.level_label(code)
+    if name in sins.COMPONENTS_BY_NAME:
+        return sins.COMPONENTS_BY_NAME[name].option(code).label
+    if name == "absent_pedicle":
+        return sins.ABSENT_PEDICLE_BY_CODE[code].label
+    if name == "tomita":
+        return sins.tomita_type(code).label
+    return sins.escc_grade(code).choice_label
+
+
+def option_definition(name: str, code) -> str:
+    if code in (None, ""):
+        return ""
+    if name == "level":
+        return sins.explain_location(code) + "."
+    if name in sins.COMPONENTS_BY_NAME:
+        return sins.COMPONENTS_BY_NAME[name].option(code).definition
+    if name == "absent_pedicle":
+        return sins.ABSENT_PEDICLE_BY_CODE[code].definition
+    if name == "tomita":
+        return sins.tomita_type(code).definition
+    return sins.escc_grade(code).definition
+
+
+def consistency_notes(yours: sins.Reading, reference: sins.Reading, *, prior_treatment: str = "none") -> list[Note]:
+    """Where the trainee's answers contradict each other, and what the case teaches beyond the points."""
+    notes = []
+
+    def inconsistent(text: str) -> None:
+        notes.append(Note("inconsistent", text))
+
+    if yours.level and yours.location and sins.location_for_level(yours.level) != yours.location:
+        inconsistent(
+            f"You named {sins.level_label(yours.level)} but chose {yours.location}: "
+            f"{sins.explain_location(yours.level)}."
+        )
+    pedicle_types = {2: "body and pedicle", 3: "body, pedicle and lamina"}
+    if yours.tomita in pedicle_types and yours.posterolateral == "none":
+        inconsistent(
+            f"Tomita type {yours.tomita} ({pedicle_types[yours.tomita]}) puts tumour in a pedicle, which is "
+            "posterolateral involvement, yet you scored posterolateral involvement as none."
+        )
+    if yours.tomita == 1 and yours.posterolateral in {"unilateral", "bilateral"}:
+        inconsistent(
+            f"You scored {yours.posterolateral} posterolateral involvement, but Tomita type 1 keeps the tumour "
+            "inside the vertebral body."
+        )
+    if yours.absent_pedicle == "present" and yours.posterolateral == "none":
+        inconsistent(
+            "A missing pedicle outline means that pedicle is destroyed, which is posterolateral involvement, "
+            "yet you scored it as none."
+        )
+    if yours.absent_pedicle == "present" and yours.bone_lesion == "blastic":
+        inconsistent(
+            "The absent pedicle sign comes from bone destruction; a purely blastic lesion keeps (or thickens) "
+            "the pedicle outline."
+        )
+    epidural = {"1a", "1b", "1c", "2", "3"}
+    if yours.escc in epidural and yours.tomita in {1, 2, 3}:
+        inconsistent(
+            f"ESCC grade {yours.escc} means tumour outside the bone in the epidural space, but Tomita type "
+            f"{yours.tomita} keeps it inside the bone (epidural extension is type 4)."
+        )
+    if yours.escc == "0" and yours.tomita == 4:
+        inconsistent("Tomita type 4 is epidural extension, but ESCC grade 0 means there is no epidural tumour.")
+
+    if yours.bone_lesion != reference.bone_lesion and reference.bone_lesion:
+        appearance = sins.LESION_APPEARANCE_BY_CODE[reference.bone_lesion]
+        text = (
+            f"{appearance.name} lesions: on CT {appearance.ct}; T1 {appearance.t1}, T2 {appearance.t2}"
+            + (f"; {appearance.other}" if appearance.other else "")
+            + "."
+        )
+        notes.append(Note("teaching", text))
+    if prior_treatment != "none" and reference.bone_lesion in {"blastic", "mixed"}:
+        notes.append(Note("teaching", "This patient has been treated: " + sins.TREATED_LESIONS_NOTE))
+    return notes

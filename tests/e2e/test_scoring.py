@@ -1,0 +1,83 @@
+"""A trainee scores a case in a real browser: autosave, reload, commit, feedback."""
+
+import pytest
+from playwright.sync_api import expect
+
+from sinsquiz.models import Attempt
+from tests.factories import TraineeFactory, published_case
+
+CHOICES = [("location", 2), ("pain", 0), ("bone_lesion", 0), ("alignment", 2), ("collapse", 0),
+           ("posterolateral", 1), ("absent_pedicle", 0), ("tomita", 1)]  # fmt: skip
+
+
+@pytest.fixture
+def case(login):
+    case = published_case(series=2, slices=4)
+    login(TraineeFactory())
+    return case
+
+
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}], ids=["desktop", "phone"]
+)
+def test_a_trainee_scores_reloads_commits_and_reads_the_feedback(page, live_server, case, viewport, screenshot):
+    page.set_viewport_size(viewport)
+    page.goto(f"{live_server.url}/cases/{case.slug}/")
+    page.select_option("#id_level", "T7")
+    for name, index in CHOICES[:4]:
+        page.click(f"label[for=id_{name}_{index}]")
+    expect(page.locator("#panel-status")).to_contain_text("5 of 9 answered")
+
+    page.reload()
+    expect(page.locator("#id_pain_0")).to_be_checked()
+    expect(page.locator("#id_level")).to_have_value("T7")
+    for name, index in CHOICES[4:]:
+        page.click(f"label[for=id_{name}_{index}]")
+    expect(page.locator("#panel-status .total-num")).to_have_text("10")  # collapse > 50 %: one more than the reference
+    screenshot("panel")
+
+    page.click("[data-commit]")
+
+    page.wait_for_url(f"{live_server.url}/attempts/*/")
+    expect(page.locator(".summary-line")).to_have_text("5 of 6 components right; category right")
+    expect(page.locator(".item-result.wrong .result-label")).to_have_text(["Vertebral body collapse"])
+    screenshot("feedback", full_page=True)
+    assert Attempt.objects.submitted().count() == 1
+
+
+def test_an_incomplete_commit_lists_what_is_missing_in_the_panel(page, live_server, case):
+    page.goto(f"{live_server.url}/cases/{case.slug}/")
+    page.click("label[for=id_pain_0]")
+
+    page.click("[data-commit]")
+
+    expect(page.locator("#scoring .form-error")).to_contain_text("Still to answer before you commit: index level")
+    assert Attempt.objects.submitted().count() == 0
+
+
+def test_keyboard_shortcuts_score_without_the_mouse(page, live_server, case):
+    page.goto(f"{live_server.url}/cases/{case.slug}/")
+    page.focus("#id_level")
+    page.keyboard.press("ArrowDown")  # the drop-down keeps its own keys
+    page.locator("[data-item=location] input").first.focus()
+
+    for key in ["3", "1", "1", "3", "2", "2", "1", "2"]:
+        page.keyboard.press(key)
+
+    expect(page.locator("#id_location_2")).to_be_checked()
+    expect(page.locator("#id_tomita_1")).to_be_checked()
+    expect(page.locator("#panel-status")).to_contain_text("9 of 9 answered")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_url(f"{live_server.url}/attempts/*/")
+
+
+def test_the_points_toggle_hides_the_points(page, live_server, case):
+    page.goto(f"{live_server.url}/cases/{case.slug}/")
+    points = page.locator("[data-item=pain] .option-points").first
+    expect(points).to_be_visible()
+
+    page.uncheck("#show-points")
+
+    expect(points).to_be_hidden()
+    page.reload()
+    expect(points).to_be_hidden()  # remembered

@@ -1,0 +1,246 @@
+"""Scoring a case through the case page: the panel, autosave and commit, as a browser posts them."""
+
+import re
+
+import pytest
+
+from cases.models import Case, ReferenceReading
+from sinsquiz.models import Attempt
+from tests.factories import EducatorFactory, TraineeFactory, published_case
+from tests.queries import count_queries
+
+pytestmark = pytest.mark.django_db
+
+HX = {"HX-Request": "true"}
+ANSWER = {
+    "level": "T7",
+    "location": "semirigid",
+    "pain": "mechanical",
+    "bone_lesion": "lytic",
+    "alignment": "normal",
+    "collapse": "lt50",
+    "posterolateral": "unilateral",
+    "absent_pedicle": "present",
+    "tomita": "2",
+}
+
+
+@pytest.fixture
+def trainee(client):
+    user = TraineeFactory()
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def case():
+    return published_case()
+
+
+def open_case(client, case) -> Attempt:
+    response = client.get(f"/cases/{case.slug}/")
+    assert response.status_code == 200
+    return response.context["attempt"]
+
+
+def test_opening_a_case_shows_an_empty_panel_with_every_item(client, trainee, case):
+    html = client.get(f"/cases/{case.slug}/").content.decode()
+
+    for name in ["level", "location", "pain", "bone_lesion", "alignment", "collapse", "posterolateral",
+                 "absent_pedicle", "tomita"]:  # fmt: skip
+        assert f'name="{name}"' in html
+    assert 'name="escc"' not in html  # this case does not ask for it
+    assert "Pain that eases when the patient lies down" in html  # definitions from sins.py
+    assert not re.search(r'type="radio"[^>]* checked', html)
+    assert Attempt.objects.drafts().filter(trainee=trainee, case=case).count() == 1
+
+
+def test_the_escc_grade_is_asked_when_the_case_asks_for_it(client, trainee):
+    case = published_case(asks_escc=True)
+
+    html = client.get(f"/cases/{case.slug}/").content.decode()
+
+    assert 'name="escc"' in html and "Grade 1c: Cord abutted" in html
+
+
+def test_autosave_keeps_each_change_and_answers_with_the_running_total(client, trainee, case):
+    attempt = open_case(client, case)
+
+    response = client.post(f"/attempts/{attempt.pk}/save/", {"level": "T7", "location": "semirigid",
+                                                              "alignment": "subluxation"}, headers=HX)  # fmt: skip
+
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="panel-status"')
+    assert '<span class="total-num pending">5–16</span>' in html
+    assert "3 of 9 answered" in html
+    stored = Attempt.objects.get(pk=attempt.pk)
+    assert (stored.level, stored.alignment, stored.pain) == ("T7", "subluxation", "")
+
+
+def test_a_complete_draft_shows_its_total_and_category(client, trainee, case):
+    attempt = open_case(client, case)
+
+    html = client.post(f"/attempts/{attempt.pk}/save/", ANSWER, headers=HX).content.decode()
+
+    assert '<span class="total-num">9</span>' in html
+    assert "Potentially unstable" in html
+
+
+def test_the_draft_survives_logging_out_and_in_again(client, trainee, case):
+    attempt = open_case(client, case)
+    client.post(f"/attempts/{attempt.pk}/save/", {"pain": "occasional", "tomita": "3"}, headers=HX)
+
+    client.post("/logout/")
+    client.force_login(trainee)
+    html = client.get(f"/cases/{case.slug}/").content.decode()
+
+    assert re.search(r'value="occasional"[^>]* checked', html)
+    assert re.search(r'name="tomita" value="3"[^>]* checked', html)
+
+
+def test_without_javascript_saving_a_draft_returns_to_the_case(client, trainee, case):
+    attempt = open_case(client, case)
+
+    response = client.post(f"/attempts/{attempt.pk}/save/", {"pain": "none"})
+
+    assert response.status_code == 302 and response.url == f"/cases/{case.slug}/#scoring"
+    assert Attempt.objects.get(pk=attempt.pk).pain == "none"
+
+
+def test_an_invalid_code_in_an_autosave_is_ignored_and_the_rest_is_kept(client, trainee, case):
+    attempt = open_case(client, case)
+
+    response = client.post(f"/attempts/{attempt.pk}/save/", {"pain": "severe", "collapse": "gt50"}, headers=HX)
+
+    assert response.status_code == 200
+    stored = Attempt.objects.get(pk=attempt.pk)
+    assert (stored.pain, stored.collapse) == ("", "gt50")
+
+
+def test_committing_an_incomplete_reading_lists_what_is_missing_in_the_panel(client, trainee, case):
+    attempt = open_case(client, case)
+    partial = {key: value for key, value in ANSWER.items() if key not in {"pain", "tomita"}}
+
+    response = client.post(f"/attempts/{attempt.pk}/commit/", partial, headers=HX)
+
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section class="card scoring" id="scoring"')
+    assert "Still to answer before you commit: pain, tomita type." in html
+    assert Attempt.objects.get(pk=attempt.pk).state == Attempt.State.DRAFT
+    assert Attempt.objects.get(pk=attempt.pk).collapse == "lt50"  # what was given is kept
+
+
+def test_without_javascript_an_incomplete_commit_shows_the_whole_page_with_the_error(client, trainee, case):
+    attempt = open_case(client, case)
+
+    response = client.post(f"/attempts/{attempt.pk}/commit/", {"pain": "none"})
+
+    html = response.content.decode()
+    assert response.status_code == 200 and "<html" in html
+    assert "Still to answer before you commit: index level, location" in html
+
+
+@pytest.mark.parametrize(("field", "value"), [("pain", "severe"), ("tomita", "9"), ("level", "C8"),
+                                              ("location", "3"), ("tomita", "x")])  # fmt: skip
+def test_invalid_codes_on_commit_are_form_errors_not_server_errors(client, trainee, case, field, value):
+    attempt = open_case(client, case)
+
+    response = client.post(f"/attempts/{attempt.pk}/commit/", {**ANSWER, field: value}, headers=HX)
+
+    assert response.status_code == 200
+    assert "field-error" in response.content.decode()
+    assert Attempt.objects.get(pk=attempt.pk).state == Attempt.State.DRAFT
+
+
+def test_a_commit_grades_the_reading_and_sends_the_trainee_to_the_feedback(client, trainee, case):
+    attempt = open_case(client, case)
+
+    response = client.post(f"/attempts/{attempt.pk}/commit/", ANSWER, headers=HX)
+
+    assert response.status_code == 200 and response["HX-Redirect"] == f"/attempts/{attempt.pk}/"
+    stored = Attempt.objects.get(pk=attempt.pk)
+    assert stored.state == Attempt.State.SUBMITTED and stored.components_right == 6
+
+
+def test_without_javascript_a_commit_redirects_to_the_feedback(client, trainee, case):
+    attempt = open_case(client, case)
+
+    response = client.post(f"/attempts/{attempt.pk}/commit/", ANSWER)
+
+    assert response.status_code == 302 and response.url == f"/attempts/{attempt.pk}/"
+
+
+def test_a_double_click_or_a_second_tab_or_a_stale_form_gives_one_attempt(client, trainee, case):
+    attempt = open_case(client, case)
+    second_tab = open_case(client, case)
+    assert second_tab.pk == attempt.pk
+
+    client.post(f"/attempts/{attempt.pk}/commit/", ANSWER, headers=HX)
+    double = client.post(f"/attempts/{attempt.pk}/commit/", ANSWER, headers=HX)
+    stale = client.post(f"/attempts/{attempt.pk}/commit/", {**ANSWER, "pain": "none"})
+    late_autosave = client.post(f"/attempts/{attempt.pk}/save/", {"pain": "none"}, headers=HX)
+
+    assert double["HX-Redirect"] == f"/attempts/{attempt.pk}/"
+    assert stale.url == f"/attempts/{attempt.pk}/"
+    assert late_autosave["HX-Redirect"] == f"/attempts/{attempt.pk}/"
+    assert Attempt.objects.submitted().count() == 1
+    assert Attempt.objects.get(pk=attempt.pk).pain == "mechanical"
+
+
+def test_after_a_commit_the_case_opens_a_fresh_draft_for_another_try(client, trainee, case):
+    attempt = open_case(client, case)
+    client.post(f"/attempts/{attempt.pk}/commit/", ANSWER)
+
+    again = open_case(client, case)
+
+    assert again.pk != attempt.pk and again.state == Attempt.State.DRAFT
+    html = client.get(f"/cases/{case.slug}/").content.decode()
+    assert f'href="/attempts/{attempt.pk}/"' in html  # the earlier attempt is linked
+
+
+@pytest.mark.parametrize("action", ["save", "commit"])
+def test_nobody_can_write_to_another_trainees_attempt(client, case, action):
+    owner = TraineeFactory()
+    client.force_login(owner)
+    attempt = open_case(client, case)
+
+    for intruder in (TraineeFactory(), EducatorFactory()):
+        client.force_login(intruder)
+        response = client.post(f"/attempts/{attempt.pk}/{action}/", ANSWER, headers=HX)
+        assert response.status_code == 404
+
+    stored = Attempt.objects.get(pk=attempt.pk)
+    assert stored.state == Attempt.State.DRAFT and stored.pain == ""
+
+
+def test_scoring_pages_need_get_or_post_as_appropriate(client, trainee, case):
+    attempt = open_case(client, case)
+
+    assert client.get(f"/attempts/{attempt.pk}/commit/").status_code == 405
+    assert client.get(f"/attempts/{attempt.pk}/save/").status_code == 405
+    assert client.post(f"/cases/{case.slug}/").status_code == 405
+
+
+def test_a_draft_case_without_reference_cannot_be_committed_and_says_why(client):
+    educator = EducatorFactory()
+    client.force_login(educator)
+    case = published_case(status=Case.Status.DRAFT)
+    ReferenceReading.objects.filter(case=case).delete()
+    attempt = open_case(client, case)
+
+    response = client.post(f"/attempts/{attempt.pk}/commit/", ANSWER, follow=True)
+
+    assert "This case has no expert reading yet" in response.content.decode()
+    assert Attempt.objects.get(pk=attempt.pk).state == Attempt.State.DRAFT
+
+
+def test_the_case_page_costs_the_same_queries_with_many_earlier_attempts(client, trainee, case):
+    attempt = open_case(client, case)
+    client.post(f"/attempts/{attempt.pk}/commit/", ANSWER)
+    open_case(client, case)
+    one = count_queries(client, f"/cases/{case.slug}/")
+    for _ in range(10):
+        client.post(f"/attempts/{open_case(client, case).pk}/commit/", ANSWER)
+    open_case(client, case)
+
+    assert count_queries(client, f"/cases/{case.slug}/") == one <= 8
