@@ -142,7 +142,9 @@ def reference_summary(reading: ReferenceReading | None) -> str:
     score = reading.to_reading().score
     parts = [sins.explain_location(reading.level)]
     if score:
-        parts.append(f"total {score.total} of 18, {sins.CATEGORIES_BY_CODE[score.category].label.lower()}")
+        parts.append(
+            f"total {score.total} of {sins.MAX_TOTAL}, {sins.CATEGORIES_BY_CODE[score.category].label.lower()}"
+        )
     return "; ".join(parts)
 
 
@@ -202,7 +204,16 @@ class CaseAdmin(admin.ModelAdmin):
         (None, {"fields": ["title", "slug", ("status", "difficulty"), "preview"]}),
         (
             "History (shown to the trainee)",
-            {"fields": [("age", "sex"), "primary_tumour", "prior_treatment", "presentation", "pain_statement"]},
+            {
+                "fields": [
+                    ("age", "sex"),
+                    "primary_tumour",
+                    "prior_treatment",
+                    "presentation",
+                    "pain_statement",
+                    "region",
+                ]
+            },
         ),
         ("Reference (hidden until the trainee commits)", {"fields": ["index_level", "asks_escc", "primary_reference"]}),
         ("Teaching (shown after the trainee commits)", {"fields": ["teaching_points", "discussion"]}),
@@ -402,7 +413,7 @@ class SeriesAdmin(admin.ModelAdmin):
         series = form.instance
         stack = form.cleaned_data.get("add_slices") or []
         first = Slice.objects.next_position(series)
-        region = sins.region_for_level(series.case.index_level)
+        region = series.case.get_region_display().lower()
         total = first + len(stack)
         for n, processed in enumerate(stack, start=first):
             Slice.create_from_upload(

@@ -6,11 +6,14 @@ absent pedicle sign present, absent and not assessable; one case has a second ex
 """
 
 import io
+import random
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from cases import images, phantoms
@@ -86,7 +89,7 @@ CASES = (
             "collapse": "lt50",
             "posterolateral": "unilateral",
             "absent_pedicle": "present",
-            "tomita": 2,
+            "tomita": 4,
             "escc": "1b",
         },  # fmt: skip
         asks_escc=True,
@@ -527,6 +530,20 @@ CASES = (
 )
 
 
+JUNCTIONS = {("cervical", "thoracic"): "cervicothoracic", ("thoracic", "lumbar"): "thoracolumbar",
+             ("lumbar", "sacral"): "lumbosacral"}  # fmt: skip
+
+
+def imaged_region(level: str) -> str:
+    """The region the phantom images cover: three levels either side of the index level."""
+    index = sins.LEVELS.index(level)
+    shown = sins.LEVELS[max(0, index - 3) : index + 4]
+    regions = list(dict.fromkeys(sins.region_for_level(code) for code in shown))
+    if len(regions) == 3:
+        return regions[1]
+    return JUNCTIONS[tuple(regions)] if len(regions) == 2 else regions[0]
+
+
 def _level_rationale(level: str) -> str:
     return f"{sins.explain_location(level)}."
 
@@ -534,6 +551,7 @@ def _level_rationale(level: str) -> str:
 @transaction.atomic
 def create_case(demo: DemoCase, author: User | None) -> Case:
     reading = {**demo.reading, "location": sins.location_for_level(demo.reading["level"])}
+    region = imaged_region(reading["level"])
     case = Case.objects.create(
         slug=demo.slug,
         title=demo.title,
@@ -545,6 +563,7 @@ def create_case(demo: DemoCase, author: User | None) -> Case:
         presentation=demo.presentation,
         pain_statement=demo.pain_statement,
         index_level=reading["level"],
+        region=region,
         asks_escc=demo.asks_escc,
         teaching_points=demo.teaching_points,
         discussion=demo.discussion,
@@ -564,7 +583,6 @@ def create_case(demo: DemoCase, author: User | None) -> Case:
         extra_levels=demo.extra_levels,
     )
     key_slices = {}
-    region = sins.region_for_level(reading["level"])
     for order, code in enumerate(demo.series):
         kind = phantoms.SERIES_KINDS[code]
         series = Series.objects.create(
@@ -575,7 +593,7 @@ def create_case(demo: DemoCase, author: User | None) -> Case:
             slice_ = Slice.create_from_upload(
                 series,
                 images.process(_as_upload(picture, f"{code}-{position}.png")),
-                alt_text=phantoms.alt_text(code, position, len(drawn), region),
+                alt_text=phantoms.alt_text(code, position, len(drawn), case.get_region_display().lower()),
                 position=position,
             )
             if position == len(drawn) // 2:
@@ -614,3 +632,86 @@ def create_users(password: str) -> list[str]:
             user.groups.add(Group.objects.get(name=group))
             created.append(username)
     return created
+
+
+# --- A practice history, so the dashboards have something to show on the first `make run` -----------
+
+DEMO_COHORT = "Demo cohort"
+# resident2 has practised for a few weeks; the others make up the cohort the educator follows.
+# resident1 is left fresh, to try the product from the start.
+PRACTISING = ("resident2", "resident3", "resident4", "resident5", "resident6", "resident7")
+# How often a beginner misreads each item; bone quality is the least reproducible item in every study.
+ERROR_RATE = {"level": 0.1, "location": 0.1, "pain": 0.15, "bone_lesion": 0.45, "alignment": 0.3, "collapse": 0.35,
+              "posterolateral": 0.35, "absent_pedicle": 0.25, "tomita": 0.4, "escc": 0.35}  # fmt: skip
+
+
+def create_history(password: str) -> int:
+    """A demo cohort with submitted attempts (through the real commit), once; returns attempts made."""
+    from sinsquiz import services
+    from sinsquiz.models import Attempt, Cohort
+
+    if Cohort.objects.filter(name=DEMO_COHORT).exists():
+        return 0
+    trainees_group = Group.objects.get(name=roles.TRAINEES)
+    trainees = []
+    for username in PRACTISING:
+        user, new = User.objects.get_or_create(username=username)
+        if new:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+            user.groups.add(trainees_group)
+        trainees.append(user)
+    cohort = Cohort.objects.create(name=DEMO_COHORT)
+    cohort.trainees.set([*trainees, User.objects.get(username="resident1")])
+    cohort.educators.set(User.objects.filter(username="educator"))
+
+    rng = random.Random(2026)
+    cases = list(Case.objects.published().filter(slug__in=[c.slug for c in CASES]).order_by("pk"))
+    made = 0
+    now = timezone.now()
+    for skill, trainee in enumerate(trainees):
+        plan = cases[:]
+        rng.shuffle(plan)
+        if trainee.username == "resident2":
+            plan += plan[:6]  # retries of the first six cases: 20 attempts in all
+        for n, case in enumerate(plan):
+            # Beginners err at the rates above; each attempt, and each better resident, errs a little less.
+            care = max(0.25, 1 - 0.035 * n - 0.08 * skill)
+            answers = _simulated_answers(case, rng, care)
+            attempt, _ = services.submit(services.open_draft(trainee, case), answers)
+            when = now - timedelta(days=56 - 56 * n / len(plan), minutes=rng.randrange(600))
+            Attempt.objects.filter(pk=attempt.pk).update(submitted=when, started=when - timedelta(minutes=6))
+            made += 1
+    return made
+
+
+def _simulated_answers(case: Case, rng: random.Random, care: float) -> dict:
+    reference = case.primary_reading.to_reading()
+    answers = {}
+    for item in sins.READING_ITEMS:
+        value = getattr(reference, item)
+        if value is None:
+            continue
+        if rng.random() < ERROR_RATE[item] * care:
+            value = _neighbour(item, value, rng)
+        answers[item] = value
+    if answers["level"] != reference.level:
+        answers["location"] = sins.location_for_level(answers["level"])
+    return answers
+
+
+def _neighbour(item: str, value, rng: random.Random):
+    """A plausible misreading: the next option up or down the scale."""
+    if item == "level":
+        codes = list(sins.LEVELS)
+    elif item in sins.COMPONENTS_BY_NAME:
+        codes = list(sins.COMPONENTS_BY_NAME[item].codes)
+    elif item == "absent_pedicle":
+        codes = [c.code for c in sins.ABSENT_PEDICLE]
+    elif item == "tomita":
+        codes = [t.type for t in sins.TOMITA_TYPES]
+    else:
+        codes = [g.code for g in sins.ESCC_GRADES]
+    index = codes.index(value)
+    choices = [codes[i] for i in (index - 1, index + 1) if 0 <= i < len(codes)]
+    return rng.choice(choices)

@@ -2,14 +2,13 @@ from django import forms
 from django.db.models import Q
 
 from cases.models import Case, Series
-from sinsquiz import sins
 
 
 class CaseFilterForm(forms.Form):
     """The case list's search and filters; every field is optional and bad values are ignored."""
 
     q = forms.CharField(label="Search", required=False, max_length=100)
-    region = forms.ChoiceField(label="Region", choices=[("", "Any region"), *sins.REGIONS], required=False)
+    region = forms.ChoiceField(label="Region", choices=[("", "Any region"), *Case.Region.choices], required=False)
     modality = forms.ChoiceField(
         label="Imaging", choices=[("", "Any imaging"), *Series.Modality.choices], required=False
     )

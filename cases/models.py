@@ -3,17 +3,18 @@
 import secrets
 from dataclasses import dataclass
 
-from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, OuterRef, Prefetch, Q, Subquery
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.urls import reverse
+from django.utils.text import capfirst
 
 from cases import images
+from cases.fields import LevelChoiceField
 from sinsquiz import sins
-
-LEVEL_CHOICES = [(level, sins.level_label(level)) for level in sins.LEVELS]
 
 
 class LevelField(models.CharField):
@@ -33,9 +34,11 @@ class LevelField(models.CharField):
             raise ValidationError(str(error), code="invalid_level") from None
 
     def formfield(self, **kwargs):
-        # A drop-down even where the admin would offer its text input for a CharField.
-        kwargs["widget"] = forms.Select(choices=[("", "---------"), *LEVEL_CHOICES])
-        return super().formfield(**kwargs)
+        # A grouped drop-down, even where the admin would offer its text input for a CharField.
+        options = {key: kwargs[key] for key in ("required", "label", "help_text", "initial") if key in kwargs}
+        options = {"required": not self.blank, "label": capfirst(self.verbose_name), "help_text": self.help_text,
+                   **options}  # fmt: skip
+        return LevelChoiceField(**options)
 
 
 class Reading(models.Model):
@@ -130,6 +133,16 @@ class Case(models.Model):
         RADIOTHERAPY = "radiotherapy", "Radiotherapy"
         BOTH = "both", "Chemotherapy and radiotherapy"
 
+    class Region(models.TextChoices):
+        # What the images show, chosen by the author: never derived from the hidden index level.
+        CERVICAL = "cervical", "Cervical"
+        CERVICOTHORACIC = "cervicothoracic", "Cervicothoracic"
+        THORACIC = "thoracic", "Thoracic"
+        THORACOLUMBAR = "thoracolumbar", "Thoracolumbar"
+        LUMBAR = "lumbar", "Lumbar"
+        LUMBOSACRAL = "lumbosacral", "Lumbosacral"
+        SACRAL = "sacral", "Sacral"
+
     class Difficulty(models.IntegerChoices):
         INTRODUCTORY = 1, "Introductory"
         INTERMEDIATE = 2, "Intermediate"
@@ -153,7 +166,13 @@ class Case(models.Model):
     index_level = LevelField(
         help_text="The level the expert reading scores. Hidden from trainees until they commit.",
     )
-    region = models.CharField(max_length=16, choices=sins.REGIONS, editable=False)
+    region = models.CharField(
+        "imaged region",
+        max_length=16,
+        choices=Region.choices,
+        help_text="What the images cover, shown to trainees and used by the case list's filter. Describe the "
+        "images, not the lesion: naming the lesion's region can give the index level away at a junction.",
+    )
     asks_escc = models.BooleanField(
         "ask for the ESCC grade", default=False, help_text="Trainees grade epidural cord compression (axial T2)."
     )
@@ -183,7 +202,6 @@ class Case(models.Model):
     def save(self, *args, **kwargs):
         if self.index_level:
             self.index_level = sins.normalise_level(self.index_level)
-            self.region = sins.region_for_level(self.index_level)
         updating = self.pk is not None and not self._state.adding
         level_changed = updating and Case.objects.filter(pk=self.pk).exclude(index_level=self.index_level).exists()
         if updating and kwargs.get("update_fields") is None:
@@ -247,12 +265,52 @@ def reading_problems(case: Case, readings) -> list[str]:
     if len(primaries) != 1:
         return [f"A published case needs exactly one primary expert reading; it has {len(primaries)}."]
     primary = primaries[0]
-    if primary.level and primary.level != case.index_level:
+    if missing := primary.to_reading().missing(escc_required=case.asks_escc):
+        labels = ", ".join(sins.ITEM_LABELS[item].lower() for item in missing)
+        return [f"The primary reading must give every item the case asks for; it lacks: {labels}."]
+    if primary.level != case.index_level:
         return [
             f"The primary reading scores {sins.level_label(primary.level)}, but the case's index level is "
             f"{sins.level_label(case.index_level)}."
         ]
     return []
+
+
+@dataclass(frozen=True)
+class PublicImage:
+    """One image as the viewer needs it: URLs of the derivatives only (never the original)."""
+
+    pk: int
+    web: str
+    thumbnail: str
+    width: int
+    height: int
+    alt_text: str
+
+
+@dataclass(frozen=True)
+class PublicSeries:
+    pk: int
+    label: str
+    description: str
+    images: tuple[PublicImage, ...]
+
+    @classmethod
+    def of(cls, series: "Series") -> "PublicSeries":
+        """From a series whose slices are prefetched."""
+        images = tuple(
+            PublicImage(s.pk, s.web.url, s.thumbnail.url, s.width, s.height, s.alt_text) for s in series.slices.all()
+        )
+        return cls(series.pk, series.label, series.description, images)
+
+    @property
+    def start_index(self) -> int:
+        """The viewer opens a stack in its middle: the midline of a sagittal series, the pedicles of an axial."""
+        return len(self.images) // 2
+
+    @property
+    def start_image(self) -> PublicImage | None:
+        return self.images[self.start_index] if self.images else None
 
 
 @dataclass(frozen=True)
@@ -276,7 +334,7 @@ class PublicCase:
     difficulty_label: str
     asks_escc: bool
     is_published: bool
-    series: tuple = ()
+    series: tuple[PublicSeries, ...] = ()
     cover: str = ""
     modalities: tuple[str, ...] = ()
     done: bool = False
@@ -327,7 +385,9 @@ class Series(models.Model):
         blank=True,
         help_text="For example: T1, T2, STIR, T1 C+ fat-sat, CT bone window.",
     )
-    description = models.CharField(max_length=200, blank=True)
+    description = models.CharField(
+        max_length=200, blank=True, help_text="Shown to trainees before they answer: keep it neutral."
+    )
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -347,16 +407,6 @@ class Series(models.Model):
             return " ".join(filter(None, [plane, "CT", self.sequence.removeprefix("CT ")]))
         return " ".join(filter(None, [plane, self.sequence, "MRI"]))
 
-    @property
-    def start_index(self) -> int:
-        """The viewer opens a stack in its middle: the midline of a sagittal series, the pedicles of an axial."""
-        return len(self.slices.all()) // 2
-
-    @property
-    def start_slice(self) -> "Slice | None":
-        slices = self.slices.all()
-        return slices[self.start_index] if slices else None
-
 
 def _random_name(extension: str) -> str:
     # Uploaded file names can carry patient names or record numbers, and must not hint at the answer.
@@ -372,9 +422,10 @@ class SliceQuerySet(models.QuerySet):
 class Slice(models.Model):
     series = models.ForeignKey(Series, related_name="slices", on_delete=models.CASCADE)
     position = models.PositiveIntegerField(default=0)
-    image = models.ImageField(upload_to="cases/slices", editable=False)
-    web = models.ImageField("web derivative", upload_to="cases/web", editable=False)
-    thumbnail = models.ImageField(upload_to="cases/thumbs", editable=False)
+    # Indexed: the media view looks every request up by file name, to check who may see it.
+    image = models.ImageField(upload_to="cases/slices", editable=False, db_index=True)
+    web = models.ImageField("web derivative", upload_to="cases/web", editable=False, db_index=True)
+    thumbnail = models.ImageField(upload_to="cases/thumbs", editable=False, db_index=True)
     width = models.PositiveIntegerField(editable=False)
     height = models.PositiveIntegerField(editable=False)
     alt_text = models.CharField(
@@ -399,9 +450,11 @@ class Slice(models.Model):
         self.thumbnail.save(_random_name("jpg"), processed.thumbnail, save=False)
 
     def delete_files(self) -> None:
+        """Remove this slice's files that no other slice shares (duplicated cases share their files)."""
         for field in (self.image, self.web, self.thumbnail):
-            if field.name:
-                field.storage.delete(field.name)
+            name = field.name
+            if name and not Slice.objects.exclude(pk=self.pk).filter(**{field.field.name: name}).exists():
+                field.storage.delete(name)
 
     @classmethod
     def create_from_upload(cls, series: Series, processed: images.ProcessedImage, *, alt_text: str, position=None):
@@ -416,6 +469,12 @@ class Slice(models.Model):
             slice_.delete_files()
             raise
         return slice_
+
+
+@receiver(post_delete, sender=Slice)
+def _remove_files(sender, instance: Slice, **kwargs) -> None:
+    # After the commit, so that a rolled-back delete keeps its images.
+    transaction.on_commit(instance.delete_files)
 
 
 class ReferenceReadingQuerySet(models.QuerySet):
@@ -464,9 +523,6 @@ class ReferenceReading(Reading):
 
     def rationale(self, item: str) -> str:
         return getattr(self, f"{item}_rationale")
-
-    def key_slice(self, item: str) -> "Slice | None":
-        return getattr(self, f"{item}_key_slice")
 
     def _reference_changed(self) -> bool:
         fields = ["is_primary", *sins.READING_ITEMS, *(f"{item}_rationale" for item in sins.READING_ITEMS)]

@@ -90,14 +90,12 @@ def render_series(findings: Findings, kind: str, seed: int = 0) -> list[Image.Im
 
 
 def alt_text(kind: str, index: int, count: int, region: str) -> str:
-    """Neutral alt text for image `index` (counted from 0) of a series of `count` images.
+    """Neutral alt text for image `index` (counted from 0) of a series of `count` images of `region`.
 
     It names the examination only, never a finding: 'Sagittal T2-weighted MRI of the thoracic spine, image
     3 of 5'.
     """
     series = _series(kind)
-    if region not in dict(sins.REGIONS):
-        raise ValueError(f"{region!r} is not a spinal region; use one of {', '.join(dict(sins.REGIONS))}.")
     place = "the sacrum" if region == "sacral" else f"the {region} spine"
     text = f"{_EXAMINATION[series.code]} of {place}"
     return f"{text}, image {index + 1} of {count}" if count > 1 else text

@@ -2,17 +2,22 @@ import mimetypes
 import posixpath
 
 from django.core.files.storage import default_storage
+from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.views.decorators.http import require_GET
 
+from cases.models import Case, Slice
 from sinsquiz.http import AuthenticatedHttpRequest
 
 
 @require_GET
 def media(request: AuthenticatedHttpRequest, path: str) -> FileResponse:
-    """Serve an uploaded image to a logged-in user (images may derive from patient imaging)."""
+    """Serve a stored image of a case the user may see (images may derive from patient imaging)."""
     path = posixpath.normpath(path)
-    if not path.startswith("cases/") or ".." in path.split("/") or not default_storage.exists(path):
+    visible = Slice.objects.filter(
+        Q(image=path) | Q(web=path) | Q(thumbnail=path), series__case__in=Case.objects.visible_to(request.user)
+    )
+    if not path.startswith("cases/") or not visible.exists() or not default_storage.exists(path):
         raise Http404("No such image.")
     content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
     if not content_type.startswith("image/"):

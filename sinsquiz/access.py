@@ -1,13 +1,36 @@
-"""The one way views fetch an attempt: anyone else's is a 404."""
+"""One way to fetch each kind of object a user asks for; anything they may not see is a 404."""
 
+from django.contrib.auth import get_user_model
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from sinsquiz.models import Attempt
+from cases.models import Case
+from sinsquiz.models import Attempt, Cohort, educates
 
 
 def get_attempt_for_user(request, pk: int, *, to_change: bool = False) -> Attempt:
-    """Return the attempt if the user may see it (their own; staff see all) or change it (their own only)."""
+    """The attempt if it is the user's own, or (to look at, never to change) if they educate its trainee.
+
+    An attempt can only be changed while its case is still visible to the user: a case unpublished
+    meanwhile cannot be committed, nor its reference seen that way.
+    """
     attempts = Attempt.objects.select_related("case", "trainee")
-    if to_change or not request.user.is_staff:
-        attempts = attempts.filter(trainee=request.user)
-    return get_object_or_404(attempts, pk=pk)
+    if to_change:
+        attempts = attempts.filter(trainee=request.user, case__in=Case.objects.visible_to(request.user))
+    attempt = get_object_or_404(attempts, pk=pk)
+    if attempt.trainee_id == request.user.pk or educates(request.user, attempt.trainee):
+        return attempt
+    raise Http404("No such attempt.")
+
+
+def get_trainee_for_user(request, user_id: int):
+    """A trainee whose progress the user may follow: themselves, or one of their cohorts' trainees."""
+    trainee = get_object_or_404(get_user_model(), pk=user_id)
+    if trainee.pk == request.user.pk or educates(request.user, trainee):
+        return trainee
+    raise Http404("No such trainee.")
+
+
+def get_cohort_for_user(request, pk: int) -> Cohort:
+    """A cohort the user educates (a superuser, any cohort)."""
+    return get_object_or_404(Cohort.objects.for_educator(request.user), pk=pk)

@@ -2,6 +2,7 @@ from dataclasses import dataclass
 
 from django import forms
 
+from cases.fields import LevelChoiceField
 from sinsquiz import sins
 from sinsquiz.models import Attempt
 
@@ -47,36 +48,10 @@ def component_field(component: sins.Component, **kwargs) -> forms.ChoiceField:
     )
 
 
-def level_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    """Levels grouped by region, for a <select> with <optgroup>s."""
-    groups: dict[str, list[tuple[str, str]]] = {}
-    for level in sins.LEVELS:
-        groups.setdefault(sins.region_for_level(level), []).append((level, sins.level_label(level)))
-    return [(label, groups[code]) for code, label in sins.REGIONS]
-
-
-class LevelField(forms.ChoiceField):
-    """A vertebral level, normalised by sins.normalise_level ("t7" is accepted as "T7")."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("label", "Index level")
-        super().__init__(choices=[("", "Choose a level…"), *level_choices()], **kwargs)
-        self.error_messages["required"] = "Choose the index level."
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if not value:
-            return value
-        try:
-            return sins.normalise_level(value)
-        except sins.SinsError as error:
-            raise forms.ValidationError(str(error), code="invalid_level") from None
-
-
 class CalculatorForm(forms.Form):
     """The level and the five components that are not derived from it."""
 
-    level = LevelField()
+    level = LevelChoiceField()
     pain = component_field(sins.PAIN)
     bone_lesion = component_field(sins.BONE_LESION)
     alignment = component_field(sins.ALIGNMENT)
@@ -148,10 +123,9 @@ class ReadingForm(forms.ModelForm):
         for name, field in self.fields.items():
             field.label = sins.ITEM_LABELS[name]
             field.required = False
-            if hasattr(field, "choices"):
+            if isinstance(field.widget, forms.RadioSelect):  # radio groups need no blank choice
                 field.choices = [choice for choice in field.choices if choice[0] != ""]
             field.error_messages["invalid_choice"] = f"That is not an option for {sins.ITEM_LABELS[name].lower()}."
-        self.fields["level"].widget.choices = [("", "Choose the level…"), *level_choices()]
         self.fields["level"].help_text = "The most affected level, the one you score."
         self.fields["location"].help_text = sins.LOCATION.hint
         for component in sins.COMPONENTS:
@@ -175,9 +149,14 @@ class ReadingForm(forms.ModelForm):
         return cleaned
 
     def valid_values(self) -> dict:
-        """The items that passed validation, for saving as a draft even when others did not."""
+        """The posted items that passed validation, for saving as a draft even when others did not.
+
+        Items that were not posted at all are left out, so a stale tab cannot blank answers saved elsewhere.
+        """
         self.is_valid()
-        return {name: self.cleaned_data[name] for name in self.fields if name in self.cleaned_data}
+        return {
+            name: self.cleaned_data[name] for name in self.fields if name in self.cleaned_data and name in self.data
+        }
 
     def running(self) -> "Running":
         """The running total of what has been chosen so far, computed by sins.py."""
@@ -192,10 +171,6 @@ class Running:
     total_range: tuple[int, int]
     answered: int
     items: int
-
-    @property
-    def complete(self) -> bool:
-        return self.answered == self.items
 
     @property
     def total(self) -> int | None:

@@ -125,6 +125,15 @@ class Grade:
         return "You agree on surgical consultation: " + ("it is needed." if needed else "it is not needed.")
 
     @property
+    def total_text(self) -> str:
+        """How far your total is from the reference's: "2 points under the reference"."""
+        difference = self.total_difference
+        if difference == 0:
+            return "Same total as the reference."
+        side = "over" if difference > 0 else "under"
+        return f"{sins.points_text(abs(difference))} {side} the reference."
+
+    @property
     def summary(self) -> str:
         """One line: "4 of 6 components right; category right"."""
         category = "category right" if self.category_right else "category wrong"
@@ -161,7 +170,7 @@ def grade(
         reference_score=reference_score,
         consultation=_consultation(your_score, reference_score),
         location_explanation=sins.explain_location(reference.level),
-        notes=tuple(consistency_notes(yours, reference, prior_treatment=prior_treatment)),
+        notes=tuple(consistency_notes(yours, reference, prior_treatment=prior_treatment, escc_asked=escc_asked)),
     )
 
 
@@ -234,7 +243,9 @@ def option_definition(name: str, code) -> str:
     return sins.escc_grade(code).definition
 
 
-def consistency_notes(yours: sins.Reading, reference: sins.Reading, *, prior_treatment: str = "none") -> list[Note]:
+def consistency_notes(
+    yours: sins.Reading, reference: sins.Reading, *, prior_treatment: str = "none", escc_asked: bool = False
+) -> list[Note]:
     """Where the trainee's answers contradict each other, and what the case teaches beyond the points."""
     notes = []
 
@@ -286,4 +297,17 @@ def consistency_notes(yours: sins.Reading, reference: sins.Reading, *, prior_tre
         notes.append(Note("teaching", text))
     if prior_treatment != "none" and reference.bone_lesion in {"blastic", "mixed"}:
         notes.append(Note("teaching", "This patient has been treated: " + sins.TREATED_LESIONS_NOTE))
+    if reference.absent_pedicle == "present":
+        notes.append(
+            Note(
+                "teaching",
+                "A missing pedicle outline is a clue to a lytic metastasis, but not proof: think also of "
+                + ", ".join(sins.ABSENT_PEDICLE_DIFFERENTIAL)
+                + ".",
+            )
+        )
+    if escc_asked and reference.escc:
+        grade = sins.escc_grade(reference.escc)
+        severity = "high-grade compression" if grade.high_grade else "low-grade epidural disease"
+        notes.append(Note("teaching", f"ESCC grade {grade.code} is {severity}. {sins.ESCC_MANAGEMENT}"))
     return notes

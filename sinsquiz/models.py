@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 
 from cases.models import Case, Reading
@@ -48,7 +48,8 @@ class Attempt(Reading):
         UNDER_TRIAGE = grading.UNDER_TRIAGE, "Under-triage"
         OVER_TRIAGE = grading.OVER_TRIAGE, "Over-triage"
 
-    trainee = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="attempts", on_delete=models.CASCADE)
+    # Assessment records are kept: a trainee who leaves is deactivated, not deleted.
+    trainee = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="attempts", on_delete=models.PROTECT)
     # Assessment records outlive a careless delete: a case with attempts cannot be deleted, only unpublished.
     case = models.ForeignKey(Case, related_name="attempts", on_delete=models.PROTECT)
     state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT)
@@ -62,11 +63,14 @@ class Attempt(Reading):
     reference_category = models.CharField(max_length=24, blank=True)
     consultation = models.CharField(max_length=16, choices=Consultation.choices, blank=True)
     components_right = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The trainee's first submitted attempt at the case: agreement statistics count only these, as the
+    # reliability studies did (a retry after feedback measures learning, not agreement).
+    first_try = models.BooleanField(default=False)
 
     objects = AttemptQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-submitted", "-started"]
+        ordering = [F("submitted").desc(nulls_last=True), "-started"]
         constraints = [
             models.UniqueConstraint(
                 fields=["trainee", "case"], condition=Q(state="draft"), name="one_draft_per_trainee_and_case"
@@ -74,7 +78,8 @@ class Attempt(Reading):
         ]
         indexes = [
             models.Index(fields=["trainee", "state", "submitted"]),
-            models.Index(fields=["case", "state"]),
+            models.Index(fields=["trainee", "first_try"]),
+            models.Index(fields=["case", "first_try"]),
         ]
 
     def __str__(self) -> str:
@@ -86,6 +91,13 @@ class Attempt(Reading):
     @property
     def is_submitted(self) -> bool:
         return self.state == self.State.SUBMITTED
+
+    def answers(self) -> dict:
+        """The items given so far, keyed by item name (for a form's initial values)."""
+        return {item: getattr(self, item) for item in sins.READING_ITEMS if getattr(self, item) not in (None, "")}
+
+    def reference_answer(self, item: str):
+        return getattr(self, f"reference_{item}")
 
     def correct(self, item: str) -> bool | None:
         return getattr(self, f"{item}_correct")
@@ -111,11 +123,52 @@ def reading_from_snapshot(data: dict) -> sins.Reading:
     return sins.Reading(**{item: data.get(item) for item in sins.READING_ITEMS})
 
 
-# A column per item: did the trainee give the primary reference's answer? (None: not asked.)
+# Per item, two columns the dashboards aggregate in SQL: the primary reference's answer it was graded
+# against, and whether the trainee gave it (None: not asked).
 for _item in sins.READING_ITEMS:
+    _field = Reading._meta.get_field(_item)
+    Attempt.add_to_class(
+        f"reference_{_item}",
+        models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+        if _item == "tomita"
+        else models.CharField(max_length=_field.max_length, blank=True, editable=False),
+    )
     Attempt.add_to_class(f"{_item}_correct", models.BooleanField(null=True, blank=True, editable=False))
 
 
 def done_by(user):
     """An expression for annotating cases: has this user submitted an attempt at the case?"""
     return Exists(Attempt.objects.submitted().filter(case=OuterRef("pk"), trainee=user))
+
+
+class CohortQuerySet(models.QuerySet):
+    def for_educator(self, user):
+        """The cohorts an educator follows; a superuser follows them all."""
+        return self if user.is_superuser else self.filter(educators=user)
+
+
+class Cohort(models.Model):
+    """A group of trainees and the educators who follow them."""
+
+    name = models.CharField(max_length=120, unique=True)
+    trainees = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="cohorts", blank=True)
+    educators = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="taught_cohorts", blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = CohortQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("cohort", args=[self.pk])
+
+
+def educates(educator, trainee) -> bool:
+    """May this educator follow this trainee's progress and attempts?"""
+    if educator.is_superuser:
+        return True
+    return Cohort.objects.filter(educators=educator, trainees=trainee).exists()

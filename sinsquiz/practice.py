@@ -29,3 +29,28 @@ def next_case_for(user) -> Case | None:
         .order_by("last_submitted", "pk")
         .first()
     )
+
+
+def focused_case_for(user, focus: str) -> Case | None:
+    """The next case for practising one SINS component: cases whose reference answer for it is one the
+    trainee has got wrong before (or, with no mistakes yet, any answer that scores points); untried ones
+    first, then those last answered wrongly on that component. Falls back to next_case_for()."""
+    component = sins.COMPONENTS_BY_NAME[focus]
+    mine = Attempt.objects.submitted().of(user)
+    missed = set(mine.filter(**{f"{focus}_correct": False}).values_list(f"reference_{focus}", flat=True))
+    targets = missed or {option.code for option in component.options if option.points}
+    candidates = Case.objects.published().filter(readings__is_primary=True, **{f"readings__{focus}__in": targets})
+    fresh = candidates.exclude(pk__in=mine.values("case")).order_by("difficulty", "title", "pk").first()
+    if fresh:
+        return fresh
+    latest = mine.filter(case=OuterRef("pk")).order_by("-submitted")
+    wrong_again = (
+        candidates.annotate(
+            last_correct=Subquery(latest.values(f"{focus}_correct")[:1]),
+            last_submitted=Subquery(latest.values("submitted")[:1]),
+        )
+        .filter(last_correct=False)
+        .order_by("last_submitted", "pk")
+        .first()
+    )
+    return wrong_again or next_case_for(user)

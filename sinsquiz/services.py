@@ -43,7 +43,7 @@ def submit(attempt: Attempt, values: dict) -> tuple[Attempt, bool]:
     """
     with transaction.atomic():
         # On PostgreSQL this also makes a concurrent commit wait; the conditional update below is the guarantee.
-        current = Attempt.objects.select_for_update().select_related("case").get(pk=attempt.pk)
+        current = Attempt.objects.select_for_update(of=("self",)).select_related("case").get(pk=attempt.pk)
         if current.is_submitted:
             return current, False
         case = current.case
@@ -68,6 +68,11 @@ def submit(attempt: Attempt, values: dict) -> tuple[Attempt, bool]:
             "reference_category": graded.reference_score.category,
             "consultation": graded.consultation,
             "components_right": graded.components_right,
+            **{
+                f"reference_{item}": _blank(item) if value is None else value
+                for item, value in snapshot["primary"]["reading"].items()
+            },
+            "first_try": not Attempt.objects.submitted().filter(trainee=current.trainee, case=case).exists(),
         }
         if not Attempt.objects.filter(pk=current.pk, state=Attempt.State.DRAFT).update(**fields):
             return Attempt.objects.get(pk=current.pk), False
@@ -80,9 +85,11 @@ def reference_snapshot(case: Case) -> dict:
     primary = next((reading for reading in readings if reading.is_primary), None)
     if primary is None:
         raise NoReference(f"{case} has no primary expert reading yet.")
+    if primary.to_reading().missing(escc_required=case.asks_escc):
+        raise NoReference(f"The primary reading of {case} is incomplete.")
     return {
-        "case_version": case.version,
         "escc_asked": case.asks_escc,
+        "teaching": {"points": case.teaching_points, "discussion": case.discussion},
         "prior_treatment": case.prior_treatment,
         "primary": {
             "reader": primary.reader_name,

@@ -87,6 +87,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "sinsquiz.context_processors.sins_numbers",
             ],
             # Same partial syntax as Django 6.0 core, without {% load %}: the upgrade deletes this line.
             "builtins": ["template_partials.templatetags.partials"],

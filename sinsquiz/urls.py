@@ -1,9 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
-from django.templatetags.static import static
 from django.urls import path
-from django.views.generic import RedirectView
 
 from cases import views as case_views
 from sinsquiz import views
@@ -21,10 +18,15 @@ urlpatterns = [
     path("attempts/<int:pk>/save/", views.attempt_save, name="attempt-save"),
     path("attempts/<int:pk>/commit/", views.attempt_commit, name="attempt-commit"),
     path("practice/next/", views.next_case, name="next-case"),
+    path("progress/", views.my_progress, name="progress"),
+    path("progress/<int:user_id>/", views.trainee_progress, name="trainee-progress"),
+    path("cohorts/", views.cohort_list, name="cohorts"),
+    path("cohorts/<int:pk>/", views.cohort_detail, name="cohort"),
+    path("cohorts/<int:pk>/attempts.csv", views.cohort_attempts_csv, name="cohort-attempts-csv"),
+    path("cohorts/<int:pk>/<str:table>.csv", views.cohort_summary_csv, name="cohort-summary-csv"),
     path("media/<path:path>", case_views.media, name="media"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    # Browsers ask for /favicon.ico on pages that do not name an icon (the admin's).
-    path("favicon.ico", login_not_required(RedirectView.as_view(url=static("sinsquiz/icon.svg"))), name="favicon"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -2,21 +2,23 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
-from django.views.decorators.cache import never_cache
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from cases.access import get_case_for_user
 from cases.forms import CaseFilterForm
-from cases.models import Case, PublicCase
-from sinsquiz import practice, services, sins
-from sinsquiz.access import get_attempt_for_user
+from cases.models import Case, PublicCase, PublicSeries
+from sinsquiz import charts, literature, practice, progress, reports, services, sins
+from sinsquiz.access import get_attempt_for_user, get_cohort_for_user, get_trainee_for_user
 from sinsquiz.forms import CalculatorForm, ReadingForm
 from sinsquiz.http import AuthenticatedHttpRequest, HtmxHttpRequest
-from sinsquiz.models import Attempt, done_by
+from sinsquiz.models import Attempt, Cohort, done_by
 
 CASES_PER_PAGE = 12
 
@@ -41,6 +43,13 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_not_required
+@require_GET
+def favicon(request: HtmxHttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on pages that name no icon (the admin's)."""
+    return redirect(static("sinsquiz/icon.svg"))
+
+
+@login_not_required
 @require_http_methods(["GET", "POST"])
 def calculator(request: HtmxHttpRequest) -> HttpResponse:
     """A public SINS calculator; htmx posts on every change and swaps in the result partial."""
@@ -59,6 +68,7 @@ def calculator(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @require_GET
+@vary_on_headers("HX-Request")
 def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = CaseFilterForm(request.GET or None)
     cases = form.filter(Case.objects.visible_to(request.user)).with_cover().annotate(done=done_by(request.user))
@@ -79,24 +89,25 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @require_GET
+@vary_on_headers("HX-Request")
 def case_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """The case with its images, history and the scoring panel (the trainee's draft, opened here)."""
     case = get_case_for_user(request, slug)
     attempt = services.open_draft(request.user, case)
-    form = ReadingForm(instance=attempt, asks_escc=case.asks_escc)
+    form = ReadingForm(initial=attempt.answers(), asks_escc=case.asks_escc)
     return render(request, "sinsquiz/case.html", _case_context(request, case, attempt, form))
 
 
+def _panel_context(attempt: Attempt, form: ReadingForm, **extra) -> dict:
+    # Only the attempt's id: the object would bring its case, and with it the reference, into the context.
+    return {"attempt_id": attempt.pk, "form": form, "running": form.running(), **extra}
+
+
 def _case_context(request, case: Case, attempt: Attempt, form: ReadingForm) -> dict:
-    earlier = Attempt.objects.of(request.user).submitted().filter(case=case)
-    return {
-        "case": PublicCase.of(case),
-        "series_list": case.series.all(),
-        "attempt": attempt,
-        "form": form,
-        "running": form.running(),
-        "earlier": earlier,
-    }
+    """Everything the case page shows before the commit: the history and images, never the reference."""
+    public = PublicCase.of(case, series=tuple(PublicSeries.of(series) for series in case.series.all()))
+    earlier = Attempt.objects.of(request.user).submitted().filter(case=case).values("pk", "submitted")
+    return {"case": public, "series_list": public.series, "earlier": earlier, **_panel_context(attempt, form)}
 
 
 @require_POST
@@ -105,14 +116,13 @@ def attempt_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     attempt = get_attempt_for_user(request, pk, to_change=True)
     if attempt.is_submitted:
         return _already_committed(request, attempt)
-    form = ReadingForm(request.POST, instance=attempt, asks_escc=attempt.case.asks_escc)
+    form = ReadingForm(request.POST, asks_escc=attempt.case.asks_escc)
     if not services.save_draft(attempt, form.valid_values()):
         return _already_committed(request, attempt)
     if not request.htmx:
         messages.success(request, "Your draft is saved.")
         return redirect(f"{attempt.case.get_absolute_url()}#scoring")
-    context = {"attempt": attempt, "form": form, "running": form.running(), "saved": True}
-    return render(request, "sinsquiz/case.html#panel-status", context)
+    return render(request, "sinsquiz/case.html#panel-status", _panel_context(attempt, form, saved=True))
 
 
 @require_POST
@@ -121,18 +131,18 @@ def attempt_commit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if attempt.is_submitted:
         return _already_committed(request, attempt)
     case = attempt.case
-    form = ReadingForm(request.POST, instance=attempt, asks_escc=case.asks_escc, committing=True)
+    form = ReadingForm(request.POST, asks_escc=case.asks_escc, committing=True)
     if not form.is_valid():
         services.save_draft(attempt, form.valid_values())
         if request.htmx:
-            return render(request, "sinsquiz/case.html#panel", {"attempt": attempt, "form": form,
-                                                                 "running": form.running(), "case": case})  # fmt: skip
+            return render(request, "sinsquiz/case.html#panel", _panel_context(attempt, form))
         case = get_case_for_user(request, case.slug)
         return render(request, "sinsquiz/case.html", _case_context(request, case, attempt, form))
     try:
         attempt, _ = services.submit(attempt, form.cleaned_data)
     except services.NoReference:
-        messages.error(request, "This case has no expert reading yet, so it cannot be graded. Your draft is saved.")
+        messages.error(request, "This case has no complete expert reading yet, so it cannot be graded. "
+                       "Your draft is saved.")  # fmt: skip
         services.save_draft(attempt, form.cleaned_data)
         return _go(request, case.get_absolute_url())
     return _go(request, attempt.get_absolute_url())
@@ -148,7 +158,6 @@ def _go(request, url: str) -> HttpResponse:
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
-@never_cache
 @require_GET
 def attempt_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The feedback on a committed attempt, graded from its own snapshot of the reference."""
@@ -156,7 +165,7 @@ def attempt_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not attempt.is_submitted:
         return redirect(attempt.case.get_absolute_url())
     case = Case.objects.for_viewer().get(pk=attempt.case_id)
-    series_list = list(case.series.all())
+    series_list = tuple(PublicSeries.of(series) for series in case.series.all())
     grade = attempt.grade()
     key_images = _key_images(series_list)
     earlier = Attempt.objects.submitted().filter(trainee=attempt.trainee, case=case)
@@ -165,15 +174,15 @@ def attempt_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "sinsquiz/attempt.html",
         {
             "attempt": attempt,
-            "case": case,
-            "public": PublicCase.of(case),
+            "case": PublicCase.of(case, series=series_list),
+            "teaching": attempt.reference.get("teaching", {}),
             "series_list": series_list,
             "grade": grade,
             "results": [(result, key_images.get(result.key_slice)) for result in grade.items],
             "spine": spine_levels(grade.item("level").reference, attempt.level),
             "locations": sins.LOCATION.options,
             "earlier": earlier,
-            "next_url": reverse("next-case"),
+            "next_url": _next_url(request),
         },
     )
     # The reference is on this page: no browser or proxy may keep a copy.
@@ -182,11 +191,9 @@ def attempt_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 def _key_images(series_list) -> dict:
-    """Slice id -> (series, 1-based image number, slice), from the already prefetched stacks."""
+    """Slice id -> (series, 1-based image number, image)."""
     return {
-        slice_.pk: (series, number, slice_)
-        for series in series_list
-        for number, slice_ in enumerate(series.slices.all(), start=1)
+        image.pk: (series, number, image) for series in series_list for number, image in enumerate(series.images, 1)
     }
 
 
@@ -207,8 +214,116 @@ def spine_levels(reference_level: str, your_level: str | None) -> list[dict]:
 
 @require_GET
 def next_case(request: AuthenticatedHttpRequest) -> HttpResponse:
-    case = practice.next_case_for(request.user)
+    """The next case to practise; `?focus=collapse` keeps a practice run on one SINS component."""
+    focus = request.GET.get("focus")
+    if focus in sins.COMPONENTS_BY_NAME:
+        request.session["focus"] = focus
+        case = practice.focused_case_for(request.user, focus)
+    else:
+        request.session.pop("focus", None)
+        case = practice.next_case_for(request.user)
     if case is None:
         messages.success(request, "You have answered every case, and got every one right last time. Well done.")
         return redirect("case-list")
     return redirect(case.get_absolute_url())
+
+
+def _next_url(request) -> str:
+    focus = request.session.get("focus")
+    return reverse("next-case") + (f"?focus={focus}" if focus in sins.COMPONENTS_BY_NAME else "")
+
+
+# --- Progress -----------------------------------------------------------------------------------------
+
+HISTORY_PER_PAGE = 20
+
+
+@require_GET
+def my_progress(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return _progress(request, request.user)
+
+
+@require_GET
+def trainee_progress(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
+    """An educator's view of one of their trainees' dashboards."""
+    return _progress(request, get_trainee_for_user(request, user_id))
+
+
+def _progress(request, trainee) -> HttpResponse:
+    attempts = Attempt.objects.submitted().of(trainee)
+    summary = progress.agreement(attempts)
+    curve = progress.learning_curve(trainee, summary.attempts)
+    chart = charts.line_chart(
+        [f"{p.first}–{p.last}" if p.last > p.first else str(p.first) for p in curve],
+        [
+            ("SINS components right", "line-components", [p.share_right for p in curve]),
+            ("Category right", "line-category", [p.category_right for p in curve]),
+        ],
+    )
+    history = Paginator(attempts.select_related("case"), HISTORY_PER_PAGE).get_page(request.GET.get("page"))
+    published = Case.objects.published().count()
+    return render(
+        request,
+        "sinsquiz/progress.html",
+        {
+            "trainee": trainee,
+            "own": trainee == request.user,
+            "summary": summary,
+            "left": max(0, published - summary.first),
+            "published": published,
+            "curve": curve,
+            "chart": chart,
+            "heatmaps": [(c, charts.heat_rows(c.component.options, c.table)) for c in summary.components],
+            "category_heat": charts.heat_rows(sins.CATEGORIES, summary.category_table),
+            "history": history,
+            "studies": literature.COMPONENT_STUDIES,
+            "binary_studies": literature.BINARY_STUDIES,
+            "kappa_minimum": progress.KAPPA_MINIMUM,
+        },
+    )
+
+
+# --- Cohorts ------------------------------------------------------------------------------------------
+
+
+@require_GET
+def cohort_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    if not request.user.is_staff:
+        raise Http404("Cohorts are for educators.")
+    cohorts = Cohort.objects.for_educator(request.user).annotate(size=Count("trainees", distinct=True))
+    return render(request, "sinsquiz/cohort_list.html", {"cohorts": cohorts})
+
+
+@require_GET
+def cohort_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    cohort = get_cohort_for_user(request, pk)
+    report = reports.cohort_report(cohort)
+    return render(
+        request,
+        "sinsquiz/cohort.html",
+        {"cohort": cohort, "report": report, "studies": literature.COMPONENT_STUDIES,
+         "kappa_minimum": progress.KAPPA_MINIMUM},
+    )  # fmt: skip
+
+
+@require_GET
+def cohort_attempts_csv(request: AuthenticatedHttpRequest, pk: int) -> StreamingHttpResponse:
+    cohort = get_cohort_for_user(request, pk)
+    return _csv(f"{cohort.name}-attempts.csv", reports.attempt_rows(cohort))
+
+
+@require_GET
+def cohort_summary_csv(request: AuthenticatedHttpRequest, pk: int, table: str) -> StreamingHttpResponse:
+    cohort = get_cohort_for_user(request, pk)
+    if table not in {"trainees", "cases"}:
+        raise Http404("No such table.")
+    report = reports.cohort_report(cohort)
+    rows = reports.trainee_rows(report) if table == "trainees" else reports.case_rows(report)
+    return _csv(f"{cohort.name}-{table}.csv", rows)
+
+
+def _csv(filename: str, rows) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(reports.csv_lines(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{slugify(filename.removesuffix(".csv"))}.csv"'
+    response["Cache-Control"] = "no-store, private"
+    return response

@@ -18,3 +18,4 @@ def migration_data(transactional_db):
     groups the data migrations create; run those migrations' own functions again."""
     importlib.import_module("sinsquiz.migrations.0001_groups").create_groups(apps, None)
     importlib.import_module("cases.migrations.0002_educator_permissions").grant(apps, None)
+    importlib.import_module("sinsquiz.migrations.0003_progress").grant(apps, None)

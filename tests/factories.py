@@ -67,6 +67,7 @@ class CaseFactory(factory.django.DjangoModelFactory):
     presentation = "Back pain for six weeks."
     pain_statement = "The pain is worse on standing and eases when she lies down."
     index_level = "T7"
+    region = Case.Region.THORACIC
 
 
 class SeriesFactory(factory.django.DjangoModelFactory):
@@ -132,3 +133,26 @@ def _location(level: str) -> str:
     from sinsquiz import sins
 
     return sins.location_for_level(level)
+
+
+# A complete reading that agrees with the reference of published_case(): T7, total 9, potentially unstable.
+ANSWER = {
+    "level": "T7",
+    "location": "semirigid",
+    "pain": "mechanical",
+    "bone_lesion": "lytic",
+    "alignment": "normal",
+    "collapse": "lt50",
+    "posterolateral": "unilateral",
+    "absent_pedicle": "present",
+    "tomita": 2,
+}
+
+
+def commit(client, case, **changes):
+    """Open the case as the client's user and commit ANSWER with `changes`; return the attempt."""
+    from sinsquiz.models import Attempt
+
+    attempt_id = client.get(f"/cases/{case.slug}/").context["attempt_id"]
+    client.post(f"/attempts/{attempt_id}/commit/", {**ANSWER, **changes})
+    return Attempt.objects.get(pk=attempt_id)

@@ -14,7 +14,14 @@ def start_django(**env):
     environment = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"}}
     environment |= {"DJANGO_SETTINGS_MODULE": "sinsquiz.settings", **env}
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); print('started')"],
+        [
+            sys.executable,
+            "-c",
+            # Loading the URL configuration as well catches what only breaks at start-up in production
+            # (such as a static file looked up in a manifest that collectstatic has not written yet).
+            "import django; django.setup(); from django.urls import get_resolver; get_resolver().url_patterns; "
+            "print('started')",
+        ],
         cwd=ROOT,
         env=environment,
         capture_output=True,

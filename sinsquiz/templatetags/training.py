@@ -2,6 +2,8 @@ from datetime import timedelta
 
 from django import template
 
+from sinsquiz import stats
+
 register = template.Library()
 
 
@@ -15,3 +17,14 @@ def duration(value: timedelta | None) -> str:
         return f"{seconds} s"
     minutes = round(seconds / 60)
     return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60} min"
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    """A share as a whole percentage, or a dash when there is nothing to measure."""
+    return f"{round(100 * value)} %" if isinstance(value, int | float) else "—"
+
+
+@register.filter
+def kappa_words(value: float | None) -> str:
+    return stats.kappa_label(value)

@@ -50,6 +50,7 @@ def test_an_educator_creates_a_draft_case_with_its_history_and_expert_reading(ed
         title="Back pain after breast cancer",
         slug="back-pain-after-breast-cancer",
         index_level="l1",
+        region="thoracolumbar",
         age="58",
         sex="female",
         primary_tumour="Breast carcinoma",
@@ -63,7 +64,7 @@ def test_an_educator_creates_a_draft_case_with_its_history_and_expert_reading(ed
     assert response.status_code == 302, response.context and response.context["errors"]
     case = Case.objects.get(slug="back-pain-after-breast-cancer")
     assert case.status == Case.Status.DRAFT
-    assert case.index_level == "L1" and case.region == "lumbar"
+    assert case.index_level == "L1" and case.region == "thoracolumbar"
     assert case.author.username.startswith("educator")
     reading = case.readings.get()
     assert (reading.total, reading.category) == (3 + 3 + 2 + 2 + 3 + 3, "unstable")

@@ -10,7 +10,7 @@ from django.test import override_settings
 from PIL import Image
 
 from cases.models import Case, ReferenceReading, Series, Slice
-from sinsquiz import sins
+from sinsquiz import grading, sins
 
 
 @pytest.fixture(scope="module")
@@ -142,3 +142,10 @@ def test_titles_and_addresses_give_nothing_away(library, db):
         assert case.index_level.lower() not in words, case.slug
         for finding in ("lytic", "blastic", "sclerotic", "mixed", "collapse", "translation", "compression", "stable"):
             assert finding not in words, case.slug
+
+
+def test_no_expert_reading_contradicts_itself(primaries):
+    for reading in primaries:
+        value = reading.to_reading()
+        contradictions = [n.text for n in grading.consistency_notes(value, value) if n.kind == "inconsistent"]
+        assert contradictions == [], reading.case.slug

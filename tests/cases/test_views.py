@@ -62,7 +62,8 @@ def test_educators_see_drafts_marked_as_such(client):
 )
 def test_the_list_filters_and_searches(trainee_client, query, expected):
     published_case(title="Thoracic breast", index_level="T7")
-    renal = published_case(title="Renal", index_level="L3", primary_tumour="Kidney carcinoma", difficulty=3)
+    renal = published_case(title="Renal", index_level="L3", region="lumbar", primary_tumour="Kidney carcinoma",
+                           difficulty=3)  # fmt: skip
     Series.objects.filter(case=renal).update(modality="ct")
 
     response = trainee_client.get(f"/cases/?{query}")
@@ -181,3 +182,31 @@ def test_the_case_page_costs_the_same_queries_for_one_slice_and_for_forty(
 
     assert forty == one
     assert one <= 8
+
+
+def test_images_of_a_draft_case_are_not_served_to_trainees(client):
+    draft = published_case(status=Case.Status.DRAFT)
+    web = draft.series.first().slices.first().web.url
+
+    client.force_login(TraineeFactory())
+    assert client.get(web).status_code == 404
+    client.force_login(EducatorFactory())
+    response = client.get(web)
+    assert response.status_code == 200
+    response.close()
+
+
+def test_deleting_a_case_removes_its_files_unless_a_copy_shares_them(settings, django_capture_on_commit_callbacks):
+    kept, removed = published_case(series=1, slices=1), published_case(series=1, slices=1)
+    shared = kept.series.get().slices.get()
+    own = removed.series.get().slices.get()
+    copy = SliceFactory.build(series=SeriesFactory(), image=shared.image.name, web=shared.web.name,
+                              thumbnail=shared.thumbnail.name, width=1, height=1)  # fmt: skip
+    copy.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        Case.objects.filter(pk__in=[kept.pk, removed.pk]).delete()
+
+    storage = own.image.storage
+    assert not storage.exists(own.image.name) and not storage.exists(own.web.name)
+    assert storage.exists(shared.image.name)  # still used by the copy

@@ -6,23 +6,12 @@ import pytest
 
 from cases.models import Case, ReferenceReading
 from sinsquiz.models import Attempt
-from tests.factories import EducatorFactory, TraineeFactory, published_case
+from tests.factories import ANSWER, EducatorFactory, TraineeFactory, published_case
 from tests.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 
 HX = {"HX-Request": "true"}
-ANSWER = {
-    "level": "T7",
-    "location": "semirigid",
-    "pain": "mechanical",
-    "bone_lesion": "lytic",
-    "alignment": "normal",
-    "collapse": "lt50",
-    "posterolateral": "unilateral",
-    "absent_pedicle": "present",
-    "tomita": "2",
-}
 
 
 @pytest.fixture
@@ -40,7 +29,7 @@ def case():
 def open_case(client, case) -> Attempt:
     response = client.get(f"/cases/{case.slug}/")
     assert response.status_code == 200
-    return response.context["attempt"]
+    return Attempt.objects.get(pk=response.context["attempt_id"])
 
 
 def test_opening_a_case_shows_an_empty_panel_with_every_item(client, trainee, case):
@@ -52,6 +41,7 @@ def test_opening_a_case_shows_an_empty_panel_with_every_item(client, trainee, ca
     assert 'name="escc"' not in html  # this case does not ask for it
     assert "Pain that eases when the patient lies down" in html  # definitions from sins.py
     assert not re.search(r'type="radio"[^>]* checked', html)
+    assert re.search(r'<select name="level"[^>]*>\s*<option value="" selected>Choose a level…</option>', html)
     assert Attempt.objects.drafts().filter(trainee=trainee, case=case).count() == 1
 
 
@@ -230,7 +220,7 @@ def test_a_draft_case_without_reference_cannot_be_committed_and_says_why(client)
 
     response = client.post(f"/attempts/{attempt.pk}/commit/", ANSWER, follow=True)
 
-    assert "This case has no expert reading yet" in response.content.decode()
+    assert "This case has no complete expert reading yet" in response.content.decode()
     assert Attempt.objects.get(pk=attempt.pk).state == Attempt.State.DRAFT
 
 
@@ -244,3 +234,57 @@ def test_the_case_page_costs_the_same_queries_with_many_earlier_attempts(client,
     open_case(client, case)
 
     assert count_queries(client, f"/cases/{case.slug}/") == one <= 8
+
+
+def test_a_case_unpublished_meanwhile_can_no_longer_be_saved_or_committed(client, trainee, case):
+    attempt = open_case(client, case)
+    Case.objects.filter(pk=case.pk).update(status=Case.Status.DRAFT)
+
+    assert client.post(f"/attempts/{attempt.pk}/save/", {"pain": "none"}, headers=HX).status_code == 404
+    assert client.post(f"/attempts/{attempt.pk}/commit/", ANSWER, headers=HX).status_code == 404
+    assert Attempt.objects.get(pk=attempt.pk).state == Attempt.State.DRAFT
+
+
+def test_a_level_typed_in_lower_case_is_graded_as_the_level(client, trainee, case):
+    attempt = open_case(client, case)
+
+    client.post(f"/attempts/{attempt.pk}/commit/", {**ANSWER, "level": "t7"})
+
+    stored = Attempt.objects.get(pk=attempt.pk)
+    assert stored.level == "T7" and stored.level_correct is True
+
+
+def test_an_autosave_from_a_stale_tab_does_not_blank_answers_it_did_not_send(client, trainee, case):
+    attempt = open_case(client, case)
+    client.post(f"/attempts/{attempt.pk}/save/", {"pain": "occasional"}, headers=HX)
+
+    client.post(f"/attempts/{attempt.pk}/save/", {"collapse": "gt50"}, headers=HX)
+
+    stored = Attempt.objects.get(pk=attempt.pk)
+    assert (stored.pain, stored.collapse) == ("occasional", "gt50")
+
+
+def test_clearing_the_level_in_the_drop_down_is_saved(client, trainee, case):
+    attempt = open_case(client, case)
+    client.post(f"/attempts/{attempt.pk}/save/", {"level": "T7"}, headers=HX)
+
+    client.post(f"/attempts/{attempt.pk}/save/", {"level": ""}, headers=HX)
+
+    assert Attempt.objects.get(pk=attempt.pk).level == ""
+
+
+def test_an_incomplete_primary_reading_blocks_publishing_and_never_breaks_a_commit(client, trainee):
+    case = published_case()
+    ReferenceReading.objects.filter(case=case).update(tomita=None)
+    assert any("it lacks: tomita type" in problem for problem in case.publication_problems())
+    attempt = open_case(client, case)
+
+    response = client.post(f"/attempts/{attempt.pk}/commit/", ANSWER, follow=True)
+
+    assert response.status_code == 200
+    assert "no complete expert reading yet" in response.content.decode()
+    assert Attempt.objects.get(pk=attempt.pk).state == Attempt.State.DRAFT
+
+
+def test_the_case_list_says_that_it_varies_with_htmx(client, trainee, case):
+    assert "HX-Request" in client.get("/cases/")["Vary"]

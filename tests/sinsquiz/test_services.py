@@ -9,20 +9,7 @@ from django.db import close_old_connections, connection
 from cases.models import Case, ReferenceReading
 from sinsquiz import services
 from sinsquiz.models import Attempt
-from tests.factories import ReferenceReadingFactory, TraineeFactory, published_case
-
-# The reference of published_case(): T7, total 9, potentially unstable.
-ANSWER = {
-    "level": "T7",
-    "location": "semirigid",
-    "pain": "mechanical",
-    "bone_lesion": "lytic",
-    "alignment": "normal",
-    "collapse": "lt50",
-    "posterolateral": "unilateral",
-    "absent_pedicle": "present",
-    "tomita": 2,
-}
+from tests.factories import ANSWER, ReferenceReadingFactory, TraineeFactory, published_case
 
 
 @pytest.fixture

@@ -27,13 +27,16 @@ class Command(BaseCommand):
             self._progress(done, len(missing), case.title)
         if missing:
             self.stdout.write("")
+        history = demo.create_history(password)
         self.stdout.write(
-            f"Demo library: {len(demo.CASES)} cases ({len(missing)} new); {len(created_users)} new demo user(s)."
+            f"Demo library: {len(demo.CASES)} cases ({len(missing)} new); {len(created_users)} new demo user(s); "
+            f"{history} new practice attempt(s) in the cohort “{demo.DEMO_COHORT}”."
         )
         shown = password if password == demo.DEFAULT_PASSWORD else "the DEMO_PASSWORD you set"
         self.stdout.write(self.style.SUCCESS("Demo logins (password: " + shown + "):"))
         for username, group, _ in demo.DEMO_USERS:
             self.stdout.write(f"  {username:<10} {group[:-1].lower()}")
+        self.stdout.write(f"  {', '.join(demo.PRACTISING)}: trainees with a practice history (resident2 the longest)")
 
     def _progress(self, done: int, total: int, title: str) -> None:
         width = 30

@@ -1,0 +1,240 @@
+"""Where trainees stand: agreement with the reference, bias, safety and the learning curve.
+
+Every figure is aggregated by the database into small tables of counts, so a page costs the same few queries
+and nearly the same time at ten attempts and at ten thousand; stats.py turns the tables into statistics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Avg, Count, Q, QuerySet
+
+from sinsquiz import literature, sins, stats
+from sinsquiz.models import Attempt
+
+# Fewer first attempts than this and a kappa says more about chance than about the trainee.
+KAPPA_MINIMUM = 10
+# A component needs this many answers before it can be called the weakest.
+WEAKEST_MINIMUM = 3
+CONSULT = sins.SURGICAL_CONSULTATION_THRESHOLD
+CATEGORY_CODES = [c.code for c in sins.CATEGORIES]
+
+
+def _tables() -> dict:
+    """Conditional counts that fill every confusion table in one pass over the first attempts."""
+    first = Q(first_try=True)
+    counts = {"first": Count("pk", filter=first)}
+    for component in sins.COMPONENTS:
+        for expected in component.codes:
+            for given in component.codes:
+                condition = Q(**{f"reference_{component.name}": expected, component.name: given})
+                counts[f"{component.name}|{expected}|{given}"] = Count("pk", filter=first & condition)
+    for expected in CATEGORY_CODES:
+        for given in CATEGORY_CODES:
+            condition = Q(reference_category=expected, category=given)
+            counts[f"category|{expected}|{given}"] = Count("pk", filter=first & condition)
+    for expected in (True, False):
+        for given in (True, False):
+            condition = Q(reference_total__gte=CONSULT) if expected else Q(reference_total__lt=CONSULT)
+            condition &= Q(total__gte=CONSULT) if given else Q(total__lt=CONSULT)
+            counts[f"consult|{expected}|{given}"] = Count("pk", filter=first & condition)
+    counts["level_right"] = Count("pk", filter=first & Q(level_correct=True))
+    # Over every attempt, not only first ones: each missed surgical opinion matters.
+    counts["attempts"] = Count("pk")
+    counts["under_triage"] = Count("pk", filter=Q(consultation=Attempt.Consultation.UNDER_TRIAGE))
+    counts["over_triage"] = Count("pk", filter=Q(consultation=Attempt.Consultation.OVER_TRIAGE))
+    counts["mean_right"] = Avg("components_right")
+    return counts
+
+
+@dataclass(frozen=True)
+class ComponentAgreement:
+    component: sins.Component
+    table: list[list[int]]  # rows: the reference's option; columns: the trainee's
+
+    @property
+    def n(self) -> int:
+        return sum(map(sum, self.table))
+
+    @property
+    def right(self) -> int:
+        return sum(self.table[i][i] for i in range(len(self.table)))
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.right / self.n if self.n else None
+
+    @property
+    def kappa(self) -> float | None:
+        """Linear-weighted kappa against the reference, once there are enough answers."""
+        return stats.kappa_from_table(self.table, "linear") if self.n >= KAPPA_MINIMUM else None
+
+    @property
+    def kappa_label(self) -> str:
+        return stats.kappa_label(self.kappa)
+
+    @property
+    def bias(self) -> float | None:
+        """Mean points given minus points of the reference: positive means over-calling."""
+        if not self.n:
+            return None
+        points = [option.points for option in self.component.options]
+        difference = sum(
+            self.table[i][j] * (points[j] - points[i]) for i in range(len(points)) for j in range(len(points))
+        )
+        return difference / self.n
+
+    @property
+    def bias_text(self) -> str:
+        bias = self.bias
+        name = self.component.short_label.lower()
+        if bias is None:
+            return ""
+        if abs(bias) < 0.25:
+            return f"No clear bias on {name}."
+        direction = "over-call" if bias > 0 else "under-call"
+        return f"You {direction} {name}: {bias:+.1f} points a case on average."
+
+    @property
+    def published(self) -> list[tuple[literature.Study, float]]:
+        return [(study, study.components[self.component.name]) for study in literature.COMPONENT_STUDIES]
+
+    @property
+    def rows(self) -> list[tuple[sins.Option, list[int]]]:
+        return list(zip(self.component.options, self.table, strict=True))
+
+    @property
+    def most_common_mistake(self) -> tuple[sins.Option, sins.Option, int] | None:
+        """(reference option, option given instead, how often) for the most frequent wrong answer."""
+        options = self.component.options
+        mistakes = [(self.table[i][j], i, j) for i in range(len(options)) for j in range(len(options)) if i != j]
+        count, i, j = max(mistakes, default=(0, 0, 0))
+        return (options[i], options[j], count) if count else None
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """Everything the dashboards say about a set of attempts, from one row of counts."""
+
+    first: int  # cases answered (first attempts)
+    attempts: int
+    components: list[ComponentAgreement]
+    category_table: list[list[int]]
+    consult_table: dict[tuple[bool, bool], int]  # (reference needs an opinion, trainee would ask) -> count
+    level_right: int
+    under_triage: int
+    over_triage: int
+    mean_right: float | None
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_row(cls, row: dict, **extra) -> Agreement:
+        def table(name: str, codes) -> list[list[int]]:
+            return [[row[f"{name}|{expected}|{given}"] for given in codes] for expected in codes]
+
+        return cls(
+            first=row["first"],
+            attempts=row["attempts"],
+            components=[ComponentAgreement(c, table(c.name, c.codes)) for c in sins.COMPONENTS],
+            category_table=table("category", CATEGORY_CODES),
+            consult_table={(e, g): row[f"consult|{e}|{g}"] for e in (True, False) for g in (True, False)},
+            level_right=row["level_right"],
+            under_triage=row["under_triage"],
+            over_triage=row["over_triage"],
+            mean_right=row["mean_right"],
+            extra=extra,
+        )
+
+    @property
+    def accuracy(self) -> float | None:
+        """Share of SINS components right, over every attempt."""
+        return self.mean_right / len(sins.COMPONENTS) if self.mean_right is not None else None
+
+    @property
+    def category_accuracy(self) -> float | None:
+        return sum(self.category_table[i][i] for i in range(3)) / self.first if self.first else None
+
+    @property
+    def category_kappa(self) -> float | None:
+        return stats.kappa_from_table(self.category_table, "linear") if self.first >= KAPPA_MINIMUM else None
+
+    @property
+    def category_rows(self) -> list[tuple[sins.Category, list[int]]]:
+        return list(zip(sins.CATEGORIES, self.category_table, strict=True))
+
+    @property
+    def sensitivity(self) -> float | None:
+        """Of the first attempts whose reference calls for a surgical opinion, the share that asked for one."""
+        needed = self.consult_table[True, True] + self.consult_table[True, False]
+        return self.consult_table[True, True] / needed if needed else None
+
+    @property
+    def specificity(self) -> float | None:
+        clear = self.consult_table[False, False] + self.consult_table[False, True]
+        return self.consult_table[False, False] / clear if clear else None
+
+    @property
+    def binary_kappa(self) -> float | None:
+        table = [[self.consult_table[e, g] for g in (False, True)] for e in (False, True)]
+        return stats.kappa_from_table(table) if self.first >= KAPPA_MINIMUM else None
+
+    @property
+    def weakest(self) -> ComponentAgreement | None:
+        candidates = [c for c in self.components if c.n >= WEAKEST_MINIMUM and c.accuracy < 1]
+        return min(candidates, key=lambda c: (c.accuracy, c.component.name), default=None)
+
+    @property
+    def kappa_needed(self) -> int:
+        return max(0, KAPPA_MINIMUM - self.first)
+
+
+def agreement(attempts: QuerySet) -> Agreement:
+    """The agreement of a set of submitted attempts (one trainee's, or a cohort's) in one query."""
+    return Agreement.from_row(attempts.aggregate(**_tables()))
+
+
+def agreement_by(attempts: QuerySet, *fields: str) -> list[Agreement]:
+    """The same, per group (per trainee, per case) in one grouped query; the group keys are in .extra."""
+    rows = attempts.values(*fields).order_by(*fields).annotate(**_tables())
+    return [Agreement.from_row(row, **{f: row[f] for f in fields}) for row in rows]
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    first: int  # attempt numbers covered, 1-based
+    last: int
+    share_right: float  # SINS components right
+    category_right: float
+
+
+CURVE_POINTS = 8  # a few attempts a point: single attempts zigzag too much to read
+_CURVE_SQL = """
+    SELECT bucket, COUNT(*), AVG(components_right), SUM(CASE WHEN category = reference_category THEN 1 ELSE 0 END)
+    FROM (
+        SELECT components_right, category, reference_category,
+               (ROW_NUMBER() OVER (ORDER BY submitted, id) - 1) / %s AS bucket
+        FROM {table}
+        WHERE trainee_id = %s AND state = 'submitted'
+    ) numbered
+    GROUP BY bucket
+    ORDER BY bucket
+"""
+
+
+def learning_curve(trainee, attempts: int) -> list[CurvePoint]:
+    """The trainee's attempts in order, in at most CURVE_POINTS groups of equal size."""
+    if not attempts:
+        return []
+    size = max(1, -(-attempts // CURVE_POINTS))  # ceiling division
+    with connection.cursor() as cursor:
+        cursor.execute(_CURVE_SQL.format(table=Attempt._meta.db_table), [size, trainee.pk])
+        rows = cursor.fetchall()
+    points = []
+    for bucket, count, mean_right, category_right in rows:
+        first = int(bucket) * size + 1
+        points.append(
+            CurvePoint(first, first + count - 1, float(mean_right) / len(sins.COMPONENTS), category_right / count)
+        )
+    return points
