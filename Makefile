@@ -1,7 +1,7 @@
 # Two commands do all the set-up: `make run` and `make test`. They need only python3 (>= 3.11) and make:
 # uv comes from the PATH or is bootstrapped into .tools/, and installs exactly what uv.lock says.
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format
+.PHONY: help run test lint format bench
 
 UV_VERSION := 0.13.9
 UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
@@ -14,6 +14,7 @@ help:
 	@echo "make run   set up, migrate, load the demo library and serve http://127.0.0.1:8000"
 	@echo "make test  set up and run the test suite"
 	@echo "make lint  ruff format --check and ruff check"
+	@echo "make bench the benchmarks under bench/ (not part of make test)"
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -35,3 +36,6 @@ lint: $(UV)
 format: $(UV)
 	$(RUN) ruff format .
 	$(RUN) ruff check --fix .
+
+bench: $(UV)
+	$(RUN) python bench/dashboard.py

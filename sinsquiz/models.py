@@ -77,8 +77,22 @@ class Attempt(Reading):
             ),
         ]
         indexes = [
-            models.Index(fields=["trainee", "state", "submitted"]),
-            models.Index(fields=["trainee", "first_try"]),
+            # Covers the learning curve and the counts over a trainee's whole history, so they are read from
+            # the index alone (key columns rather than INCLUDE, which SQLite lacks).
+            models.Index(
+                fields=[
+                    "trainee",
+                    "state",
+                    "submitted",
+                    "components_right",
+                    "category",
+                    "reference_category",
+                    "consultation",
+                ],
+                name="attempt_history",
+            ),  # fmt: skip
+            # Partial: only first attempts, the ones agreement statistics read.
+            models.Index(fields=["trainee", "state"], condition=Q(first_try=True), name="attempt_first_tries"),
             models.Index(fields=["case", "first_try"]),
         ]
 

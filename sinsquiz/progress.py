@@ -22,31 +22,34 @@ CONSULT = sins.SURGICAL_CONSULTATION_THRESHOLD
 CATEGORY_CODES = [c.code for c in sins.CATEGORIES]
 
 
-def _tables() -> dict:
+def _first_tables() -> dict:
     """Conditional counts that fill every confusion table in one pass over the first attempts."""
-    first = Q(first_try=True)
-    counts = {"first": Count("pk", filter=first)}
+    counts = {"first": Count("pk")}
     for component in sins.COMPONENTS:
         for expected in component.codes:
             for given in component.codes:
                 condition = Q(**{f"reference_{component.name}": expected, component.name: given})
-                counts[f"{component.name}|{expected}|{given}"] = Count("pk", filter=first & condition)
+                counts[f"{component.name}|{expected}|{given}"] = Count("pk", filter=condition)
     for expected in CATEGORY_CODES:
         for given in CATEGORY_CODES:
-            condition = Q(reference_category=expected, category=given)
-            counts[f"category|{expected}|{given}"] = Count("pk", filter=first & condition)
+            counts[f"category|{expected}|{given}"] = Count("pk", filter=Q(reference_category=expected, category=given))
     for expected in (True, False):
         for given in (True, False):
             condition = Q(reference_total__gte=CONSULT) if expected else Q(reference_total__lt=CONSULT)
             condition &= Q(total__gte=CONSULT) if given else Q(total__lt=CONSULT)
-            counts[f"consult|{expected}|{given}"] = Count("pk", filter=first & condition)
-    counts["level_right"] = Count("pk", filter=first & Q(level_correct=True))
-    # Over every attempt, not only first ones: each missed surgical opinion matters.
-    counts["attempts"] = Count("pk")
-    counts["under_triage"] = Count("pk", filter=Q(consultation=Attempt.Consultation.UNDER_TRIAGE))
-    counts["over_triage"] = Count("pk", filter=Q(consultation=Attempt.Consultation.OVER_TRIAGE))
-    counts["mean_right"] = Avg("components_right")
+            counts[f"consult|{expected}|{given}"] = Count("pk", filter=condition)
+    counts["level_right"] = Count("pk", filter=Q(level_correct=True))
     return counts
+
+
+def _all_counts() -> dict:
+    """Over every attempt, not only first ones: each missed surgical opinion matters, and so does practice."""
+    return {
+        "attempts": Count("pk"),
+        "under_triage": Count("pk", filter=Q(consultation=Attempt.Consultation.UNDER_TRIAGE)),
+        "over_triage": Count("pk", filter=Q(consultation=Attempt.Consultation.OVER_TRIAGE)),
+        "mean_right": Avg("components_right"),
+    }
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,38 @@ class Agreement:
     extra: dict = field(default_factory=dict)
 
     @classmethod
+    def combine(cls, agreements: list[Agreement]) -> Agreement:
+        """The agreement of several groups together (a cohort from its trainees), without a query."""
+
+        def add(tables):
+            return [[sum(cells) for cells in zip(*rows, strict=True)] for rows in zip(*tables, strict=True)]
+
+        attempts = sum(a.attempts for a in agreements)
+        right = sum(a.mean_right * a.attempts for a in agreements if a.mean_right is not None)
+        return cls(
+            first=sum(a.first for a in agreements),
+            attempts=attempts,
+            components=[
+                ComponentAgreement(
+                    c,
+                    add([a.components[i].table for a in agreements])
+                    if agreements
+                    else [[0] * len(c.codes) for _ in c.codes],
+                )
+                for i, c in enumerate(sins.COMPONENTS)
+            ],  # fmt: skip
+            category_table=add([a.category_table for a in agreements]) if agreements else [[0] * 3 for _ in range(3)],
+            consult_table={
+                key: sum(a.consult_table[key] for a in agreements)
+                for key in [(e, g) for e in (True, False) for g in (True, False)]
+            },  # fmt: skip
+            level_right=sum(a.level_right for a in agreements),
+            under_triage=sum(a.under_triage for a in agreements),
+            over_triage=sum(a.over_triage for a in agreements),
+            mean_right=right / attempts if attempts else None,
+        )
+
+    @classmethod
     def from_row(cls, row: dict, **extra) -> Agreement:
         def table(name: str, codes) -> list[list[int]]:
             return [[row[f"{name}|{expected}|{given}"] for given in codes] for expected in codes]
@@ -191,14 +226,31 @@ class Agreement:
 
 
 def agreement(attempts: QuerySet) -> Agreement:
-    """The agreement of a set of submitted attempts (one trainee's, or a cohort's) in one query."""
-    return Agreement.from_row(attempts.aggregate(**_tables()))
+    """The agreement of a set of submitted attempts (one trainee's, or a cohort's), in two queries."""
+    first = attempts.filter(first_try=True).aggregate(**_first_tables())
+    return Agreement.from_row({**first, **attempts.aggregate(**_all_counts())})
 
 
-def agreement_by(attempts: QuerySet, *fields: str) -> list[Agreement]:
-    """The same, per group (per trainee, per case) in one grouped query; the group keys are in .extra."""
-    rows = attempts.values(*fields).order_by(*fields).annotate(**_tables())
-    return [Agreement.from_row(row, **{f: row[f] for f in fields}) for row in rows]
+def agreement_by(attempts: QuerySet, *fields: str, first_only: bool = False) -> list[Agreement]:
+    """The same per group (per trainee, per case), in two grouped queries; the group keys are in .extra.
+
+    With first_only, `attempts` are first attempts already and one grouped query does.
+    """
+    if first_only:
+        rows = attempts.values(*fields).order_by(*fields).annotate(**_first_tables(), **_all_counts())
+        return [Agreement.from_row(row, **{f: row[f] for f in fields}) for row in rows]
+    firsts = {
+        tuple(row[f] for f in fields): row
+        for row in attempts.filter(first_try=True).values(*fields).order_by(*fields).annotate(**_first_tables())
+    }
+    empty = dict.fromkeys(_first_tables(), 0)
+    agreements = []
+    for row in attempts.values(*fields).order_by(*fields).annotate(**_all_counts()):
+        key = tuple(row[f] for f in fields)
+        agreements.append(
+            Agreement.from_row({**empty, **firsts.get(key, {}), **row}, **dict(zip(fields, key, strict=True)))
+        )
+    return agreements
 
 
 @dataclass(frozen=True)
@@ -210,16 +262,15 @@ class CurvePoint:
 
 
 CURVE_POINTS = 8  # a few attempts a point: single attempts zigzag too much to read
-_CURVE_SQL = """
-    SELECT bucket, COUNT(*), AVG(components_right), SUM(CASE WHEN category = reference_category THEN 1 ELSE 0 END)
+# One slice of the history per point, each read from the attempt_history index in submission order. (A window
+# function over the whole history would sort it; at ten thousand attempts that costs more than the page.)
+_CURVE_SLICE = """
+    SELECT {n}, COUNT(*), AVG(components_right), SUM(CASE WHEN category = reference_category THEN 1 ELSE 0 END)
     FROM (
-        SELECT components_right, category, reference_category,
-               (ROW_NUMBER() OVER (ORDER BY submitted, id) - 1) / %s AS bucket
-        FROM {table}
+        SELECT components_right, category, reference_category FROM {table}
         WHERE trainee_id = %s AND state = 'submitted'
-    ) numbered
-    GROUP BY bucket
-    ORDER BY bucket
+        ORDER BY submitted LIMIT %s OFFSET %s
+    ) slice_{n}
 """
 
 
@@ -228,8 +279,10 @@ def learning_curve(trainee, attempts: int) -> list[CurvePoint]:
     if not attempts:
         return []
     size = max(1, -(-attempts // CURVE_POINTS))  # ceiling division
+    slices = range(-(-attempts // size))
+    sql = " UNION ALL ".join(_CURVE_SLICE.format(n=n, table=Attempt._meta.db_table) for n in slices)
     with connection.cursor() as cursor:
-        cursor.execute(_CURVE_SQL.format(table=Attempt._meta.db_table), [size, trainee.pk])
+        cursor.execute(sql + " ORDER BY 1", [value for n in slices for value in (trainee.pk, size, n * size)])
         rows = cursor.fetchall()
     points = []
     for bucket, count, mean_right, category_right in rows:

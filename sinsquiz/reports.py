@@ -52,10 +52,10 @@ class CohortReport:
 def cohort_report(cohort: Cohort) -> CohortReport:
     members = get_user_model().objects.filter(cohorts=cohort)
     attempts = Attempt.objects.submitted().filter(trainee__in=members)
-    overall = progress.agreement(attempts)
     by_trainee = {a.extra["trainee"]: a for a in progress.agreement_by(attempts, "trainee")}
+    overall = progress.Agreement.combine(list(by_trainee.values()))
     firsts = attempts.filter(first_try=True)
-    by_case = progress.agreement_by(firsts, "case", "case__title", "case__slug")
+    by_case = progress.agreement_by(firsts, "case", "case__title", "case__slug", first_only=True)
     discrimination = _discrimination(firsts.values_list("trainee", "case", "components_right"))
     cases = [
         CaseRow(a.extra["case"], a.extra["case__title"], a.extra["case__slug"], a, discrimination.get(a.extra["case"]))

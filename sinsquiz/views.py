@@ -238,6 +238,18 @@ def _next_url(request) -> str:
 HISTORY_PER_PAGE = 20
 
 
+class CountedPaginator(Paginator):
+    """A paginator told its count, instead of asking the database again."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self.known_count = count
+
+    @property
+    def count(self) -> int:
+        return self.known_count
+
+
 @require_GET
 def my_progress(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _progress(request, request.user)
@@ -260,7 +272,11 @@ def _progress(request, trainee) -> HttpResponse:
             ("Category right", "line-category", [p.category_right for p in curve]),
         ],
     )
-    history = Paginator(attempts.select_related("case"), HISTORY_PER_PAGE).get_page(request.GET.get("page"))
+    # Newest first, in the order of the attempt_history index: no sort over the whole history; and the
+    # summary has counted the attempts already.
+    history = CountedPaginator(
+        attempts.select_related("case").order_by("-submitted"), HISTORY_PER_PAGE, count=summary.attempts
+    ).get_page(request.GET.get("page"))
     published = Case.objects.published().count()
     return render(
         request,

@@ -1,0 +1,115 @@
+"""Bulk data for the benchmarks: cases that share one set of image files, users, and attempts in bulk."""
+
+import io
+
+from django.contrib.auth.models import Group, User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
+
+from cases import images
+from cases.models import Case, ReferenceReading, Series, Slice
+from sinsquiz import sins
+from sinsquiz.models import Attempt
+
+REFERENCE = {
+    "level": "T7",
+    "location": "semirigid",
+    "pain": "mechanical",
+    "bone_lesion": "lytic",
+    "alignment": "normal",
+    "collapse": "lt50",
+    "posterolateral": "unilateral",
+    "absent_pedicle": "present",
+    "tomita": 2,
+}
+
+
+def make_user(username: str, group: str = "Trainees", **fields) -> User:
+    user = User.objects.create_user(username, password="bench-password-123", **fields)
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+def make_cases(count: int, series: int = 1, slices: int = 1) -> list[Case]:
+    """Published cases whose slices all point at one stored set of files (rows may share image files)."""
+    buffer = io.BytesIO()
+    Image.new("L", (384, 512), 90).save(buffer, "PNG")
+    template = Slice.create_from_upload(
+        Series.objects.create(case=_case("bench-template"), modality="mri", plane="sagittal"),
+        images.process(SimpleUploadedFile("t.png", buffer.getvalue())),
+        alt_text="Benchmark image",
+    )
+    cases = Case.objects.bulk_create([_case(f"bench-{n}", save=False) for n in range(count)])
+    all_series = Series.objects.bulk_create(
+        [
+            Series(case=case, modality="mri", plane="sagittal", sequence="T2", order=n)
+            for case in cases
+            for n in range(series)
+        ]  # fmt: skip
+    )
+    Slice.objects.bulk_create(
+        [
+            Slice(
+                series=s,
+                position=p,
+                image=template.image.name,
+                web=template.web.name,
+                thumbnail=template.thumbnail.name,
+                width=384,
+                height=512,
+                alt_text=f"Image {p + 1}",
+            )
+            for s in all_series
+            for p in range(slices)
+        ],  # fmt: skip
+        batch_size=5000,
+    )
+    score = sins.Reading(**REFERENCE).score
+    ReferenceReading.objects.bulk_create(
+        [
+            ReferenceReading(
+                case=case,
+                reader_name="Bench expert",
+                is_primary=True,
+                total=score.total,
+                category=score.category,
+                **REFERENCE,
+            )
+            for case in cases
+        ]  # fmt: skip
+    )
+    return cases
+
+
+def _case(slug: str, save: bool = True) -> Case:
+    case = Case(title=slug, slug=slug, status=Case.Status.PUBLISHED, index_level="T7", region="thoracic",
+                pain_statement="Pain on standing.", presentation="Back pain.")  # fmt: skip
+    if save:
+        case.save()
+    return case
+
+
+def bulk_attempts(trainee: User, cases: list[Case], count: int, rng, first_per_case: bool = True) -> None:
+    """`count` submitted attempts by `trainee`, cycling through `cases`, with random misreadings."""
+    now = timezone.now()
+    attempts = []
+    for n in range(count):
+        case = cases[n % len(cases)]
+        answer = {**REFERENCE}
+        for component in ("pain", "bone_lesion", "collapse", "posterolateral"):
+            if rng.random() < 0.3:
+                answer[component] = rng.choice(sins.COMPONENTS_BY_NAME[component].codes)
+        score = sins.Reading(**answer).score
+        right = sum(answer[c.name] == REFERENCE[c.name] for c in sins.COMPONENTS)
+        attempts.append(
+            Attempt(
+                trainee=trainee, case=case, state=Attempt.State.SUBMITTED, submitted=now, first_try=n < len(cases),
+                total=score.total, category=score.category, reference_total=9,
+                reference_category="potentially_unstable", components_right=right,
+                consultation="agree" if score.total >= 7 else "under_triage", reference={},
+                **answer, **{f"reference_{item}": value for item, value in REFERENCE.items()},
+                **{f"{item}_correct": answer[item] == REFERENCE[item] for item in REFERENCE},
+            )
+        )  # fmt: skip
+    Attempt.objects.bulk_create(attempts, batch_size=2000)
