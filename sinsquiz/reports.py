@@ -146,15 +146,10 @@ ATTEMPT_COLUMNS = [
 ]
 
 
-def attempt_rows(cohort: Cohort):
-    """One row per submitted attempt of the cohort's trainees: every item, both readings."""
+def attempt_rows(attempts):
+    """One row per submitted attempt: every item, both readings (streamed, in a constant amount of memory)."""
     yield ATTEMPT_COLUMNS
-    attempts = (
-        Attempt.objects.submitted()
-        .filter(trainee__cohorts=cohort)
-        .select_related("trainee", "case")
-        .order_by("submitted", "pk")
-    )
+    attempts = attempts.submitted().select_related("trainee", "case").order_by("submitted", "pk")
     for a in attempts.iterator(chunk_size=2000):
         items = []
         for item in sins.READING_ITEMS:

@@ -325,7 +325,7 @@ def cohort_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def cohort_attempts_csv(request: AuthenticatedHttpRequest, pk: int) -> StreamingHttpResponse:
     cohort = get_cohort_for_user(request, pk)
-    return _csv(f"{cohort.name}-attempts.csv", reports.attempt_rows(cohort))
+    return _csv(f"{cohort.name}-attempts.csv", reports.attempt_rows(Attempt.objects.filter(trainee__cohorts=cohort)))
 
 
 @require_GET

@@ -10,6 +10,9 @@ def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Uploads go to a fresh folder per test, never to the project's media/.
     settings.MEDIA_ROOT = tmp_path / "media"
+    # The production policy, whatever DEBUG the settings were imported with: no inline script or style.
+    directives = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {**directives, "script-src": ["'self'"], "style-src": ["'self'"]}}
 
 
 @pytest.fixture

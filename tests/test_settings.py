@@ -88,3 +88,19 @@ def test_sqlite_file_database_uses_the_wal_journal(tmp_path):
 def test_postgresql_keeps_connections_with_health_checks():
     assert connection.settings_dict["CONN_MAX_AGE"] == 600
     assert connection.settings_dict["CONN_HEALTH_CHECKS"] is True
+
+
+def test_an_s3_bucket_switches_the_media_storage_and_its_origin_joins_the_image_policy():
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.STORAGES['default']['BACKEND']); "
+        "print(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src'])"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env |= {"DJANGO_SETTINGS_MODULE": "sinsquiz.settings", "AWS_STORAGE_BUCKET_NAME": "teaching",
+            "AWS_S3_ENDPOINT_URL": "https://minio.example.org:9000/"}  # fmt: skip
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+
+    backend, sources = result.stdout.splitlines()
+    assert backend == "storages.backends.s3.S3Storage"
+    assert "https://minio.example.org:9000" in sources

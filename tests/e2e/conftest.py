@@ -58,6 +58,11 @@ def page(page, live_server, problems, migration_data):
         return route.continue_()
 
     page.route("**/*", on_request)
+    # A Content-Security-Policy violation becomes a console error, which fails the test.
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation', e => "
+        "console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));"
+    )
     page.on("console", lambda message: message.type == "error" and problems.append(f"console: {message.text}"))
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     page.set_default_timeout(5000)
