@@ -31,16 +31,16 @@ def make_user(username: str, group: str = "Trainees", **fields) -> User:
     return user
 
 
-def make_cases(count: int, series: int = 1, slices: int = 1) -> list[Case]:
+def make_cases(count: int, series: int = 1, slices: int = 1, prefix: str = "bench") -> list[Case]:
     """Published cases whose slices all point at one stored set of files (rows may share image files)."""
     buffer = io.BytesIO()
     Image.new("L", (384, 512), 90).save(buffer, "PNG")
     template = Slice.create_from_upload(
-        Series.objects.create(case=_case("bench-template"), modality="mri", plane="sagittal"),
+        Series.objects.create(case=_case(f"{prefix}-template"), modality="mri", plane="sagittal"),
         images.process(SimpleUploadedFile("t.png", buffer.getvalue())),
         alt_text="Benchmark image",
     )
-    cases = Case.objects.bulk_create([_case(f"bench-{n}", save=False) for n in range(count)])
+    cases = Case.objects.bulk_create([_case(f"{prefix}-{n}", save=False) for n in range(count)])
     all_series = Series.objects.bulk_create(
         [
             Series(case=case, modality="mri", plane="sagittal", sequence="T2", order=n)
@@ -90,7 +90,16 @@ def _case(slug: str, save: bool = True) -> Case:
     return case
 
 
-def bulk_attempts(trainee: User, cases: list[Case], count: int, rng, first_per_case: bool = True) -> None:
+SNAPSHOT = {
+    "escc_asked": False,
+    "prior_treatment": "none",
+    "teaching": {"points": "Mechanical pain and a lytic lesion drive this score.", "discussion": ""},
+    "primary": {"reader": "Bench expert", "reading": {**REFERENCE, "escc": None}, "rationales": {}, "key_slices": {}},
+    "others": [],
+}
+
+
+def bulk_attempts(trainee: User, cases: list[Case], count: int, rng) -> None:
     """`count` submitted attempts by `trainee`, cycling through `cases`, with random misreadings."""
     now = timezone.now()
     attempts = []
@@ -107,9 +116,33 @@ def bulk_attempts(trainee: User, cases: list[Case], count: int, rng, first_per_c
                 trainee=trainee, case=case, state=Attempt.State.SUBMITTED, submitted=now, first_try=n < len(cases),
                 total=score.total, category=score.category, reference_total=9,
                 reference_category="potentially_unstable", components_right=right,
-                consultation="agree" if score.total >= 7 else "under_triage", reference={},
+                consultation="agree" if score.total >= 7 else "under_triage", reference=SNAPSHOT,
                 **answer, **{f"reference_{item}": value for item, value in REFERENCE.items()},
                 **{f"{item}_correct": answer[item] == REFERENCE[item] for item in REFERENCE},
             )
         )  # fmt: skip
     Attempt.objects.bulk_create(attempts, batch_size=2000)
+
+
+def make_trainees(count: int, prefix: str = "trainee") -> list[User]:
+    """Many trainees at once, sharing one password hash (hashing is deliberately slow)."""
+    template = make_user(f"{prefix}-0")
+    users = User.objects.bulk_create(
+        [User(username=f"{prefix}-{n}", password=template.password) for n in range(1, count)]
+    )
+    group = Group.objects.get(name="Trainees")
+    group.user_set.add(*users)
+    return [template, *users]
+
+
+def make_cohorts(trainees: list[User], educator: User, count: int, prefix: str = "Bench cohort") -> list:
+    from sinsquiz.models import Cohort
+
+    cohorts = []
+    size = -(-len(trainees) // count)
+    for n in range(count):
+        cohort = Cohort.objects.create(name=f"{prefix} {n + 1}")
+        cohort.trainees.set(trainees[n * size : (n + 1) * size])
+        cohort.educators.add(educator)
+        cohorts.append(cohort)
+    return cohorts

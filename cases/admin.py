@@ -231,6 +231,7 @@ class CaseAdmin(admin.ModelAdmin):
             .get_queryset(request)
             .prefetch_related(Prefetch("readings", ReferenceReading.objects.primary(), to_attr="primary_readings"))
             .annotate(image_count=Count("series__slices"))
+            .order_by("title", "pk")  # an annotated count drops Meta.ordering; the autocomplete pages need one
         )
 
     @admin.display(description="Primary reading")
@@ -340,10 +341,10 @@ class StackField(forms.FileField):
 
     def clean(self, data, initial=None):
         files = data if isinstance(data, list | tuple) else [data] if data else []
-        files = sorted((super(StackField, self).clean(f, initial) for f in files), key=lambda f: natural_key(f.name))
         processed, errors = [], []
-        for upload in files:
+        for upload in sorted(files, key=lambda f: natural_key(f.name)):
             try:
+                # The pipeline checks every file, the empty one included, and names it in its message.
                 processed.append(images.process(upload))
             except ValidationError as error:
                 errors.extend(error.messages)

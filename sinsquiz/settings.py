@@ -130,6 +130,9 @@ if REDIS_URL := os.environ.get("REDIS_URL"):
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The benchmarks' baseline: a bare, login-required view at /_bench/bare/ (only when this is set).
+BENCHMARK_VIEW = envbool("BENCHMARK_VIEW", False)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},

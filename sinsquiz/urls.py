@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
@@ -30,3 +31,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("favicon.ico", views.favicon, name="favicon"),
 ]
+
+if settings.BENCHMARK_VIEW:
+    urlpatterns.append(path("_bench/bare/", views.bare, name="bench-bare"))

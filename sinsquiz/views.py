@@ -29,6 +29,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     published = Case.objects.published()
     counts = published.aggregate(total=Count("pk"), done=Count("pk", filter=Q(done_by(user))))
     drafts = Attempt.objects.of(user).started().filter(case__in=published).select_related("case")[:5]
+    # Only what a trainee may see of each case, and when the draft was saved: never the Attempt with its case.
     recent = Attempt.objects.of(user).submitted().select_related("case")[:5]
     return render(
         request,
@@ -36,10 +37,16 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "left": counts["total"] - counts["done"],
             "total": counts["total"],
-            "drafts": [(PublicCase.of(d.case), d) for d in drafts],
+            "drafts": [(PublicCase.of(draft.case), draft.saved) for draft in drafts],
             "recent": recent,
         },
     )
+
+
+@require_GET
+def bare(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The benchmarks' floor: a logged-in request through every middleware, and no work (BENCHMARK_VIEW)."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 @login_not_required

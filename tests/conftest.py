@@ -1,7 +1,6 @@
-import importlib
-
 import pytest
-from django.apps import apps
+
+from tests.factories import ensure_roles
 
 
 @pytest.fixture(autouse=True)
@@ -15,10 +14,20 @@ def _test_settings(settings, tmp_path):
     settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {**directives, "script-src": ["'self'"], "style-src": ["'self'"]}}
 
 
+@pytest.fixture(autouse=True)
+def _roles(request):
+    """Every test that uses the database finds the groups and permissions the migrations create, whatever
+    order the tests run in."""
+    marker = request.node.get_closest_marker("django_db")
+    names = request.fixturenames
+    if not (marker or "db" in names or "transactional_db" in names):
+        return
+    transactional = "transactional_db" in names or bool(marker and marker.kwargs.get("transaction"))
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    ensure_roles()
+
+
 @pytest.fixture
 def migration_data(transactional_db):
-    """Tests on a committed database (browsers, threads) are followed by a flush that also empties the
-    groups the data migrations create; run those migrations' own functions again."""
-    importlib.import_module("sinsquiz.migrations.0001_groups").create_groups(apps, None)
-    importlib.import_module("cases.migrations.0002_educator_permissions").grant(apps, None)
-    importlib.import_module("sinsquiz.migrations.0003_progress").grant(apps, None)
+    """A committed database (for threads and browsers), with what the data migrations made."""
+    ensure_roles()

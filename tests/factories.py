@@ -1,8 +1,10 @@
 """factory-boy factories for the whole suite. Images are drawn in memory and go through the real pipeline."""
 
+import importlib
 import io
 
 import factory
+from django.apps import apps
 from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
@@ -10,6 +12,20 @@ from PIL import Image, ImageDraw
 from cases import images
 from cases.models import Case, ReferenceReading, Series, Slice
 from sinsquiz import roles
+
+
+def ensure_roles() -> None:
+    """Put back what the data migrations made (the groups and the educators' permissions) if a flush
+    after a test on a committed database (browsers, threads) has emptied it; cheap when nothing is missing."""
+    complete = (
+        Group.objects.filter(name=roles.TRAINEES).exists()
+        and Group.objects.filter(name=roles.EDUCATORS, permissions__codename="change_cohort").exists()
+    )
+    if complete:
+        return
+    importlib.import_module("sinsquiz.migrations.0001_groups").create_groups(apps, None)
+    importlib.import_module("cases.migrations.0002_educator_permissions").grant(apps, None)
+    importlib.import_module("sinsquiz.migrations.0003_progress").grant(apps, None)
 
 
 def png_upload(name="slice.png", size=(96, 128), mode="L", shade=128, format="PNG") -> SimpleUploadedFile:

@@ -11,6 +11,7 @@ from PIL import Image
 
 from cases.models import Case, ReferenceReading, Series, Slice
 from sinsquiz import grading, sins
+from tests.factories import ensure_roles
 
 
 @pytest.fixture(scope="module")
@@ -24,6 +25,7 @@ def library(django_db_setup, django_db_blocker, tmp_path_factory):
         override_settings(MEDIA_ROOT=media, DEBUG=True, PASSWORD_HASHERS=fast),
         transaction.atomic(),
     ):
+        ensure_roles()
         out = io.StringIO()
         call_command("seed_demo", stdout=out)
         yield {"media": media, "output": out.getvalue()}
