@@ -6,5 +6,5 @@ from cases.models import Case
 
 
 def get_case_for_user(request, slug: str) -> Case:
-    """Return the case with this slug if the user may see it, with what the viewer needs prefetched."""
-    return get_object_or_404(Case.objects.visible_to(request.user).for_viewer(), slug=slug)
+    """Return the case with this slug if the user may see it."""
+    return get_object_or_404(Case.objects.visible_to(request.user), slug=slug)

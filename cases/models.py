@@ -7,9 +7,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, OuterRef, Prefetch, Q, Subquery
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import capfirst
 
 from cases import images
@@ -334,6 +335,7 @@ class PublicCase:
     difficulty_label: str
     asks_escc: bool
     is_published: bool
+    updated: object = None  # when the case, its series or its images last changed (keys cached fragments)
     series: tuple[PublicSeries, ...] = ()
     cover: str = ""
     modalities: tuple[str, ...] = ()
@@ -356,6 +358,7 @@ class PublicCase:
             difficulty_label=case.get_difficulty_display(),
             asks_escc=case.asks_escc,
             is_published=case.is_published,
+            updated=case.updated,
             **extra,
         )
 
@@ -469,6 +472,14 @@ class Slice(models.Model):
             slice_.delete_files()
             raise
         return slice_
+
+
+@receiver([post_save, post_delete], sender=Series)
+@receiver([post_save, post_delete], sender=Slice)
+def _touch_case(sender, instance, **kwargs) -> None:
+    # A case's `updated` stands for its series and images too: cached viewers are keyed on it.
+    case_id = instance.case_id if sender is Series else Series.objects.filter(pk=instance.series_id).values("case")
+    Case.objects.filter(pk__in=[case_id] if sender is Series else case_id).update(updated=timezone.now())
 
 
 @receiver(post_delete, sender=Slice)

@@ -15,10 +15,14 @@ def get_attempt_for_user(request, pk: int, *, to_change: bool = False) -> Attemp
     An attempt can only be changed while its case is still visible to the user: a case unpublished
     meanwhile cannot be committed, nor its reference seen that way.
     """
-    attempts = Attempt.objects.select_related("case", "trainee")
     if to_change:
-        attempts = attempts.filter(trainee=request.user, case__in=Case.objects.visible_to(request.user))
-    attempt = get_object_or_404(attempts, pk=pk)
+        attempts = Attempt.objects.select_related("case").filter(
+            trainee=request.user, case__in=Case.objects.visible_to(request.user)
+        )
+        attempt = get_object_or_404(attempts, pk=pk)
+        attempt.trainee = request.user
+        return attempt
+    attempt = get_object_or_404(Attempt.objects.select_related("case", "trainee"), pk=pk)
     if attempt.trainee_id == request.user.pk or educates(request.user, attempt.trainee):
         return attempt
     raise Http404("No such attempt.")

@@ -1,6 +1,12 @@
+import hashlib
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from django import forms
+from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from cases.fields import LevelChoiceField
 from sinsquiz import sins
@@ -107,6 +113,31 @@ class Calculation:
         return [component for component, option in self.rows if option is None]
 
 
+FIELDS_PARTIAL = "sinsquiz/case.html#fields"
+# Cached markup must change with the code that makes it: the template, the widgets and the SINS definitions.
+FIELDS_VERSION = hashlib.sha256(
+    b"".join(
+        Path(path).read_bytes()
+        for path in (
+            Path(__file__).with_name("templates") / "sinsquiz" / "case.html",
+            Path(__file__).with_name("templates") / "sinsquiz" / "widgets" / "sins_option.html",
+            Path(sins.__file__),
+            Path(__file__),
+        )
+    )
+).hexdigest()[:12]
+
+
+HELP_TEXTS = {
+    "level": "The most affected level, the one you score.",
+    "location": sins.LOCATION.hint,
+    **{component.name: component.hint for component in sins.COMPONENTS},
+    "absent_pedicle": "On the AP radiograph.",
+    "tomita": "How far the tumour has spread from the vertebral body.",
+    "escc": "Epidural cord compression, on axial T2 at the worst level.",
+}
+
+
 class ReadingForm(forms.ModelForm):
     """A trainee's reading of a case. Any part may be saved as a draft; a commit needs every item."""
 
@@ -114,26 +145,18 @@ class ReadingForm(forms.ModelForm):
         model = Attempt
         fields = list(sins.READING_ITEMS)
         widgets = WIDGETS
+        labels = sins.ITEM_LABELS
+        help_texts = HELP_TEXTS
+        error_messages = {
+            name: {"invalid_choice": f"That is not an option for {label.lower()}."}
+            for name, label in sins.ITEM_LABELS.items()
+        }
 
     def __init__(self, *args, asks_escc: bool, committing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.committing = committing
         if not asks_escc:
             del self.fields["escc"]
-        for name, field in self.fields.items():
-            field.label = sins.ITEM_LABELS[name]
-            field.required = False
-            if isinstance(field.widget, forms.RadioSelect):  # radio groups need no blank choice
-                field.choices = [choice for choice in field.choices if choice[0] != ""]
-            field.error_messages["invalid_choice"] = f"That is not an option for {sins.ITEM_LABELS[name].lower()}."
-        self.fields["level"].help_text = "The most affected level, the one you score."
-        self.fields["location"].help_text = sins.LOCATION.hint
-        for component in sins.COMPONENTS:
-            self.fields[component.name].help_text = component.hint
-        self.fields["absent_pedicle"].help_text = "On the AP radiograph."
-        self.fields["tomita"].help_text = "How far the tumour has spread from the vertebral body."
-        if "escc" in self.fields:
-            self.fields["escc"].help_text = "Epidural cord compression, on axial T2 at the worst level."
 
     def clean(self):
         cleaned = super().clean()
@@ -148,6 +171,10 @@ class ReadingForm(forms.ModelForm):
                 )
         return cleaned
 
+    def fields_html(self) -> str:
+        """The radio groups and the level drop-down as the `fields` partial renders them, errors included."""
+        return render_to_string(FIELDS_PARTIAL, {"form": self})
+
     def valid_values(self) -> dict:
         """The posted items that passed validation, for saving as a draft even when others did not.
 
@@ -160,10 +187,36 @@ class ReadingForm(forms.ModelForm):
 
     def running(self) -> "Running":
         """The running total of what has been chosen so far, computed by sins.py."""
-        values = self.valid_values() if self.is_bound else {n: self.initial.get(n) for n in self.fields}
-        chosen = {c.name: values.get(c.name) or None for c in sins.COMPONENTS}
-        answered = sum(values.get(name) not in (None, "") for name in self.fields)
-        return Running(total_range=sins.total_range(**chosen), answered=answered, items=len(self.fields))
+        values = self.valid_values() if self.is_bound else self.initial
+        return Running.of(values, asks_escc="escc" in self.fields)
+
+
+# Shaped once, here, rather than on every request: each form deep-copies these.
+for _field in ReadingForm.base_fields.values():
+    if isinstance(_field.widget, forms.RadioSelect):  # radio groups need no blank choice
+        _field.choices = [choice for choice in _field.choices if choice[0] != ""]
+
+
+def blank_fields_html(answers: dict, *, asks_escc: bool) -> str:
+    """The fields of an unbound reading form with `answers` chosen, without building the form.
+
+    That markup is the same for every trainee but for the answers chosen: it is rendered once (per kind of
+    form) and cached, and the answers are then marked in it. A test checks it against the widgets' own.
+    """
+    key = f"reading-fields:{'escc' if asks_escc else 'plain'}:{FIELDS_VERSION}"
+    html = cache.get(key)
+    if html is None:
+        html = ReadingForm(asks_escc=asks_escc).fields_html()
+        cache.set(key, html, None)
+    for name, value in answers.items():
+        if value in (None, "") or (name == "escc" and not asks_escc):
+            continue
+        if name == "level":
+            html = html.replace('<option value="" selected>', '<option value="">', 1)
+            html = html.replace(f'<option value="{value}">', f'<option value="{value}" selected>', 1)
+        else:
+            html = re.sub(rf'(name="{name}" value="{re.escape(str(value))}" id="[^"]+")', r"\1 checked", html, count=1)
+    return mark_safe(html)  # noqa: S308 - our own template's output; the values marked are option codes
 
 
 @dataclass(frozen=True)
@@ -171,6 +224,13 @@ class Running:
     total_range: tuple[int, int]
     answered: int
     items: int
+
+    @classmethod
+    def of(cls, answers: dict, *, asks_escc: bool) -> "Running":
+        items = [item for item in sins.READING_ITEMS if item != "escc" or asks_escc]
+        chosen = {c.name: answers.get(c.name) or None for c in sins.COMPONENTS}
+        answered = sum(answers.get(item) not in (None, "") for item in items)
+        return cls(total_range=sins.total_range(**chosen), answered=answered, items=len(items))
 
     @property
     def total(self) -> int | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, Max, Q, QuerySet
 
 from sinsquiz import literature, sins, stats
 from sinsquiz.models import Attempt
@@ -49,7 +49,17 @@ def _all_counts() -> dict:
         "under_triage": Count("pk", filter=Q(consultation=Attempt.Consultation.UNDER_TRIAGE)),
         "over_triage": Count("pk", filter=Q(consultation=Attempt.Consultation.OVER_TRIAGE)),
         "mean_right": Avg("components_right"),
+        "last": Max("submitted"),
     }
+
+
+def history_counts(attempts: QuerySet) -> dict:
+    """The counts over a whole history (one query on the attempt_history index); `last` stamps caches."""
+    return attempts.aggregate(**_all_counts())
+
+
+def history_counts_by(attempts: QuerySet, *fields: str) -> list[dict]:
+    return list(attempts.values(*fields).order_by(*fields).annotate(**_all_counts()))
 
 
 @dataclass(frozen=True)
@@ -225,16 +235,20 @@ class Agreement:
         return max(0, KAPPA_MINIMUM - self.first)
 
 
-def agreement(attempts: QuerySet) -> Agreement:
-    """The agreement of a set of submitted attempts (one trainee's, or a cohort's), in two queries."""
+def agreement(attempts: QuerySet, counts: dict | None = None) -> Agreement:
+    """The agreement of a set of submitted attempts (one trainee's, or a cohort's), in two queries (one, when
+    the history_counts are given)."""
     first = attempts.filter(first_try=True).aggregate(**_first_tables())
-    return Agreement.from_row({**first, **attempts.aggregate(**_all_counts())})
+    return Agreement.from_row({**first, **(counts or history_counts(attempts))})
 
 
-def agreement_by(attempts: QuerySet, *fields: str, first_only: bool = False) -> list[Agreement]:
+def agreement_by(
+    attempts: QuerySet, *fields: str, first_only: bool = False, counts: list[dict] | None = None
+) -> list[Agreement]:
     """The same per group (per trainee, per case), in two grouped queries; the group keys are in .extra.
 
-    With first_only, `attempts` are first attempts already and one grouped query does.
+    With first_only, `attempts` are first attempts already and one grouped query does; given the groups'
+    history_counts_by, so does one.
     """
     if first_only:
         rows = attempts.values(*fields).order_by(*fields).annotate(**_first_tables(), **_all_counts())
@@ -245,7 +259,7 @@ def agreement_by(attempts: QuerySet, *fields: str, first_only: bool = False) -> 
     }
     empty = dict.fromkeys(_first_tables(), 0)
     agreements = []
-    for row in attempts.values(*fields).order_by(*fields).annotate(**_all_counts()):
+    for row in counts if counts is not None else history_counts_by(attempts, *fields):
         key = tuple(row[f] for f in fields)
         agreements.append(
             Agreement.from_row({**empty, **firsts.get(key, {}), **row}, **dict(zip(fields, key, strict=True)))

@@ -11,6 +11,9 @@ from django.contrib.auth import get_user_model
 from sinsquiz import literature, progress, sins, stats
 from sinsquiz.models import Attempt, Cohort
 
+# The cohort page lists the cases with the lowest facility; the CSV has them all.
+HARDEST_SHOWN = 25
+
 
 @dataclass(frozen=True)
 class TraineeRow:
@@ -20,15 +23,15 @@ class TraineeRow:
 
 @dataclass(frozen=True)
 class CaseRow:
+    """One case, over the first attempts of the cohort's trainees."""
+
     case_id: int
     title: str
     slug: str
-    agreement: progress.Agreement  # first attempts of the cohort's trainees
+    trainees: int
+    facility: float  # the share of SINS components right
+    components: list[progress.ComponentAgreement]
     discrimination: float | None
-
-    @property
-    def facility(self) -> float | None:
-        return self.agreement.accuracy
 
 
 @dataclass(frozen=True)
@@ -45,27 +48,47 @@ class ComponentRow:
 class CohortReport:
     overall: progress.Agreement
     trainees: list[TraineeRow]
-    cases: list[CaseRow]
+    cases: list[CaseRow]  # the hardest (lowest facility) first
     components: list[ComponentRow]
 
+    @property
+    def hardest_cases(self) -> list[CaseRow]:
+        return self.cases[:HARDEST_SHOWN]
 
-def cohort_report(cohort: Cohort) -> CohortReport:
-    members = get_user_model().objects.filter(cohorts=cohort)
-    attempts = Attempt.objects.submitted().filter(trainee__in=members)
-    by_trainee = {a.extra["trainee"]: a for a in progress.agreement_by(attempts, "trainee")}
-    overall = progress.Agreement.combine(list(by_trainee.values()))
-    firsts = attempts.filter(first_try=True)
-    by_case = progress.agreement_by(firsts, "case", "case__title", "case__slug", first_only=True)
-    discrimination = _discrimination(firsts.values_list("trainee", "case", "components_right"))
-    cases = [
-        CaseRow(a.extra["case"], a.extra["case__title"], a.extra["case__slug"], a, discrimination.get(a.extra["case"]))
-        for a in by_case
-    ]
+
+@dataclass(frozen=True)
+class CohortBasis:
+    """What every view of a cohort's report starts from (two queries); its stamp keys the cached report."""
+
+    attempts: object  # the submitted attempts of the cohort's trainees (a QuerySet)
+    members: list
+    counts: list[dict]  # history_counts_by trainee
+
+    @classmethod
+    def of(cls, cohort: Cohort) -> CohortBasis:
+        members = list(get_user_model().objects.filter(cohorts=cohort).order_by("last_name", "username"))
+        attempts = Attempt.objects.submitted().filter(trainee__cohorts=cohort)
+        return cls(attempts, members, progress.history_counts_by(attempts, "trainee"))
+
+    @property
+    def stamp(self) -> str:
+        """Changes whenever a trainee commits, joins or leaves (names may lag until the cache expires)."""
+        n = sum(row["attempts"] for row in self.counts)
+        last = max((row["last"] for row in self.counts), default=None)
+        return f"{n}.{last and last.timestamp()}.{'-'.join(str(m.pk) for m in self.members)}"
+
+
+def cohort_report(cohort: Cohort, basis: CohortBasis | None = None) -> CohortReport:
+    basis = basis or CohortBasis.of(cohort)
+    attempts, members = basis.attempts, basis.members
+    trainee_rows = progress.agreement_by(attempts, "trainee", counts=basis.counts)
+    by_trainee = {a.extra["trainee"]: a for a in trainee_rows}
+    overall = progress.Agreement.combine(trainee_rows)
+    cases = _case_rows(attempts.filter(first_try=True))
     components = []
     for index, component in enumerate(sins.COMPONENTS):
         # How many trainees chose each option on each case, for cases at least two of them answered.
-        table = [[sum(column) for column in zip(*case.agreement.components[index].table, strict=True)]
-                 for case in cases]  # fmt: skip
+        table = [[sum(column) for column in zip(*case.components[index].table, strict=True)] for case in cases]
         table = [row for row in table if sum(row) >= 2]
         pooled = overall.components[index]
         components.append(
@@ -80,29 +103,50 @@ def cohort_report(cohort: Cohort) -> CohortReport:
         )
     return CohortReport(
         overall=overall,
-        trainees=[TraineeRow(t, by_trainee.get(t.pk)) for t in members.order_by("last_name", "username")],
+        trainees=[TraineeRow(t, by_trainee.get(t.pk)) for t in members],
         cases=cases,
         components=components,
     )
 
 
-def _discrimination(scores) -> dict[int, float | None]:
-    """Per case: 100 x the correlation between the case score and the rest of each trainee's cases, over
-    the trainees who answered it (Moodle's discrimination index, with cases as the items)."""
-    by_trainee: dict[int, dict[int, int]] = defaultdict(dict)
-    for trainee, case, right in scores:
-        by_trainee[trainee][case] = right
-    totals = {trainee: sum(cases.values()) for trainee, cases in by_trainee.items()}
-    by_case: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for trainee, cases in by_trainee.items():
+COMPONENT_NAMES = [c.name for c in sins.COMPONENTS]
+
+
+def _case_rows(firsts) -> list[CaseRow]:
+    """Per case, in one pass over the first attempts: facility, confusion tables, discrimination.
+
+    Discrimination is Moodle's index with cases as the items: 100 x the correlation between the case's score
+    and the rest of each trainee's cases, over the trainees who answered it (from three of them).
+    """
+    columns = ["case", "case__title", "case__slug", "trainee", "components_right"]
+    columns += [name for c in COMPONENT_NAMES for name in (f"reference_{c}", c)]
+    titles, scores = {}, defaultdict(dict)  # case -> (title, slug); trainee -> {case: score}
+    tables = defaultdict(lambda: [defaultdict(int) for _ in COMPONENT_NAMES])  # case -> per component counts
+    for case, title, slug, trainee, right, *answers in firsts.values_list(*columns).iterator(chunk_size=5000):
+        titles[case] = (title, slug)
+        scores[trainee][case] = right
+        for index, counts in enumerate(tables[case]):
+            counts[answers[2 * index], answers[2 * index + 1]] += 1
+    totals = {trainee: sum(cases.values()) for trainee, cases in scores.items()}
+    pairs = defaultdict(list)  # case -> [(score, rest of the trainee's cases)]
+    for trainee, cases in scores.items():
         for case, right in cases.items():
-            by_case[case].append((right, totals[trainee] - right))
-    return {
-        case: stats.discrimination_index([item for item, _ in pairs], [rest for _, rest in pairs])
-        if len(pairs) >= 3
-        else None
-        for case, pairs in by_case.items()
-    }
+            pairs[case].append((right, totals[trainee] - right))
+    rows = []
+    for case, (title, slug) in titles.items():
+        answered = pairs[case]
+        components = [
+            progress.ComponentAgreement(c, [[counts[e, g] for g in c.codes] for e in c.codes])
+            for c, counts in zip(sins.COMPONENTS, tables[case], strict=True)
+        ]
+        discrimination = (
+            stats.discrimination_index([item for item, _ in answered], [rest for _, rest in answered])
+            if len(answered) >= 3
+            else None
+        )
+        facility = sum(item for item, _ in answered) / len(answered) / len(sins.COMPONENTS)
+        rows.append(CaseRow(case, title, slug, len(answered), facility, components, discrimination))
+    return sorted(rows, key=lambda row: (row.facility, row.title))
 
 
 # --- CSV ------------------------------------------------------------------------------------------------
@@ -198,8 +242,8 @@ def case_rows(report: CohortReport):
     yield ["case", "title", "trainees", "facility", "discrimination", *(f"most_common_mistake_{n}" for n in names)]
     for row in report.cases:
         mistakes = []
-        for component in row.agreement.components:
+        for component in row.components:
             mistake = component.most_common_mistake
             mistakes.append(f"{mistake[1].code} for {mistake[0].code} ({mistake[2]})" if mistake else "")
         discrimination = "" if row.discrimination is None else f"{row.discrimination:.1f}"
-        yield [row.slug, row.title, row.agreement.first, _share(row.facility), discrimination, *mistakes]
+        yield [row.slug, row.title, row.trainees, _share(row.facility), discrimination, *mistakes]

@@ -1,6 +1,7 @@
 """Writes that span several rows: a trainee's draft and the atomic commit of an attempt."""
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from cases.models import Case
@@ -36,58 +37,59 @@ def save_draft(attempt: Attempt, values: dict) -> bool:
 
 
 def submit(attempt: Attempt, values: dict) -> tuple[Attempt, bool]:
-    """Grade and freeze a draft in one transaction; returns the attempt and whether this call submitted it.
+    """Grade and freeze a draft in one statement; returns the attempt and whether this call submitted it.
 
     A second call for the same draft (a double click, another tab, a stale form) changes nothing and
-    returns the attempt as it was first submitted.
+    returns the attempt as it was first submitted: only an UPDATE of a row still in draft counts.
     """
-    with transaction.atomic():
-        # On PostgreSQL this also makes a concurrent commit wait; the conditional update below is the guarantee.
-        current = Attempt.objects.select_for_update(of=("self",)).select_related("case").get(pk=attempt.pk)
-        if current.is_submitted:
-            return current, False
-        case = current.case
-        snapshot = reference_snapshot(case)
-        for item, value in values.items():
-            setattr(current, item, value if value not in (None, "") else _blank(item))
-        current.reference = snapshot
-        graded = current.grade()
-        now = timezone.now()
-        current.refresh_score()
-        fields = {
-            **{item: getattr(current, item) for item in sins.READING_ITEMS},
-            **{f"{result.item}_correct": _correct(result) for result in graded.items},
-            "total": current.total,
-            "category": current.category,
-            "state": Attempt.State.SUBMITTED,
-            "submitted": now,
-            "time_spent": _time_spent(current, now),
-            "case_version": case.version,
-            "reference": snapshot,
-            "reference_total": graded.reference_score.total,
-            "reference_category": graded.reference_score.category,
-            "consultation": graded.consultation,
-            "components_right": graded.components_right,
-            **{
-                f"reference_{item}": _blank(item) if value is None else value
-                for item, value in snapshot["primary"]["reading"].items()
-            },
-            "first_try": not Attempt.objects.submitted().filter(trainee=current.trainee, case=case).exists(),
-        }
-        if not Attempt.objects.filter(pk=current.pk, state=Attempt.State.DRAFT).update(**fields):
-            return Attempt.objects.get(pk=current.pk), False
-    return Attempt.objects.select_related("case").get(pk=current.pk), True
+    case = attempt.case
+    snapshot = reference_snapshot(case)
+    for item, value in values.items():
+        setattr(attempt, item, value if value not in (None, "") else _blank(item))
+    attempt.reference = snapshot
+    graded = attempt.grade()
+    now = timezone.now()
+    attempt.refresh_score()
+    fields = {
+        **{item: getattr(attempt, item) for item in sins.READING_ITEMS},
+        **{f"{result.item}_correct": _correct(result) for result in graded.items},
+        "total": attempt.total,
+        "category": attempt.category,
+        "state": Attempt.State.SUBMITTED,
+        "submitted": now,
+        # An autosave since the attempt was read moved `saved`, but added the same time it would add here.
+        "time_spent": _time_spent(attempt, now),
+        "case_version": snapshot["case_version"],
+        "reference": snapshot,
+        "reference_total": graded.reference_score.total,
+        "reference_category": graded.reference_score.category,
+        "consultation": graded.consultation,
+        "components_right": graded.components_right,
+        **{
+            f"reference_{item}": _blank(item) if value is None else value
+            for item, value in snapshot["primary"]["reading"].items()
+        },
+        "first_try": not Attempt.objects.submitted().filter(trainee=attempt.trainee_id, case=case).exists(),
+    }
+    if not Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.DRAFT).update(**fields, saved=now):
+        return Attempt.objects.select_related("case").get(pk=attempt.pk), False
+    for field, value in fields.items():
+        setattr(attempt, field, value)
+    attempt.saved = now
+    return attempt, True
 
 
 def reference_snapshot(case: Case) -> dict:
     """Everything grading needs about the reference, as it stands now, in plain JSON."""
-    readings = list(case.readings.all())
+    # The version read with the readings, so that the two always agree.
+    readings = list(case.readings.annotate(case_version=F("case__version")))
     primary = next((reading for reading in readings if reading.is_primary), None)
     if primary is None:
         raise NoReference(f"{case} has no primary expert reading yet.")
     if primary.to_reading().missing(escc_required=case.asks_escc):
         raise NoReference(f"The primary reading of {case} is incomplete.")
     return {
+        "case_version": primary.case_version,
         "escc_asked": case.asks_escc,
         "teaching": {"points": case.teaching_points, "discussion": case.discussion},
         "prior_treatment": case.prior_treatment,

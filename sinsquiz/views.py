@@ -1,11 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -16,7 +17,7 @@ from cases.forms import CaseFilterForm
 from cases.models import Case, PublicCase, PublicSeries
 from sinsquiz import charts, literature, practice, progress, reports, services, sins
 from sinsquiz.access import get_attempt_for_user, get_cohort_for_user, get_trainee_for_user
-from sinsquiz.forms import CalculatorForm, ReadingForm
+from sinsquiz.forms import CalculatorForm, ReadingForm, Running, blank_fields_html
 from sinsquiz.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from sinsquiz.models import Attempt, Cohort, done_by
 
@@ -78,21 +79,32 @@ def calculator(request: HtmxHttpRequest) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = CaseFilterForm(request.GET or None)
-    cases = form.filter(Case.objects.visible_to(request.user)).with_cover().annotate(done=done_by(request.user))
-    page = Paginator(cases.prefetch_related("series"), CASES_PER_PAGE).get_page(request.GET.get("page"))
-    page.object_list = [
-        PublicCase.of(
-            case,
-            cover=case.cover or "",
-            modalities=tuple(dict.fromkeys(s.get_modality_display() for s in case.series.all())),
-            done=case.done,
-        )
-        for case in page.object_list
-    ]
+    visible = Case.objects.visible_to(request.user)
+    # The results change when the library changes or the trainee finishes a case: they are a cached fragment
+    # keyed on both (and on the query), and the list is only fetched when it has to be drawn again.
+    library = visible.aggregate(n=Count("pk"), last=Max("updated"))
+    done = Attempt.objects.submitted().of(request.user).aggregate(n=Count("pk"), last=Max("submitted"))
+    stamp = "|".join(str(value) for value in (*library.values(), *done.values(), request.GET.urlencode()))
+
+    def fetch_page():
+        cases = form.filter(visible).with_cover().annotate(done=done_by(request.user)).prefetch_related("series")
+        page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
+        page.object_list = [
+            PublicCase.of(
+                case,
+                cover=case.cover or "",
+                modalities=tuple(dict.fromkeys(s.get_modality_display() for s in case.series.all())),
+                done=case.done,
+            )
+            for case in page.object_list
+        ]
+        return page
+
     template = "sinsquiz/case_list.html#results" if request.htmx else "sinsquiz/case_list.html"
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, template, {"form": form, "page": page, "query": query.urlencode()})
+    context = {"form": form, "page": SimpleLazyObject(fetch_page), "query": query.urlencode(), "stamp": stamp}
+    return render(request, template, context)
 
 
 @require_GET
@@ -100,21 +112,46 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def case_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """The case with its images, history and the scoring panel (the trainee's draft, opened here)."""
     case = get_case_for_user(request, slug)
-    attempt = services.open_draft(request.user, case)
-    form = ReadingForm(initial=attempt.answers(), asks_escc=case.asks_escc)
-    return render(request, "sinsquiz/case.html", _case_context(request, case, attempt, form))
+    # The draft and the earlier attempts in one query, and only the columns the page shows.
+    mine = list(Attempt.objects.of(request.user).filter(case=case).values("pk", "state", "submitted", *READING))
+    draft = next((row for row in mine if row["state"] == Attempt.State.DRAFT), None)
+    if draft is None:
+        created = services.open_draft(request.user, case)
+        draft = {"pk": created.pk, **created.answers()}
+    answers = {item: draft[item] for item in READING if draft.get(item) not in (None, "")}
+    earlier = [row for row in mine if row["state"] == Attempt.State.SUBMITTED]
+    panel = {
+        "attempt_id": draft["pk"],
+        "fields_html": blank_fields_html(answers, asks_escc=case.asks_escc),
+        "running": Running.of(answers, asks_escc=case.asks_escc),
+    }
+    return render(request, "sinsquiz/case.html", _case_context(request, case, panel, earlier))
+
+
+READING = sins.READING_ITEMS
 
 
 def _panel_context(attempt: Attempt, form: ReadingForm, **extra) -> dict:
     # Only the attempt's id: the object would bring its case, and with it the reference, into the context.
-    return {"attempt_id": attempt.pk, "form": form, "running": form.running(), **extra}
+    return {
+        "attempt_id": attempt.pk,
+        "fields_html": SimpleLazyObject(form.fields_html),  # drawn only where the whole panel is
+        "form_errors": form.non_field_errors(),
+        "running": form.running(),
+        **extra,
+    }
 
 
-def _case_context(request, case: Case, attempt: Attempt, form: ReadingForm) -> dict:
+def _case_context(request, case: Case, panel: dict, earlier=None) -> dict:
     """Everything the case page shows before the commit: the history and images, never the reference."""
-    public = PublicCase.of(case, series=tuple(PublicSeries.of(series) for series in case.series.all()))
-    earlier = Attempt.objects.of(request.user).submitted().filter(case=case).values("pk", "submitted")
-    return {"case": public, "series_list": public.series, "earlier": earlier, **_panel_context(attempt, form)}
+    # The images are only fetched when the cached viewer has to be drawn again.
+    series = SimpleLazyObject(lambda: tuple(PublicSeries.of(s) for s in case.series.prefetch_related("slices")))
+    public = PublicCase.of(case, series=series)
+    if earlier is None:
+        earlier = Attempt.objects.of(request.user).submitted().filter(case=case).values("pk", "submitted")
+    # Their ids and dates only: an earlier attempt carries its reference snapshot.
+    earlier = [{"pk": a["pk"], "submitted": a["submitted"]} for a in earlier]
+    return {"case": public, "series_list": public.series, "earlier": earlier, **panel}
 
 
 @require_POST
@@ -144,7 +181,7 @@ def attempt_commit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         if request.htmx:
             return render(request, "sinsquiz/case.html#panel", _panel_context(attempt, form))
         case = get_case_for_user(request, case.slug)
-        return render(request, "sinsquiz/case.html", _case_context(request, case, attempt, form))
+        return render(request, "sinsquiz/case.html", _case_context(request, case, _panel_context(attempt, form)))
     try:
         attempt, _ = services.submit(attempt, form.cleaned_data)
     except services.NoReference:
@@ -171,24 +208,28 @@ def attempt_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     attempt = get_attempt_for_user(request, pk)
     if not attempt.is_submitted:
         return redirect(attempt.case.get_absolute_url())
-    case = Case.objects.for_viewer().get(pk=attempt.case_id)
-    series_list = tuple(PublicSeries.of(series) for series in case.series.all())
-    grade = attempt.grade()
-    key_images = _key_images(series_list)
-    earlier = Attempt.objects.submitted().filter(trainee=attempt.trainee, case=case)
+    # What a submitted attempt shows never changes (but for its case's images, which move case.updated), so
+    # the page's body is a cached fragment; the grading below only runs when it has to be drawn again.
+    series_list = SimpleLazyObject(
+        lambda: tuple(PublicSeries.of(s) for s in attempt.case.series.prefetch_related("slices"))
+    )
+    grade = SimpleLazyObject(attempt.grade)
     response = render(
         request,
         "sinsquiz/attempt.html",
         {
             "attempt": attempt,
-            "case": PublicCase.of(case, series=series_list),
-            "teaching": attempt.reference.get("teaching", {}),
+            "case": PublicCase.of(attempt.case, series=series_list),
+            "teaching": attempt.reference.get("teaching")
+            or {"points": attempt.case.teaching_points, "discussion": attempt.case.discussion},
             "series_list": series_list,
             "grade": grade,
-            "results": [(result, key_images.get(result.key_slice)) for result in grade.items],
-            "spine": spine_levels(grade.item("level").reference, attempt.level),
+            "results": SimpleLazyObject(
+                lambda: [(result, _key_images(series_list).get(result.key_slice)) for result in grade.items]
+            ),
+            "spine": SimpleLazyObject(lambda: spine_levels(grade.item("level").reference, attempt.level)),
             "locations": sins.LOCATION.options,
-            "earlier": earlier,
+            "earlier": Attempt.objects.submitted().filter(trainee=attempt.trainee, case=attempt.case_id),
             "next_url": _next_url(request),
         },
     )
@@ -270,34 +311,44 @@ def trainee_progress(request: AuthenticatedHttpRequest, user_id: int) -> HttpRes
 
 def _progress(request, trainee) -> HttpResponse:
     attempts = Attempt.objects.submitted().of(trainee)
-    summary = progress.agreement(attempts)
-    curve = progress.learning_curve(trainee, summary.attempts)
-    chart = charts.line_chart(
-        [f"{p.first}–{p.last}" if p.last > p.first else str(p.first) for p in curve],
-        [
-            ("SINS components right", "line-components", [p.share_right for p in curve]),
-            ("Category right", "line-category", [p.category_right for p in curve]),
-        ],
-    )
-    # Newest first, in the order of the attempt_history index: no sort over the whole history; and the
-    # summary has counted the attempts already.
-    history = CountedPaginator(
-        attempts.select_related("case").order_by("-submitted"), HISTORY_PER_PAGE, count=summary.attempts
-    ).get_page(request.GET.get("page"))
+    # The figures only change when the trainee commits or the library grows: the page's body is a cached
+    # fragment keyed on both, and everything below is computed only when it has to be drawn again.
+    counts = progress.history_counts(attempts)
     published = Case.objects.published().count()
+    summary = SimpleLazyObject(lambda: progress.agreement(attempts, counts))
+    curve = SimpleLazyObject(lambda: progress.learning_curve(trainee, summary.attempts))
+    chart = SimpleLazyObject(
+        lambda: charts.line_chart(
+            [f"{p.first}–{p.last}" if p.last > p.first else str(p.first) for p in curve],
+            [
+                ("SINS components right", "line-components", [p.share_right for p in curve]),
+                ("Category right", "line-category", [p.category_right for p in curve]),
+            ],
+        )
+    )
+    # Newest first, in the order of the attempt_history index: no sort over the whole history.
+    history = SimpleLazyObject(
+        lambda: CountedPaginator(
+            attempts.select_related("case").order_by("-submitted"), HISTORY_PER_PAGE, count=counts["attempts"]
+        ).get_page(request.GET.get("page"))
+    )
     return render(
         request,
         "sinsquiz/progress.html",
         {
             "trainee": trainee,
             "own": trainee == request.user,
+            "stamp": f"{counts['attempts']}.{counts['last'] and counts['last'].timestamp()}.{published}",
+            "page_number": request.GET.get("page", "1")[:6],
             "summary": summary,
-            "left": max(0, published - summary.first),
+            "left": SimpleLazyObject(lambda: max(0, published - summary.first)),
             "published": published,
             "curve": curve,
             "chart": chart,
-            "heatmaps": [(c, charts.heat_rows(c.component.options, c.table)) for c in summary.components],
-            "category_heat": charts.heat_rows(sins.CATEGORIES, summary.category_table),
+            "heatmaps": SimpleLazyObject(
+                lambda: [(c, charts.heat_rows(c.component.options, c.table)) for c in summary.components]
+            ),
+            "category_heat": SimpleLazyObject(lambda: charts.heat_rows(sins.CATEGORIES, summary.category_table)),
             "history": history,
             "studies": literature.COMPONENT_STUDIES,
             "binary_studies": literature.BINARY_STUDIES,
@@ -320,13 +371,18 @@ def cohort_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_GET
 def cohort_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cohort = get_cohort_for_user(request, pk)
-    report = reports.cohort_report(cohort)
-    return render(
-        request,
-        "sinsquiz/cohort.html",
-        {"cohort": cohort, "report": report, "studies": literature.COMPONENT_STUDIES,
-         "kappa_minimum": progress.KAPPA_MINIMUM},
-    )  # fmt: skip
+    # The report changes when a trainee commits or joins; its body is a cached fragment keyed on both
+    # (and kept five minutes at most, for names), computed only when it has to be drawn again.
+    basis = reports.CohortBasis.of(cohort)
+    context = {
+        "cohort": cohort,
+        "stamp": basis.stamp,
+        "report": SimpleLazyObject(lambda: reports.cohort_report(cohort, basis)),
+        "studies": literature.COMPONENT_STUDIES,
+        "kappa_minimum": progress.KAPPA_MINIMUM,
+        "hardest": reports.HARDEST_SHOWN,
+    }
+    return render(request, "sinsquiz/cohort.html", context)
 
 
 @require_GET

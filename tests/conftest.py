@@ -4,6 +4,14 @@ from tests.factories import ensure_roles
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    # Cached fragments must not travel from one test to the next.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     # For speed: password hashing is not what these tests are about.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

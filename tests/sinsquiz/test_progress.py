@@ -110,7 +110,7 @@ def test_the_cohort_page_shows_trainees_cases_and_agreement(client, cohort):
     assert [row.agreement and row.agreement.first for row in report.trainees] == [2, 2, 2, None]
     y = next(row for row in report.cases if row.title == "Y")
     assert y.facility == pytest.approx((6 + 5 + 5) / 18)
-    mistake = y.agreement.components[4].most_common_mistake
+    mistake = y.components[4].most_common_mistake
     assert (mistake[0].code, mistake[1].code, mistake[2]) == ("lt50", "gt50", 2)
     collapse = report.components[4]
     # Two cases, three raters each: X all "lt50"; Y one "lt50", two "gt50".
@@ -120,6 +120,18 @@ def test_the_cohort_page_shows_trainees_cases_and_agreement(client, cohort):
     html = response.content.decode()
     assert "Collapse: &gt; 50 % collapse for &lt; 50 % collapse (2)" in html  # made by two trainees
     assert f'href="/progress/{report.trainees[0].trainee.pk}/"' in html
+
+
+def test_the_cohort_page_lists_the_hardest_cases_first_and_only_so_many(client, cohort, settings, monkeypatch):
+    monkeypatch.setattr("sinsquiz.reports.HARDEST_SHOWN", 1)
+
+    response = client.get(f"/cohorts/{cohort.pk}/")
+
+    report = response.context["report"]
+    assert [row.title for row in report.cases] == ["Y", "X"]  # Y: 16 of 18 components right; X: all 18
+    html = response.content.decode()
+    assert f'href="/cases/{report.cases[0].slug}/"' in html and f'href="/cases/{report.cases[1].slug}/"' not in html
+    assert "The 1 cases with the lowest facility, of 2 answered" in html
 
 
 def test_the_attempts_csv_has_one_row_per_attempt_with_both_readings(client, cohort):
