@@ -138,19 +138,12 @@ HELP_TEXTS = {
 }
 
 
-class ReadingForm(forms.ModelForm):
-    """A trainee's reading of a case. Any part may be saved as a draft; a commit needs every item."""
+class ReadingForm(forms.Form):
+    """A trainee's reading of a case. Any part may be saved as a draft; a commit needs every item.
 
-    class Meta:
-        model = Attempt
-        fields = list(sins.READING_ITEMS)
-        widgets = WIDGETS
-        labels = sins.ITEM_LABELS
-        help_texts = HELP_TEXTS
-        error_messages = {
-            name: {"invalid_choice": f"That is not an option for {label.lower()}."}
-            for name, label in sins.ITEM_LABELS.items()
-        }
+    Its fields are the Attempt model's (below), but it is a plain form: services write the draft column by
+    column and never through form.save(), so a model instance would only cost time on every autosave.
+    """
 
     def __init__(self, *args, asks_escc: bool, committing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -191,6 +184,17 @@ class ReadingForm(forms.ModelForm):
         return Running.of(values, asks_escc="escc" in self.fields)
 
 
+ReadingForm.base_fields = forms.fields_for_model(
+    Attempt,
+    fields=sins.READING_ITEMS,
+    widgets=WIDGETS,
+    labels=sins.ITEM_LABELS,
+    help_texts=HELP_TEXTS,
+    error_messages={
+        name: {"invalid_choice": f"That is not an option for {label.lower()}."}
+        for name, label in sins.ITEM_LABELS.items()
+    },
+)
 # Shaped once, here, rather than on every request: each form deep-copies these.
 for _field in ReadingForm.base_fields.values():
     if isinstance(_field.widget, forms.RadioSelect):  # radio groups need no blank choice

@@ -1,7 +1,7 @@
 """Writes that span several rows: a trainee's draft and the atomic commit of an attempt."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F
 from django.utils import timezone
 
 from cases.models import Case
@@ -69,13 +69,16 @@ def submit(attempt: Attempt, values: dict) -> tuple[Attempt, bool]:
             f"reference_{item}": _blank(item) if value is None else value
             for item, value in snapshot["primary"]["reading"].items()
         },
-        "first_try": not Attempt.objects.submitted().filter(trainee=attempt.trainee_id, case=case).exists(),
     }
-    if not Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.DRAFT).update(**fields, saved=now):
+    first_try = ~Exists(Attempt.objects.submitted().filter(trainee=attempt.trainee_id, case=case))
+    if not Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.DRAFT).update(
+        **fields, saved=now, first_try=first_try
+    ):
         return Attempt.objects.select_related("case").get(pk=attempt.pk), False
     for field, value in fields.items():
         setattr(attempt, field, value)
     attempt.saved = now
+    del attempt.first_try  # decided by the UPDATE itself; read from the row if it is asked for
     return attempt, True
 
 

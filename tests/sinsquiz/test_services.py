@@ -90,6 +90,15 @@ def test_a_second_submit_of_the_same_draft_returns_the_first_result(case, traine
     assert Attempt.objects.submitted().count() == 1
 
 
+def test_only_the_first_submitted_attempt_at_a_case_counts_as_a_first_try(case, trainee):
+    first, _ = services.submit(services.open_draft(trainee, case), ANSWER)
+    second, _ = services.submit(services.open_draft(trainee, case), ANSWER)
+    someone_else, _ = services.submit(services.open_draft(TraineeFactory(), case), ANSWER)
+
+    assert (first.first_try, second.first_try, someone_else.first_try) == (True, False, True)
+    assert list(Attempt.objects.filter(first_try=True).order_by("pk")) == [first, someone_else]
+
+
 def test_other_expert_readings_are_in_the_snapshot(case, trainee):
     ReferenceReadingFactory(case=case, is_primary=False, reader_name="Dr B", bone_lesion="mixed")
 
