@@ -7,10 +7,12 @@ and nearly the same time at ten attempts and at ten thousand; stats.py turns the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db import connection
-from django.db.models import Avg, Count, Max, Q, QuerySet
+from django.db.models import Avg, Count, Max, Q, QuerySet, Subquery
 
+from cases.models import Case
 from sinsquiz import literature, sins, stats
 from sinsquiz.models import Attempt
 
@@ -54,8 +56,20 @@ def _all_counts() -> dict:
 
 
 def history_counts(attempts: QuerySet) -> dict:
-    """The counts over a whole history (one query on the attempt_history index); `last` stamps caches."""
+    """The counts over a whole history (one query on the attempt_history index)."""
     return attempts.aggregate(**_all_counts())
+
+
+def library_and_last_commit(attempts: QuerySet) -> tuple[int, datetime | None]:
+    """The published cases and the time of the last commit, which key a cached dashboard: one query that does
+    not grow with the history (the last commit is an index lookup). Attempts are only deleted with their
+    trainee, so a new commit is the only way the history changes."""
+    last = attempts.order_by("-submitted").values("submitted")[:1]
+    # Over every case, a set that is never empty while there are attempts (at most one row: a constant).
+    row = Case.objects.aggregate(
+        published=Count("pk", filter=Q(status=Case.Status.PUBLISHED)), last=Max(Subquery(last))
+    )
+    return row["published"], row["last"]
 
 
 def history_counts_by(attempts: QuerySet, *fields: str) -> list[dict]:
@@ -235,11 +249,10 @@ class Agreement:
         return max(0, KAPPA_MINIMUM - self.first)
 
 
-def agreement(attempts: QuerySet, counts: dict | None = None) -> Agreement:
-    """The agreement of a set of submitted attempts (one trainee's, or a cohort's), in two queries (one, when
-    the history_counts are given)."""
+def agreement(attempts: QuerySet) -> Agreement:
+    """The agreement of a set of submitted attempts (one trainee's, or a cohort's), in two queries."""
     first = attempts.filter(first_try=True).aggregate(**_first_tables())
-    return Agreement.from_row({**first, **(counts or history_counts(attempts))})
+    return Agreement.from_row({**first, **history_counts(attempts)})
 
 
 def agreement_by(

@@ -229,7 +229,9 @@ def attempt_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             ),
             "spine": SimpleLazyObject(lambda: spine_levels(grade.item("level").reference, attempt.level)),
             "locations": sins.LOCATION.options,
-            "earlier": Attempt.objects.submitted().filter(trainee=attempt.trainee, case=attempt.case_id),
+            "earlier": Attempt.objects.submitted()
+            .filter(trainee=attempt.trainee, case=attempt.case_id)
+            .only("submitted", "components_right", "category"),
             "next_url": _next_url(request),
         },
     )
@@ -313,9 +315,8 @@ def _progress(request, trainee) -> HttpResponse:
     attempts = Attempt.objects.submitted().of(trainee)
     # The figures only change when the trainee commits or the library grows: the page's body is a cached
     # fragment keyed on both, and everything below is computed only when it has to be drawn again.
-    counts = progress.history_counts(attempts)
-    published = Case.objects.published().count()
-    summary = SimpleLazyObject(lambda: progress.agreement(attempts, counts))
+    published, last = progress.library_and_last_commit(attempts)
+    summary = SimpleLazyObject(lambda: progress.agreement(attempts))
     curve = SimpleLazyObject(lambda: progress.learning_curve(trainee, summary.attempts))
     chart = SimpleLazyObject(
         lambda: charts.line_chart(
@@ -329,7 +330,7 @@ def _progress(request, trainee) -> HttpResponse:
     # Newest first, in the order of the attempt_history index: no sort over the whole history.
     history = SimpleLazyObject(
         lambda: CountedPaginator(
-            attempts.select_related("case").order_by("-submitted"), HISTORY_PER_PAGE, count=counts["attempts"]
+            attempts.select_related("case").order_by("-submitted"), HISTORY_PER_PAGE, count=summary.attempts
         ).get_page(request.GET.get("page"))
     )
     return render(
@@ -338,7 +339,7 @@ def _progress(request, trainee) -> HttpResponse:
         {
             "trainee": trainee,
             "own": trainee == request.user,
-            "stamp": f"{counts['attempts']}.{counts['last'] and counts['last'].timestamp()}.{published}",
+            "stamp": f"{last and last.timestamp()}.{published}",
             "page_number": request.GET.get("page", "1")[:6],
             "summary": summary,
             "left": SimpleLazyObject(lambda: max(0, published - summary.first)),

@@ -59,6 +59,16 @@ def test_the_dashboard_and_the_cohort_page_follow_each_commit(client, trainee):
     assert "3 attempts" in client.get(f"/cohorts/{cohort.pk}/").content.decode()
 
 
+def test_the_dashboard_counts_a_newly_published_case_as_left_to_do(client, trainee):
+    commit(client, published_case())
+    assert '1<span class="stat-of"> / 1</span>' in client.get("/progress/").content.decode()
+
+    published_case()
+
+    html = client.get("/progress/").content.decode()
+    assert '1<span class="stat-of"> / 2</span>' in html and "1 left" in html
+
+
 def test_a_cohort_page_lists_a_trainee_who_joins(client, trainee):
     educator = EducatorFactory()
     cohort = Cohort.objects.create(name="Year 3")
