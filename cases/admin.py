@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.template.defaultfilters import pluralize
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import slugify
 
@@ -271,7 +272,8 @@ class CaseAdmin(admin.ModelAdmin):
 
     @admin.action(description="Unpublish the selected cases (back to draft)", permissions=["change"])
     def unpublish(self, request, queryset):
-        count = queryset.update(status=Case.Status.DRAFT)
+        # `updated` too: cached pages are keyed on it.
+        count = queryset.update(status=Case.Status.DRAFT, updated=timezone.now())
         self.message_user(request, f"{count} case(s) are drafts now.", messages.SUCCESS)
 
     @admin.action(description="Duplicate the selected cases as drafts", permissions=["add"])

@@ -1,7 +1,5 @@
-import hashlib
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from django import forms
 from django.core.cache import cache
@@ -114,20 +112,6 @@ class Calculation:
 
 
 FIELDS_PARTIAL = "sinsquiz/case.html#fields"
-# Cached markup must change with the code that makes it: the template, the widgets and the SINS definitions.
-FIELDS_VERSION = hashlib.sha256(
-    b"".join(
-        Path(path).read_bytes()
-        for path in (
-            Path(__file__).with_name("templates") / "sinsquiz" / "case.html",
-            Path(__file__).with_name("templates") / "sinsquiz" / "widgets" / "sins_option.html",
-            Path(sins.__file__),
-            Path(__file__),
-        )
-    )
-).hexdigest()[:12]
-
-
 HELP_TEXTS = {
     "level": "The most affected level, the one you score.",
     "location": sins.LOCATION.hint,
@@ -207,7 +191,7 @@ def blank_fields_html(answers: dict, *, asks_escc: bool) -> str:
     That markup is the same for every trainee but for the answers chosen: it is rendered once (per kind of
     form) and cached, and the answers are then marked in it. A test checks it against the widgets' own.
     """
-    key = f"reading-fields:{'escc' if asks_escc else 'plain'}:{FIELDS_VERSION}"
+    key = f"reading-fields:{'escc' if asks_escc else 'plain'}"
     html = cache.get(key)
     if html is None:
         html = ReadingForm(asks_escc=asks_escc).fields_html()

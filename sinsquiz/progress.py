@@ -60,16 +60,18 @@ def history_counts(attempts: QuerySet) -> dict:
     return attempts.aggregate(**_all_counts())
 
 
-def library_and_last_commit(attempts: QuerySet) -> tuple[int, datetime | None]:
-    """The published cases and the time of the last commit, which key a cached dashboard: one query that does
-    not grow with the history (the last commit is an index lookup). Attempts are only deleted with their
-    trainee, so a new commit is the only way the history changes."""
-    last = attempts.order_by("-submitted").values("submitted")[:1]
-    # Over every case, a set that is never empty while there are attempts (at most one row: a constant).
+def dashboard_stamp(attempts: QuerySet) -> tuple[int, int, datetime | None]:
+    """What a cached dashboard depends on, in one query: the trainee's number of submitted attempts (it goes
+    up with every commit, in whatever order commits land; attempts are only deleted with their trainee), the
+    published cases, and the last change to any case (a renamed title shows in the history)."""
+    mine = attempts.order_by().values("trainee").annotate(n=Count("pk")).values("n")
+    # Over every case, a set that is never empty while there are attempts; the subquery is a constant.
     row = Case.objects.aggregate(
-        published=Count("pk", filter=Q(status=Case.Status.PUBLISHED)), last=Max(Subquery(last))
+        attempts=Max(Subquery(mine)),
+        published=Count("pk", filter=Q(status=Case.Status.PUBLISHED)),
+        changed=Max("updated"),
     )
-    return row["published"], row["last"]
+    return row["attempts"] or 0, row["published"], row["changed"]
 
 
 def history_counts_by(attempts: QuerySet, *fields: str) -> list[dict]:

@@ -313,11 +313,11 @@ def trainee_progress(request: AuthenticatedHttpRequest, user_id: int) -> HttpRes
 
 def _progress(request, trainee) -> HttpResponse:
     attempts = Attempt.objects.submitted().of(trainee)
-    # The figures only change when the trainee commits or the library grows: the page's body is a cached
+    # The figures only change when the trainee commits or the library changes: the page's body is a cached
     # fragment keyed on both, and everything below is computed only when it has to be drawn again.
-    published, last = progress.library_and_last_commit(attempts)
+    done, published, changed = progress.dashboard_stamp(attempts)
     summary = SimpleLazyObject(lambda: progress.agreement(attempts))
-    curve = SimpleLazyObject(lambda: progress.learning_curve(trainee, summary.attempts))
+    curve = SimpleLazyObject(lambda: progress.learning_curve(trainee, done))
     chart = SimpleLazyObject(
         lambda: charts.line_chart(
             [f"{p.first}–{p.last}" if p.last > p.first else str(p.first) for p in curve],
@@ -330,7 +330,7 @@ def _progress(request, trainee) -> HttpResponse:
     # Newest first, in the order of the attempt_history index: no sort over the whole history.
     history = SimpleLazyObject(
         lambda: CountedPaginator(
-            attempts.select_related("case").order_by("-submitted"), HISTORY_PER_PAGE, count=summary.attempts
+            attempts.select_related("case").order_by("-submitted"), HISTORY_PER_PAGE, count=done
         ).get_page(request.GET.get("page"))
     )
     return render(
@@ -339,8 +339,8 @@ def _progress(request, trainee) -> HttpResponse:
         {
             "trainee": trainee,
             "own": trainee == request.user,
-            "stamp": f"{last and last.timestamp()}.{published}",
-            "page_number": request.GET.get("page", "1")[:6],
+            "stamp": f"{done}.{published}.{changed and changed.timestamp()}",
+            "page_number": request.GET.get("page", "1"),  # as given: "02" and "2" are cached apart
             "summary": summary,
             "left": SimpleLazyObject(lambda: max(0, published - summary.first)),
             "published": published,

@@ -1,9 +1,12 @@
 """Cached fragments are redrawn as soon as what they show changes."""
 
+from datetime import timedelta
+
 import pytest
 
 from cases.models import Case
-from sinsquiz.models import Cohort
+from sinsquiz.models import Attempt, Cohort
+from sinsquiz.settings import code_digest
 from tests.factories import EducatorFactory, SliceFactory, TraineeFactory, commit, published_case
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +70,52 @@ def test_the_dashboard_counts_a_newly_published_case_as_left_to_do(client, train
 
     html = client.get("/progress/").content.decode()
     assert '1<span class="stat-of"> / 2</span>' in html and "1 left" in html
+
+
+def test_the_dashboard_counts_a_commit_that_lands_after_a_later_one(client, trainee):
+    first, second = published_case(), published_case()
+    late = commit(client, first)
+    assert '1<span class="stat-of"> / 2</span>' in client.get("/progress/").content.decode()
+
+    # Two tabs: this commit took its time before the clock reading of the one already stored.
+    early = commit(client, second)
+    Attempt.objects.filter(pk=early.pk).update(submitted=late.submitted - timedelta(seconds=5))
+
+    assert '2<span class="stat-of"> / 2</span>' in client.get("/progress/").content.decode()
+
+
+def test_the_dashboard_history_shows_a_renamed_case(client, trainee):
+    case = published_case(title="Old title")
+    commit(client, case)
+    assert "Old title" in client.get("/progress/").content.decode()
+
+    case.title = "New title"
+    case.save()
+
+    assert "New title" in client.get("/progress/").content.decode()
+
+
+def test_an_educators_case_list_marks_a_case_unpublished_in_the_admin(client):
+    case = published_case(title="Lumbar case")
+    client.force_login(EducatorFactory())
+    assert '<span class="tag draft">' not in client.get("/cases/").content.decode()
+
+    client.post("/admin/cases/case/", {"action": "unpublish", "_selected_action": [case.pk]})
+
+    assert '<span class="tag draft">' in client.get("/cases/").content.decode()
+
+
+def test_the_cache_key_prefix_changes_with_the_code_and_templates(tmp_path):
+    (tmp_path / "views.py").write_text("x = 1")
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "page.html").write_text("<p>one</p>")
+    (tmp_path / "notes.txt").write_text("not code")
+    before = code_digest(tmp_path)
+
+    (tmp_path / "notes.txt").write_text("still not code")
+    assert code_digest(tmp_path) == before
+    (tmp_path / "templates" / "page.html").write_text("<p>two</p>")
+    assert code_digest(tmp_path) != before
 
 
 def test_a_cohort_page_lists_a_trainee_who_joins(client, trainee):
