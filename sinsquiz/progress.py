@@ -64,7 +64,7 @@ def dashboard_stamp(attempts: QuerySet) -> tuple[int, int, datetime | None]:
     """What a cached dashboard depends on, in one query: the trainee's number of submitted attempts (it goes
     up with every commit, in whatever order commits land; attempts are only deleted with their trainee), the
     published cases, and the last change to any case (a renamed title shows in the history)."""
-    mine = attempts.order_by().values("trainee").annotate(n=Count("pk")).values("n")
+    mine = attempts.order_by().values("trainee").annotate(n=Count("*")).values("n")
     # Over every case, a set that is never empty while there are attempts; the subquery is a constant.
     row = Case.objects.aggregate(
         attempts=Max(Subquery(mine)),
