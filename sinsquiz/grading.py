@@ -220,13 +220,9 @@ def option_label(name: str, code) -> str:
         return "—"
     if name == "level":
         return sins.level_label(code)
-    if name in sins.COMPONENTS_BY_NAME:
-        return sins.COMPONENTS_BY_NAME[name].option(code).label
-    if name == "absent_pedicle":
-        return sins.ABSENT_PEDICLE_BY_CODE[code].label
-    if name == "tomita":
-        return sins.tomita_type(code).label
-    return sins.escc_grade(code).choice_label
+    if name == "escc":
+        return sins.escc_grade(code).choice_label
+    return _option(name, code).label
 
 
 def option_definition(name: str, code) -> str:
@@ -234,13 +230,18 @@ def option_definition(name: str, code) -> str:
         return ""
     if name == "level":
         return sins.explain_location(code) + "."
+    return _option(name, code).definition
+
+
+def _option(name: str, code):
+    """The sins.py entry behind an answer to any item but the level."""
     if name in sins.COMPONENTS_BY_NAME:
-        return sins.COMPONENTS_BY_NAME[name].option(code).definition
+        return sins.COMPONENTS_BY_NAME[name].option(code)
     if name == "absent_pedicle":
-        return sins.ABSENT_PEDICLE_BY_CODE[code].definition
+        return sins.ABSENT_PEDICLE_BY_CODE[code]
     if name == "tomita":
-        return sins.tomita_type(code).definition
-    return sins.escc_grade(code).definition
+        return sins.tomita_type(code)
+    return sins.escc_grade(code)
 
 
 def consistency_notes(

@@ -113,12 +113,13 @@ def case_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """The case with its images, history and the scoring panel (the trainee's draft, opened here)."""
     case = get_case_for_user(request, slug)
     # The draft and the earlier attempts in one query, and only the columns the page shows.
-    mine = list(Attempt.objects.of(request.user).filter(case=case).values("pk", "state", "submitted", *READING))
+    mine = Attempt.objects.of(request.user).filter(case=case)
+    mine = list(mine.values("pk", "state", "submitted", *sins.READING_ITEMS))
     draft = next((row for row in mine if row["state"] == Attempt.State.DRAFT), None)
     if draft is None:
         created = services.open_draft(request.user, case)
         draft = {"pk": created.pk, **created.answers()}
-    answers = {item: draft[item] for item in READING if draft.get(item) not in (None, "")}
+    answers = {item: draft[item] for item in sins.READING_ITEMS if draft.get(item) not in (None, "")}
     earlier = [row for row in mine if row["state"] == Attempt.State.SUBMITTED]
     panel = {
         "attempt_id": draft["pk"],
@@ -126,9 +127,6 @@ def case_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         "running": Running.of(answers, asks_escc=case.asks_escc),
     }
     return render(request, "sinsquiz/case.html", _case_context(request, case, panel, earlier))
-
-
-READING = sins.READING_ITEMS
 
 
 def _panel_context(attempt: Attempt, form: ReadingForm, **extra) -> dict:

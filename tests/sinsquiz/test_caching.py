@@ -7,16 +7,9 @@ import pytest
 from cases.models import Case
 from sinsquiz.models import Attempt, Cohort
 from sinsquiz.settings import code_digest
-from tests.factories import EducatorFactory, SliceFactory, TraineeFactory, commit, published_case
+from tests.factories import EducatorFactory, SliceFactory, commit, published_case
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def trainee(client):
-    user = TraineeFactory()
-    client.force_login(user)
-    return user
 
 
 def test_the_case_list_shows_a_newly_published_case_and_a_newly_done_one(client, trainee):

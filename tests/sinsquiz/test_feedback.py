@@ -14,13 +14,6 @@ pytestmark = pytest.mark.django_db
 HX = {"HX-Request": "true"}
 
 
-@pytest.fixture
-def trainee(client):
-    user = TraineeFactory()
-    client.force_login(user)
-    return user
-
-
 def test_the_feedback_gives_verdicts_explanations_and_key_images(client, trainee):
     case = published_case(series=2, slices=3, teaching_points="Collapse is judged on CT.")
     key = case.series.last().slices.all()[1]

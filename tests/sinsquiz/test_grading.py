@@ -176,3 +176,19 @@ def test_the_module_is_pure():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=Path(grading.__file__).parents[1]
     )
     assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("item", "code", "label", "definition"),
+    [
+        *[(c.name, o.code, o.label, o.definition) for c in sins.COMPONENTS for o in c.options],
+        *[("absent_pedicle", a.code, a.label, a.definition) for a in sins.ABSENT_PEDICLE],
+        *[("tomita", t.type, t.label, t.definition) for t in sins.TOMITA_TYPES],
+        *[("escc", g.code, g.choice_label, g.definition) for g in sins.ESCC_GRADES],
+        ("level", "T7", sins.level_label("T7"), sins.explain_location("T7") + "."),
+    ],
+)
+def test_every_answer_is_written_out_with_the_words_of_sins(item, code, label, definition):
+    assert grading.option_label(item, code) == label
+    assert grading.option_definition(item, code) == definition
+    assert (grading.option_label(item, None), grading.option_definition(item, "")) == ("—", "")

@@ -8,13 +8,6 @@ from tests.factories import TraineeFactory, commit, published_case
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def trainee(client):
-    user = TraineeFactory()
-    client.force_login(user)
-    return user
-
-
 def test_next_case_takes_an_untried_case_then_the_oldest_mistake(client, trainee):
     easy = published_case(title="A easy", difficulty=1)
     hard = published_case(title="B hard", difficulty=3)

@@ -15,13 +15,6 @@ HX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def trainee(client):
-    user = TraineeFactory()
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
 def case():
     return published_case()
 
