@@ -7,12 +7,10 @@ and nearly the same time at ten attempts and at ten thousand; stats.py turns the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from django.db import connection
-from django.db.models import Avg, Count, Max, Q, QuerySet, Subquery
+from django.db.models import Avg, Count, Max, Q, QuerySet
 
-from cases.models import Case
 from sinsquiz import literature, sins, stats
 from sinsquiz.models import Attempt
 
@@ -58,20 +56,6 @@ def _all_counts() -> dict:
 def history_counts(attempts: QuerySet) -> dict:
     """The counts over a whole history (one query on the attempt_history index)."""
     return attempts.aggregate(**_all_counts())
-
-
-def dashboard_stamp(attempts: QuerySet) -> tuple[int, int, datetime | None]:
-    """What a cached dashboard depends on, in one query: the trainee's number of submitted attempts (it goes
-    up with every commit, in whatever order commits land; attempts are only deleted with their trainee), the
-    published cases, and the last change to any case (a renamed title shows in the history)."""
-    mine = attempts.order_by().values("trainee").annotate(n=Count("*")).values("n")
-    # Over every case, a set that is never empty while there are attempts; the subquery is a constant.
-    row = Case.objects.aggregate(
-        attempts=Max(Subquery(mine)),
-        published=Count("pk", filter=Q(status=Case.Status.PUBLISHED)),
-        changed=Max("updated"),
-    )
-    return row["attempts"] or 0, row["published"], row["changed"]
 
 
 def history_counts_by(attempts: QuerySet, *fields: str) -> list[dict]:
@@ -257,13 +241,10 @@ def agreement(attempts: QuerySet) -> Agreement:
     return Agreement.from_row({**first, **history_counts(attempts)})
 
 
-def agreement_by(
-    attempts: QuerySet, *fields: str, first_only: bool = False, counts: list[dict] | None = None
-) -> list[Agreement]:
+def agreement_by(attempts: QuerySet, *fields: str, first_only: bool = False) -> list[Agreement]:
     """The same per group (per trainee, per case), in two grouped queries; the group keys are in .extra.
 
-    With first_only, `attempts` are first attempts already and one grouped query does; given the groups'
-    history_counts_by, so does one.
+    With first_only, `attempts` are first attempts already and one grouped query does.
     """
     if first_only:
         rows = attempts.values(*fields).order_by(*fields).annotate(**_first_tables(), **_all_counts())
@@ -274,7 +255,7 @@ def agreement_by(
     }
     empty = dict.fromkeys(_first_tables(), 0)
     agreements = []
-    for row in counts if counts is not None else history_counts_by(attempts, *fields):
+    for row in history_counts_by(attempts, *fields):
         key = tuple(row[f] for f in fields)
         agreements.append(
             Agreement.from_row({**empty, **firsts.get(key, {}), **row}, **dict(zip(fields, key, strict=True)))

@@ -56,32 +56,10 @@ class CohortReport:
         return self.cases[:HARDEST_SHOWN]
 
 
-@dataclass(frozen=True)
-class CohortBasis:
-    """What every view of a cohort's report starts from (two queries); its stamp keys the cached report."""
-
-    attempts: object  # the submitted attempts of the cohort's trainees (a QuerySet)
-    members: list
-    counts: list[dict]  # history_counts_by trainee
-
-    @classmethod
-    def of(cls, cohort: Cohort) -> CohortBasis:
-        members = list(get_user_model().objects.filter(cohorts=cohort).order_by("last_name", "username"))
-        attempts = Attempt.objects.submitted().filter(trainee__cohorts=cohort)
-        return cls(attempts, members, progress.history_counts_by(attempts, "trainee"))
-
-    @property
-    def stamp(self) -> str:
-        """Changes whenever a trainee commits, joins or leaves (names may lag until the cache expires)."""
-        n = sum(row["attempts"] for row in self.counts)
-        last = max((row["last"] for row in self.counts), default=None)
-        return f"{n}.{last and last.timestamp()}.{'-'.join(str(m.pk) for m in self.members)}"
-
-
-def cohort_report(cohort: Cohort, basis: CohortBasis | None = None) -> CohortReport:
-    basis = basis or CohortBasis.of(cohort)
-    attempts, members = basis.attempts, basis.members
-    trainee_rows = progress.agreement_by(attempts, "trainee", counts=basis.counts)
+def cohort_report(cohort: Cohort) -> CohortReport:
+    members = list(get_user_model().objects.filter(cohorts=cohort).order_by("last_name", "username"))
+    attempts = Attempt.objects.submitted().filter(trainee__cohorts=cohort)
+    trainee_rows = progress.agreement_by(attempts, "trainee")
     by_trainee = {a.extra["trainee"]: a for a in trainee_rows}
     overall = progress.Agreement.combine(trainee_rows)
     cases = _case_rows(attempts.filter(first_try=True))

@@ -97,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "sinsquiz.context_processors.sins_numbers",
+                "sinsquiz.context_processors.nav",
             ],
             # Same partial syntax as Django 6.0 core, without {% load %}: the upgrade deletes this line.
             "builtins": ["template_partials.templatetags.partials"],
@@ -202,7 +203,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "sinsquiz.staticfiles.StaticFilesStorage"
     },
 }
 

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -15,7 +15,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from cases.access import get_case_for_user
 from cases.forms import CaseFilterForm
 from cases.models import Case, PublicCase, PublicSeries
-from sinsquiz import charts, literature, practice, progress, reports, services, sins
+from sinsquiz import charts, literature, practice, progress, reports, services, sins, stamps
 from sinsquiz.access import get_attempt_for_user, get_cohort_for_user, get_trainee_for_user
 from sinsquiz.forms import CalculatorForm, ReadingForm, Running, blank_fields_html
 from sinsquiz.http import AuthenticatedHttpRequest, HtmxHttpRequest
@@ -82,9 +82,7 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     visible = Case.objects.visible_to(request.user)
     # The results change when the library changes or the trainee finishes a case: they are a cached fragment
     # keyed on both (and on the query), and the list is only fetched when it has to be drawn again.
-    library = visible.aggregate(n=Count("pk"), last=Max("updated"))
-    done = Attempt.objects.submitted().of(request.user).aggregate(n=Count("pk"), last=Max("submitted"))
-    stamp = "|".join(str(value) for value in (*library.values(), *done.values(), request.GET.urlencode()))
+    stamp = f"{stamps.library(request.user).stamp}|{request.GET.urlencode()}"
 
     def fetch_page():
         cases = form.filter(visible).with_cover().annotate(done=done_by(request.user)).prefetch_related("series")
@@ -310,11 +308,14 @@ def trainee_progress(request: AuthenticatedHttpRequest, user_id: int) -> HttpRes
 
 
 def _progress(request, trainee) -> HttpResponse:
-    attempts = Attempt.objects.submitted().of(trainee)
+    def attempts():
+        return Attempt.objects.submitted().of(trainee)
+
     # The figures only change when the trainee commits or the library changes: the page's body is a cached
     # fragment keyed on both, and everything below is computed only when it has to be drawn again.
-    done, published, changed = progress.dashboard_stamp(attempts)
-    summary = SimpleLazyObject(lambda: progress.agreement(attempts))
+    library = stamps.library(trainee)
+    done, published = library.attempts, library.published
+    summary = SimpleLazyObject(lambda: progress.agreement(attempts()))
     curve = SimpleLazyObject(lambda: progress.learning_curve(trainee, done))
     chart = SimpleLazyObject(
         lambda: charts.line_chart(
@@ -328,7 +329,7 @@ def _progress(request, trainee) -> HttpResponse:
     # Newest first, in the order of the attempt_history index: no sort over the whole history.
     history = SimpleLazyObject(
         lambda: CountedPaginator(
-            attempts.select_related("case").order_by("-submitted"), HISTORY_PER_PAGE, count=done
+            attempts().select_related("case").order_by("-submitted"), HISTORY_PER_PAGE, count=done
         ).get_page(request.GET.get("page"))
     )
     return render(
@@ -337,7 +338,7 @@ def _progress(request, trainee) -> HttpResponse:
         {
             "trainee": trainee,
             "own": trainee == request.user,
-            "stamp": f"{done}.{published}.{changed and changed.timestamp()}",
+            "stamp": library.stamp,
             "page_number": request.GET.get("page", "1"),  # as given: "02" and "2" are cached apart
             "summary": summary,
             "left": SimpleLazyObject(lambda: max(0, published - summary.first)),
@@ -370,13 +371,12 @@ def cohort_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_GET
 def cohort_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cohort = get_cohort_for_user(request, pk)
-    # The report changes when a trainee commits or joins; its body is a cached fragment keyed on both
+    # The report changes when a trainee commits, joins or leaves; its body is a cached fragment keyed on those
     # (and kept five minutes at most, for names), computed only when it has to be drawn again.
-    basis = reports.CohortBasis.of(cohort)
     context = {
         "cohort": cohort,
-        "stamp": basis.stamp,
-        "report": SimpleLazyObject(lambda: reports.cohort_report(cohort, basis)),
+        "stamp": stamps.cohort(cohort),
+        "report": SimpleLazyObject(lambda: reports.cohort_report(cohort)),
         "studies": literature.COMPONENT_STUDIES,
         "kappa_minimum": progress.KAPPA_MINIMUM,
         "hardest": reports.HARDEST_SHOWN,

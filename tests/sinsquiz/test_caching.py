@@ -121,3 +121,16 @@ def test_a_cohort_page_lists_a_trainee_who_joins(client, trainee):
     cohort.trainees.add(trainee)
 
     assert trainee.get_full_name() in client.get(f"/cohorts/{cohort.pk}/").content.decode()
+
+
+def test_a_cohort_page_drops_a_trainee_who_leaves(client, trainee):
+    educator = EducatorFactory()
+    cohort = Cohort.objects.create(name="Year 3")
+    cohort.educators.add(educator)
+    cohort.trainees.add(trainee)
+    client.force_login(educator)
+    assert trainee.get_full_name() in client.get(f"/cohorts/{cohort.pk}/").content.decode()
+
+    cohort.trainees.remove(trainee)
+
+    assert trainee.get_full_name() not in client.get(f"/cohorts/{cohort.pk}/").content.decode()
