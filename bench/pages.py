@@ -125,7 +125,7 @@ def queries(site: Site) -> dict[str, int]:
     """SQL queries per request of each page, counted in-process, with every cached fragment drawn anew."""
     counts = {}
     for name, method, path, user, body in site.pages():
-        client = Client(HTTP_HOST="127.0.0.1", HTTP_HX_REQUEST="true")
+        client = Client(HTTP_HOST="127.0.0.1", **({"HTTP_HX_REQUEST": "true"} if method == "POST" else {}))
         client.force_login(user)
         if method == "GET":
             client.get(path, secure=True)
@@ -167,11 +167,12 @@ def load(port: int, method: str, path: str, session: str, body: str | None, clie
         "X-Forwarded-Proto": "https",
         "X-CSRFToken": CSRF,
         "Referer": f"https://127.0.0.1:{port}/",
-        "HX-Request": "true",
         "Accept-Encoding": "gzip",
     }
     if body:
+        # The pages' forms post with htmx; a GET is a whole page, as a browser first loads it.
         headers["Content-Type"] = "application/x-www-form-urlencoded"
+        headers["HX-Request"] = "true"
     if callable(path):
         path = path()
     latencies, errors, stop = [], [], time.perf_counter() + seconds

@@ -78,10 +78,11 @@ def calculator(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 @vary_on_headers("HX-Request")
 def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = CaseFilterForm(request.GET or None)
+    form = SimpleLazyObject(lambda: CaseFilterForm(request.GET or None))
     visible = Case.objects.visible_to(request.user)
     # The results change when the library changes or the trainee finishes a case: they are a cached fragment
-    # keyed on both (and on the query), and the list is only fetched when it has to be drawn again.
+    # keyed on both (and on the query), and the list is only fetched when it has to be drawn again. The
+    # filters are drawn from the query alone, so they are a fragment keyed on it.
     stamp = f"{stamps.library(request.user).stamp}|{request.GET.urlencode()}"
 
     def fetch_page():
@@ -101,7 +102,13 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     template = "sinsquiz/case_list.html#results" if request.htmx else "sinsquiz/case_list.html"
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": SimpleLazyObject(fetch_page), "query": query.urlencode(), "stamp": stamp}
+    context = {
+        "form": form,
+        "form_key": request.GET.urlencode(),
+        "page": SimpleLazyObject(fetch_page),
+        "query": query.urlencode(),
+        "stamp": stamp,
+    }
     return render(request, template, context)
 
 

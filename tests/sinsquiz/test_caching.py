@@ -26,6 +26,16 @@ def test_the_case_list_shows_a_newly_published_case_and_a_newly_done_one(client,
     assert "✓ Done" in html
 
 
+def test_the_case_list_filters_show_each_querys_own_choices(client, trainee):
+    client.get("/cases/?region=lumbar")
+
+    html = client.get("/cases/?region=thoracic&q=breast").content.decode()
+
+    assert '<option value="thoracic" selected>' in html
+    assert '<option value="lumbar" selected>' not in html
+    assert 'value="breast"' in html
+
+
 def test_the_case_page_shows_an_image_added_to_a_stack(client, trainee):
     case = published_case(series=1, slices=1)
     client.get(f"/cases/{case.slug}/")
