@@ -5,7 +5,6 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from cases.models import Case
 from sinsquiz.models import Attempt, Cohort, educates
 
 
@@ -15,15 +14,12 @@ def get_attempt_for_user(request, pk: int, *, to_change: bool = False) -> Attemp
     An attempt can only be changed while its case is still visible to the user: a case unpublished
     meanwhile cannot be committed, nor its reference seen that way.
     """
-    if to_change:
-        attempts = Attempt.objects.select_related("case").filter(
-            trainee=request.user, case__in=Case.objects.visible_to(request.user)
-        )
-        attempt = get_object_or_404(attempts, pk=pk)
+    attempt = get_object_or_404(Attempt.objects.select_related("case"), pk=pk)
+    if attempt.trainee_id == request.user.pk:
         attempt.trainee = request.user
-        return attempt
-    attempt = get_object_or_404(Attempt.objects.select_related("case", "trainee"), pk=pk)
-    if attempt.trainee_id == request.user.pk or educates(request.user, attempt.trainee):
+        if not to_change or attempt.case.is_visible_to(request.user):
+            return attempt
+    elif not to_change and educates(request.user, attempt.trainee):
         return attempt
     raise Http404("No such attempt.")
 

@@ -49,7 +49,10 @@ class Attempt(Reading):
         OVER_TRIAGE = grading.OVER_TRIAGE, "Over-triage"
 
     # Assessment records are kept: a trainee who leaves is deactivated, not deleted.
-    trainee = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="attempts", on_delete=models.PROTECT)
+    # Indexed by attempts_at_case (trainee first), which also serves every lookup by trainee alone.
+    trainee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="attempts", on_delete=models.PROTECT, db_index=False
+    )
     # Assessment records outlive a careless delete: a case with attempts cannot be deleted, only unpublished.
     case = models.ForeignKey(Case, related_name="attempts", on_delete=models.PROTECT)
     state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT)
@@ -94,6 +97,8 @@ class Attempt(Reading):
             # Partial: only first attempts, the ones agreement statistics read.
             models.Index(fields=["trainee", "state"], condition=Q(first_try=True), name="attempt_first_tries"),
             models.Index(fields=["case", "first_try"]),
+            # A trainee's attempts at one case: the case page, the feedback page's earlier attempts.
+            models.Index(fields=["trainee", "case"], name="attempts_at_case"),
         ]
 
     def __str__(self) -> str:

@@ -4,9 +4,28 @@ from django.db import IntegrityError
 
 from cases.models import Case, PublicSeries, ReferenceReading, Series
 from sinsquiz import sins
-from tests.factories import CaseFactory, ReferenceReadingFactory, SeriesFactory, SliceFactory, published_case
+from tests.factories import (
+    CaseFactory,
+    EducatorFactory,
+    ReferenceReadingFactory,
+    SeriesFactory,
+    SliceFactory,
+    TraineeFactory,
+    published_case,
+)
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("user_factory", [TraineeFactory, EducatorFactory])
+def test_a_fetched_case_is_visible_to_whom_the_queryset_shows_it(user_factory):
+    user = user_factory()
+    draft, published = CaseFactory(status=Case.Status.DRAFT), published_case(series=0)
+
+    shown = set(Case.objects.visible_to(user))
+
+    assert {case for case in (draft, published) if case.is_visible_to(user)} == shown
+    assert (draft in shown) is user.is_staff
 
 
 def test_the_index_level_is_validated_and_normalised():
