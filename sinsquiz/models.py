@@ -98,7 +98,7 @@ class Attempt(Reading):
             models.Index(fields=["trainee", "state"], condition=Q(first_try=True), name="attempt_first_tries"),
             models.Index(fields=["case", "first_try"]),
             # A trainee's attempts at one case: the case page, the feedback page's earlier attempts.
-            models.Index(fields=["trainee", "case"], name="attempts_at_case"),
+            models.Index(fields=["trainee", "case", "state"], name="attempts_at_case"),
         ]
 
     def __str__(self) -> str:

@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name="attempt",
-            index=models.Index(fields=["trainee", "case"], name="attempts_at_case"),
+            index=models.Index(fields=["trainee", "case", "state"], name="attempts_at_case"),
         ),
         migrations.AlterField(
             model_name="attempt",
