@@ -63,3 +63,14 @@ def cohort(cohort: Cohort) -> str:
         cursor.execute(_COHORT, [cohort.pk, Attempt.State.SUBMITTED, cohort.pk])
         members, last_member, attempts = cursor.fetchone()
     return f"{members}.{last_member}.{attempts}"
+
+
+_ATTEMPTS_AT = f"SELECT COUNT(*) FROM {ATTEMPTS} WHERE trainee_id = %s AND case_id = %s AND state = %s"
+
+
+def attempts_at(attempt: Attempt) -> int:
+    """For the feedback page's list of attempts at its case: up by one when the trainee commits another
+    (attempts are only deleted with their trainee)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ATTEMPTS_AT, [attempt.trainee_id, attempt.case_id, Attempt.State.SUBMITTED])
+        return cursor.fetchone()[0]

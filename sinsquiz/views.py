@@ -237,13 +237,17 @@ def attempt_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             ),
             "spine": SimpleLazyObject(lambda: spine_levels(grade.item("level").reference, attempt.level)),
             "locations": sins.LOCATION.options,
-            "earlier": sorted(
-                Attempt.objects.submitted()
-                .filter(trainee=attempt.trainee_id, case=attempt.case_id)
-                .order_by()  # sorted here, see case_page
-                .only("submitted", "components_right", "category"),
-                key=attrgetter("submitted"),
-                reverse=True,
+            # The trainee's attempts at the case: a fragment keyed on their number, fetched when it is drawn.
+            "earlier_stamp": stamps.attempts_at(attempt),
+            "earlier": SimpleLazyObject(
+                lambda: sorted(
+                    Attempt.objects.submitted()
+                    .filter(trainee=attempt.trainee_id, case=attempt.case_id)
+                    .order_by()  # sorted here, see case_page
+                    .only("submitted", "components_right", "category"),
+                    key=attrgetter("submitted"),
+                    reverse=True,
+                )
             ),
             "next_url": _next_url(request),
         },

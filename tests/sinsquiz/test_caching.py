@@ -36,6 +36,18 @@ def test_the_case_list_filters_show_each_querys_own_choices(client, trainee):
     assert 'value="breast"' in html
 
 
+def test_the_feedback_page_lists_a_later_attempt_at_its_case(client, trainee):
+    case = published_case()
+    first = commit(client, case)
+    assert "Attempts at this case" not in client.get(first.get_absolute_url()).content.decode()
+
+    second = commit(client, case)
+
+    html = client.get(first.get_absolute_url()).content.decode()
+    assert "Attempts at this case" in html
+    assert f'href="{second.get_absolute_url()}"' in html
+
+
 def test_the_case_page_shows_an_image_added_to_a_stack(client, trainee):
     case = published_case(series=1, slices=1)
     client.get(f"/cases/{case.slug}/")

@@ -92,3 +92,16 @@ def test_the_cohort_stamp_ignores_other_cohorts(client, trainee):
     other.trainees.add(TraineeFactory())
 
     assert stamps.cohort(cohort) == before
+
+
+def test_the_attempts_at_a_case_are_counted_for_their_trainee_and_case_only(client, trainee):
+    case, other = published_case(), published_case()
+    first = commit(client, case)
+    assert stamps.attempts_at(first) == 1
+
+    commit(client, other)
+    client.get(f"/cases/{case.slug}/")  # a new draft at the case is not an attempt yet
+    assert stamps.attempts_at(first) == 1
+
+    commit(client, case)
+    assert stamps.attempts_at(first) == 2
