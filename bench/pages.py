@@ -77,19 +77,22 @@ class Site:
 
     def pages(self):
         """(name, method, path, user, form body) for every page measured; a path may be an iterator of paths."""
-        drafts = list(Attempt.objects.filter(trainee=self.trainee, state="draft").values_list("pk", flat=True))
+        drafts = Attempt.objects.filter(trainee=self.trainee, state="draft").order_by("pk")
+        # Autosave writes to the draft the case page shows; the commits take the others.
+        autosaved = drafts.get(case=self.case).pk
+        others = list(drafts.exclude(case=self.case).values_list("pk", flat=True))
         answer = "&".join(f"{k}={v}" for k, v in REFERENCE.items())
 
         def commits():
             """Every commit needs a draft of its own: they take them in turn, put back in draft before each run."""
-            Attempt.objects.filter(pk__in=drafts[1:]).update(state="draft", submitted=None)
-            return iter(f"/attempts/{pk}/commit/" for pk in drafts[1:])
+            Attempt.objects.filter(pk__in=others).update(state="draft", submitted=None)
+            return iter(f"/attempts/{pk}/commit/" for pk in others)
 
         return [
             ("baseline", "GET", "/_bench/bare/", self.trainee, None),
             ("case list", "GET", "/cases/", self.trainee, None),
             ("case page", "GET", f"/cases/{self.case.slug}/", self.trainee, None),
-            ("autosave", "POST", f"/attempts/{drafts[0]}/save/", self.trainee, "pain=mechanical&collapse=lt50"),
+            ("autosave", "POST", f"/attempts/{autosaved}/save/", self.trainee, "pain=mechanical&collapse=lt50"),
             ("commit", "POST", commits, self.trainee, answer),
             ("feedback", "GET", f"/attempts/{self.attempt.pk}/", self.trainee, None),
             ("dashboard", "GET", "/progress/", self.trainee, None),
@@ -175,7 +178,8 @@ def load(port: int, method: str, path: str, session: str, body: str | None, clie
         headers["HX-Request"] = "true"
     if callable(path):
         path = path()
-    latencies, errors, stop = [], [], time.perf_counter() + seconds
+    began = time.perf_counter()
+    latencies, errors, stop = [], [], began + seconds
     lock = threading.Lock()
     paths = (lambda: path) if isinstance(path, str) else (lambda: next(path, None))
 
@@ -203,9 +207,10 @@ def load(port: int, method: str, path: str, session: str, body: str | None, clie
         thread.start()
     for thread in threads:
         thread.join()
+    elapsed = time.perf_counter() - began  # less than `seconds` if the commits ran out of drafts
     if len(latencies) < 20:
-        raise RuntimeError(f"{method} {path}: only {len(latencies)} requests in {seconds} s, too few to measure")
-    return len(latencies) / seconds, statistics.quantiles(latencies, n=20)[18], sum(errors)
+        raise RuntimeError(f"{method} {path}: only {len(latencies)} requests in {elapsed:.1f} s, too few to measure")
+    return len(latencies) / elapsed, statistics.quantiles(latencies, n=20)[18], sum(errors)
 
 
 def page_weight(port: int, site: Site) -> int:
