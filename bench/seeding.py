@@ -1,6 +1,7 @@
 """Bulk data for the benchmarks: cases that share one set of image files, users, and attempts in bulk."""
 
 import io
+from datetime import timedelta
 
 from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -12,6 +13,7 @@ from cases.models import Case, ReferenceReading, Series, Slice
 from sinsquiz import sins
 from sinsquiz.models import Attempt
 
+HALF_HOUR = timedelta(minutes=30)
 REFERENCE = {
     "level": "T7",
     "location": "semirigid",
@@ -100,7 +102,8 @@ SNAPSHOT = {
 
 
 def bulk_attempts(trainee: User, cases: list[Case], count: int, rng) -> None:
-    """`count` submitted attempts by `trainee`, cycling through `cases`, with random misreadings."""
+    """`count` submitted attempts by `trainee`, cycling through `cases`, with random misreadings, one every
+    half hour up to now: a history, not thousands of commits in the same instant."""
     now = timezone.now()
     attempts = []
     for n in range(count):
@@ -113,8 +116,8 @@ def bulk_attempts(trainee: User, cases: list[Case], count: int, rng) -> None:
         right = sum(answer[c.name] == REFERENCE[c.name] for c in sins.COMPONENTS)
         attempts.append(
             Attempt(
-                trainee=trainee, case=case, state=Attempt.State.SUBMITTED, submitted=now, first_try=n < len(cases),
-                total=score.total, category=score.category, reference_total=9,
+                trainee=trainee, case=case, state=Attempt.State.SUBMITTED, first_try=n < len(cases),
+                submitted=now - HALF_HOUR * (count - n), total=score.total, category=score.category, reference_total=9,
                 reference_category="potentially_unstable", components_right=right,
                 consultation="agree" if score.total >= 7 else "under_triage", reference=SNAPSHOT,
                 **answer, **{f"reference_{item}": value for item, value in REFERENCE.items()},

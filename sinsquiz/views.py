@@ -335,9 +335,9 @@ def _progress(request, trainee) -> HttpResponse:
     # The figures only change when the trainee commits or the library changes: the page's body is a cached
     # fragment keyed on both, and everything below is computed only when it has to be drawn again.
     library = stamps.library(trainee)
-    done, published = library.attempts, library.published
+    published = library.published
     summary = SimpleLazyObject(lambda: progress.agreement(attempts()))
-    curve = SimpleLazyObject(lambda: progress.learning_curve(trainee, done))
+    curve = SimpleLazyObject(lambda: progress.learning_curve(trainee, summary.attempts))
     chart = SimpleLazyObject(
         lambda: charts.line_chart(
             [f"{p.first}–{p.last}" if p.last > p.first else str(p.first) for p in curve],
@@ -350,7 +350,7 @@ def _progress(request, trainee) -> HttpResponse:
     # Newest first, in the order of the attempt_history index: no sort over the whole history.
     history = SimpleLazyObject(
         lambda: CountedPaginator(
-            attempts().select_related("case").order_by("-submitted"), HISTORY_PER_PAGE, count=done
+            attempts().select_related("case").order_by("-submitted"), HISTORY_PER_PAGE, count=summary.attempts
         ).get_page(request.GET.get("page"))
     )
     return render(

@@ -1,7 +1,10 @@
 """The stamps that key cached pages: the same figures as the ORM gives, and a new stamp for every change."""
 
+from datetime import timedelta
+
 import pytest
 from django.db.models import Max
+from django.utils import timezone
 
 from cases.models import Case
 from sinsquiz import stamps
@@ -20,7 +23,7 @@ def test_the_library_stamp_counts_what_the_orm_counts(client, trainee):
 
     assert library.published == Case.objects.published().count() == 2
     assert library.cases == Case.objects.count() == 3
-    assert library.attempts == Attempt.objects.submitted().of(trainee).count() == 1
+    assert library.recent == Attempt.objects.submitted().of(trainee).filter(submitted__gte=library.since).count() == 1
     assert str(library.changed)[:19] == Case.objects.aggregate(last=Max("updated"))["last"].isoformat(" ")[:19]
 
 
@@ -51,12 +54,35 @@ def test_the_library_stamp_moves_with_every_change_a_page_could_show(client, tra
 def test_the_library_stamp_of_a_user_counts_only_their_commits(client, trainee):
     case = published_case()
     other = TraineeFactory()
-    before = stamps.library(other).stamp
+    at = timezone.now()
+    before = stamps.library(other, at).stamp
 
     commit(client, case)
 
-    assert stamps.library(other).stamp == before
-    assert stamps.library(trainee).attempts == 1
+    assert stamps.library(other, at).stamp == before
+    assert stamps.library(trainee, at).recent == 1
+
+
+def test_the_library_stamp_counts_the_commits_since_the_start_of_the_period_before_this_one(client, trainee):
+    attempt = commit(client, published_case())
+    at = attempt.submitted
+
+    now, much_later = stamps.library(trainee, at), stamps.library(trainee, at + timedelta(minutes=25))
+
+    assert (now.recent, much_later.recent) == (1, 0)
+    assert now.since <= at - timedelta(minutes=10) < at + timedelta(minutes=5) <= much_later.since
+    assert now.stamp != much_later.stamp
+
+
+def test_the_library_stamp_moves_for_a_commit_that_lands_after_a_later_one(client, trainee):
+    late = commit(client, published_case())
+    at = late.submitted
+    before = stamps.library(trainee, at).stamp
+
+    early = commit(client, published_case())
+    Attempt.objects.filter(pk=early.pk).update(submitted=at - timedelta(seconds=5))
+
+    assert stamps.library(trainee, at).stamp != before
 
 
 def test_the_cohort_stamp_moves_when_a_member_commits_joins_or_leaves(client, trainee):
