@@ -53,30 +53,36 @@ def library(user, now: datetime | None = None) -> Library:
     its UPDATE lands, so commits may land out of order but never a period late. Within a period the count
     only grows, by one with every commit; when the period moves on, the stamp changes with it anyway.
     """
-    now = now or timezone.now()
-    period = now.replace(minute=now.minute - now.minute % 10, second=0, microsecond=0)
-    since = period - PERIOD
+    since = _since(now)
     with connection.cursor() as cursor:
         cursor.execute(_LIBRARY, [Case.Status.PUBLISHED, user.pk, Attempt.State.SUBMITTED, since])
         published, cases, changed, recent = cursor.fetchone()
     return Library(published, cases, changed, since, recent)
 
 
+def _since(now: datetime | None) -> datetime:
+    """The start of the ten-minute period before the one `now` (by default, the present) falls in."""
+    now = now or timezone.now()
+    return now.replace(minute=now.minute - now.minute % 10, second=0, microsecond=0) - PERIOD
+
+
 _COHORT = f"""
     SELECT COUNT(*), MAX(id),
            (SELECT COUNT(*) FROM {ATTEMPTS} a JOIN {MEMBERS} m ON m.{MEMBER_USER} = a.trainee_id
-            WHERE m.{MEMBER_COHORT} = %s AND a.state = %s)
+            WHERE m.{MEMBER_COHORT} = %s AND a.state = %s AND a.submitted >= %s)
     FROM {MEMBERS} WHERE {MEMBER_COHORT} = %s
 """
 
 
-def cohort(cohort: Cohort) -> str:
+def cohort(cohort: Cohort, now: datetime | None = None) -> str:
     """For the cohort page: a trainee joining adds a membership row with a new, higher id, one leaving takes a
-    row away, and a commit by any member moves the attempts. (Names may lag until the page's cache expires.)"""
+    row away, and a commit by any member moves the recent commits, counted as library() counts them.
+    (Names may lag until the page's cache expires.)"""
+    since = _since(now)
     with connection.cursor() as cursor:
-        cursor.execute(_COHORT, [cohort.pk, Attempt.State.SUBMITTED, cohort.pk])
-        members, last_member, attempts = cursor.fetchone()
-    return f"{members}.{last_member}.{attempts}"
+        cursor.execute(_COHORT, [cohort.pk, Attempt.State.SUBMITTED, since, cohort.pk])
+        members, last_member, recent = cursor.fetchone()
+    return f"{members}.{last_member}.{since:%Y%m%d%H%M}.{recent}"
 
 
 _ATTEMPTS_AT = f"SELECT COUNT(*) FROM {ATTEMPTS} WHERE trainee_id = %s AND case_id = %s AND state = %s"

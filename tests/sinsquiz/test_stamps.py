@@ -112,12 +112,26 @@ def test_the_cohort_stamp_ignores_other_cohorts(client, trainee):
     cohort, other = Cohort.objects.create(name="Year 3"), Cohort.objects.create(name="Year 4")
     cohort.trainees.add(TraineeFactory())
     other.trainees.add(trainee)
-    before = stamps.cohort(cohort)
+    at = timezone.now()
+    before = stamps.cohort(cohort, at)
 
     commit(client, published_case())
     other.trainees.add(TraineeFactory())
 
-    assert stamps.cohort(cohort) == before
+    assert stamps.cohort(cohort, at) == before
+
+
+def test_the_cohort_stamp_moves_for_a_commit_that_lands_after_a_later_one(client, trainee):
+    cohort = Cohort.objects.create(name="Year 3")
+    cohort.trainees.add(trainee)
+    late = commit(client, published_case())
+    at = late.submitted
+    before = stamps.cohort(cohort, at)
+
+    early = commit(client, published_case())
+    Attempt.objects.filter(pk=early.pk).update(submitted=at - timedelta(seconds=5))
+
+    assert stamps.cohort(cohort, at) != before
 
 
 def test_the_attempts_at_a_case_are_counted_for_their_trainee_and_case_only(client, trainee):
