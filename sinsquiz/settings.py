@@ -125,12 +125,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers and the single writer work at the same time.
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Parameters bound by the server, so psycopg prepares a query after its fifth run on a connection and
-    # PostgreSQL plans it once, not on every request (planning costs more than running the short queries
-    # here). Set DATABASE_PREPARED=0 behind a pooler in transaction mode, which cannot keep prepared statements.
-    if envbool("DATABASE_PREPARED", True):
-        DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
 
 
 def code_digest(*folders: Path) -> str:

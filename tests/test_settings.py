@@ -90,29 +90,6 @@ def test_postgresql_keeps_connections_with_health_checks():
     assert connection.settings_dict["CONN_HEALTH_CHECKS"] is True
 
 
-@pytest.mark.django_db
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL settings")
-def test_postgresql_prepares_a_query_the_app_runs_often():
-    with connection.cursor() as cursor:
-        for _ in range(6):
-            cursor.execute("SELECT COUNT(*) FROM sinsquiz_attempt WHERE trainee_id = %s", [1])
-        cursor.execute("SELECT statement FROM pg_prepared_statements")
-        prepared = [row[0] for row in cursor.fetchall()]
-
-    assert "SELECT COUNT(*) FROM sinsquiz_attempt WHERE trainee_id = $1" in prepared
-
-
-@pytest.mark.parametrize(("given", "options"), [({}, "True 5"), ({"DATABASE_PREPARED": "0"}, "None None")])
-def test_prepared_statements_can_be_turned_off_for_a_pooler(given, options):
-    code = "import django; django.setup(); from django.conf import settings; " \
-        "options = settings.DATABASES['default'].get('OPTIONS', {}); " \
-        "print(options.get('server_side_binding'), options.get('prepare_threshold'))"  # fmt: skip
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_PREPARED"}
-    env |= {"DJANGO_SETTINGS_MODULE": "sinsquiz.settings", "DATABASE_URL": "postgres://u@127.0.0.1:5432/x", **given}
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
-    assert result.stdout.strip() == options, result.stderr
-
-
 def test_an_s3_bucket_switches_the_media_storage_and_its_origin_joins_the_image_policy():
     code = (
         "import django; django.setup(); from django.conf import settings; "
