@@ -25,7 +25,7 @@ _LIBRARY = f"""
            (SELECT COUNT(*) FROM {ATTEMPTS} WHERE trainee_id = %s AND state = %s AND submitted >= %s)
     FROM {CASES}
 """
-PERIOD = timedelta(minutes=10)
+PERIOD_MINUTES = 10
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,8 @@ def library(user, now: datetime | None = None) -> Library:
 def _since(now: datetime | None) -> datetime:
     """The start of the ten-minute period before the one `now` (by default, the present) falls in."""
     now = now or timezone.now()
-    return now.replace(minute=now.minute - now.minute % 10, second=0, microsecond=0) - PERIOD
+    start = now.replace(minute=now.minute - now.minute % PERIOD_MINUTES, second=0, microsecond=0)
+    return start - timedelta(minutes=PERIOD_MINUTES)
 
 
 _COHORT = f"""
