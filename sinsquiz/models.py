@@ -155,6 +155,19 @@ for _item in sins.READING_ITEMS:
     Attempt.add_to_class(f"{_item}_correct", models.BooleanField(null=True, blank=True, editable=False))
 
 
+_AT_CASE = "SELECT {} FROM {} WHERE trainee_id = %s AND case_id = %s".format(
+    ", ".join(["id", "state", "submitted", *sins.READING_ITEMS]), Attempt._meta.db_table
+)
+
+
+def attempts_at(trainee, case: Case) -> list[Attempt]:
+    """The trainee's attempts at the case, their draft and those submitted, in no order, with only what the
+    case page shows of them: state, date and answers. (Nothing else is loaded: reading another field would
+    cost a query.) Written out, because on the most visited page the ORM took longer to build this query
+    than the database takes to run it; attempts_at_case finds the rows."""
+    return list(Attempt.objects.raw(_AT_CASE, [trainee.pk, case.pk]))
+
+
 def done_by(user):
     """An expression for annotating cases: has this user submitted an attempt at the case?"""
     return Exists(Attempt.objects.submitted().filter(case=OuterRef("pk"), trainee=user))

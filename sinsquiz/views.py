@@ -1,4 +1,4 @@
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -21,7 +21,7 @@ from sinsquiz import charts, literature, practice, progress, reports, services, 
 from sinsquiz.access import get_attempt_for_user, get_cohort_for_user, get_trainee_for_user
 from sinsquiz.forms import CalculatorForm, ReadingForm, Running, blank_fields_html
 from sinsquiz.http import AuthenticatedHttpRequest, HtmxHttpRequest
-from sinsquiz.models import Attempt, Cohort, done_by
+from sinsquiz.models import Attempt, Cohort, attempts_at, done_by
 
 CASES_PER_PAGE = 12
 
@@ -119,20 +119,14 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def case_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """The case with its images, history and the scoring panel (the trainee's draft, opened here)."""
     case = get_case_for_user(request, slug)
-    # The draft and the earlier attempts in one query, and only the columns the page shows.
+    mine = attempts_at(request.user, case)
+    draft = next((a for a in mine if a.state == Attempt.State.DRAFT), None) or services.open_draft(request.user, case)
+    answers = draft.answers()
     # Sorted here rather than by the database: ordered by date, SQLite would read them through the history
     # index and scan the trainee's every attempt, where attempts_at_case finds these few directly.
-    mine = Attempt.objects.of(request.user).filter(case=case).order_by()
-    mine = list(mine.values("pk", "state", "submitted", *sins.READING_ITEMS))
-    draft = next((row for row in mine if row["state"] == Attempt.State.DRAFT), None)
-    if draft is None:
-        created = services.open_draft(request.user, case)
-        draft = {"pk": created.pk, **created.answers()}
-    answers = {item: draft[item] for item in sins.READING_ITEMS if draft.get(item) not in (None, "")}
-    earlier = [row for row in mine if row["state"] == Attempt.State.SUBMITTED]
-    earlier.sort(key=itemgetter("submitted"), reverse=True)
+    earlier = sorted((a for a in mine if a.is_submitted), key=attrgetter("submitted"), reverse=True)
     panel = {
-        "attempt_id": draft["pk"],
+        "attempt_id": draft.pk,
         "fields_html": blank_fields_html(answers, asks_escc=case.asks_escc),
         "running": Running.of(answers, asks_escc=case.asks_escc),
     }
@@ -156,9 +150,9 @@ def _case_context(request, case: Case, panel: dict, earlier=None) -> dict:
     series = SimpleLazyObject(lambda: tuple(PublicSeries.of(s) for s in case.series.prefetch_related("slices")))
     public = PublicCase.of(case, series=series)
     if earlier is None:
-        earlier = Attempt.objects.of(request.user).submitted().filter(case=case).values("pk", "submitted")
+        earlier = Attempt.objects.of(request.user).submitted().filter(case=case).only("submitted")
     # Their ids and dates only: an earlier attempt carries its reference snapshot.
-    earlier = [{"pk": a["pk"], "submitted": a["submitted"]} for a in earlier]
+    earlier = [{"pk": a.pk, "submitted": a.submitted} for a in earlier]
     return {"case": public, "series_list": public.series, "earlier": earlier, **panel}
 
 

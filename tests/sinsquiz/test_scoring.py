@@ -181,6 +181,26 @@ def test_after_a_commit_the_case_opens_a_fresh_draft_for_another_try(client, tra
     assert f'href="/attempts/{attempt.pk}/"' in html  # the earlier attempt is linked
 
 
+def test_the_case_page_lists_only_the_trainees_own_earlier_attempts_at_it_newest_first(client, trainee, case):
+    first = open_case(client, case)
+    client.post(f"/attempts/{first.pk}/commit/", ANSWER)
+    second = open_case(client, case)
+    client.post(f"/attempts/{second.pk}/commit/", ANSWER)
+    client.post(f"/attempts/{open_case(client, case).pk}/save/", {"pain": "mechanical"}, headers=HX)
+    other_case = published_case()
+    client.post(f"/attempts/{open_case(client, other_case).pk}/commit/", ANSWER)
+    client.force_login(someone_else := TraineeFactory())
+    client.post(f"/attempts/{open_case(client, case).pk}/commit/", ANSWER)
+    client.force_login(trainee)
+
+    response = client.get(f"/cases/{case.slug}/")
+
+    assert [a["pk"] for a in response.context["earlier"]] == [second.pk, first.pk]
+    assert response.context["running"].answered == 1  # the draft, with its one answer
+    assert re.search(r'name="pain" value="mechanical"[^>]* checked', response.content.decode())
+    assert Attempt.objects.filter(trainee=someone_else, case=case).submitted().count() == 1
+
+
 @pytest.mark.parametrize("action", ["save", "commit"])
 def test_nobody_can_write_to_another_trainees_attempt(client, case, action):
     owner = TraineeFactory()
