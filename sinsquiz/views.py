@@ -204,32 +204,43 @@ def _go(request, url: str) -> HttpResponse:
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
+# What the feedback page shows outside its cached body.
+FEEDBACK_HEAD = ("state", "submitted", "time_spent", "case__slug", "case__title", "case__updated")
+
+
 @require_GET
 def attempt_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The feedback on a committed attempt, graded from its own snapshot of the reference."""
-    attempt = get_attempt_for_user(request, pk)
+    attempt = get_attempt_for_user(request, pk, only=FEEDBACK_HEAD)
     if not attempt.is_submitted:
         return redirect(attempt.case.get_absolute_url())
     # What a submitted attempt shows never changes (but for its case's images, which move case.updated), so
-    # the page's body is a cached fragment; the grading below only runs when it has to be drawn again.
+    # the page's body is a cached fragment: the attempt is read in full, and graded, only when it has to be
+    # drawn again. Every request reads just the few columns the rest of the page shows.
+    full = SimpleLazyObject(lambda: Attempt.objects.select_related("case").get(pk=attempt.pk))
     series_list = SimpleLazyObject(
-        lambda: tuple(PublicSeries.of(s) for s in attempt.case.series.prefetch_related("slices"))
+        lambda: tuple(PublicSeries.of(s) for s in full.case.series.prefetch_related("slices"))
     )
-    grade = SimpleLazyObject(attempt.grade)
+    grade = SimpleLazyObject(lambda: full.grade())
     response = render(
         request,
         "sinsquiz/attempt.html",
         {
             "attempt": attempt,
-            "case": PublicCase.of(attempt.case, series=series_list),
-            "teaching": attempt.reference.get("teaching")
-            or {"points": attempt.case.teaching_points, "discussion": attempt.case.discussion},
+            "case": SimpleLazyObject(lambda: PublicCase.of(full.case, series=series_list)),
+            "reference": SimpleLazyObject(lambda: full.reference),
+            "teaching": SimpleLazyObject(
+                lambda: (
+                    full.reference.get("teaching")
+                    or {"points": full.case.teaching_points, "discussion": full.case.discussion}
+                )
+            ),
             "series_list": series_list,
             "grade": grade,
             "results": SimpleLazyObject(
                 lambda: [(result, _key_images(series_list).get(result.key_slice)) for result in grade.items]
             ),
-            "spine": SimpleLazyObject(lambda: spine_levels(grade.item("level").reference, attempt.level)),
+            "spine": SimpleLazyObject(lambda: spine_levels(grade.item("level").reference, full.level)),
             "locations": sins.LOCATION.options,
             # The trainee's attempts at the case: a fragment keyed on their number, fetched when it is drawn.
             "earlier_stamp": stamps.attempts_at(attempt),
