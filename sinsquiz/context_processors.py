@@ -50,6 +50,7 @@ def nav(request) -> dict:
         ],
         "nav_urls": {
             "home": url("home"),
+            "cases": url("case-list"),
             "calculator": url("calculator"),
             "login": url("login"),
             "logout": url("logout"),
