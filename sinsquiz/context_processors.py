@@ -52,6 +52,7 @@ def nav(request) -> dict:
             "home": url("home"),
             "cases": url("case-list"),
             "calculator": url("calculator"),
+            "cohorts": url("cohorts"),
             "login": url("login"),
             "logout": url("logout"),
         },  # fmt: skip
