@@ -85,7 +85,7 @@ def submit(attempt: Attempt, values: dict) -> tuple[Attempt, bool]:
     for field, value in fields.items():
         setattr(attempt, field, value)
     attempt.saved = now
-    del attempt.first_try  # decided by the UPDATE itself; read from the row if it is asked for
+    vars(attempt).pop("first_try", None)  # decided by the UPDATE itself; read from the row if it is asked for
     return attempt, True
 
 

@@ -156,10 +156,17 @@ def _case_context(request, case: Case, panel: dict, earlier=None) -> dict:
     return {"case": public, "series_list": public.series, "earlier": earlier, **panel}
 
 
+# What autosave and commit read of a draft and its case: the rest they only write, or read afresh.
+DRAFT_FIELDS = (
+    "state", "saved", "time_spent", *sins.READING_ITEMS,
+    "case__slug", "case__asks_escc", "case__prior_treatment", "case__teaching_points", "case__discussion",
+)  # fmt: skip
+
+
 @require_POST
 def attempt_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Autosave: store whatever is valid in the draft and answer with the running total."""
-    attempt = get_attempt_for_user(request, pk, to_change=True)
+    attempt = get_attempt_for_user(request, pk, to_change=True, only=DRAFT_FIELDS)
     if attempt.is_submitted:
         return _already_committed(request, attempt)
     form = ReadingForm(request.POST, asks_escc=attempt.case.asks_escc)
@@ -173,7 +180,7 @@ def attempt_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def attempt_commit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    attempt = get_attempt_for_user(request, pk, to_change=True)
+    attempt = get_attempt_for_user(request, pk, to_change=True, only=DRAFT_FIELDS)
     if attempt.is_submitted:
         return _already_committed(request, attempt)
     case = attempt.case

@@ -3,11 +3,13 @@
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from cases.models import Case, ReferenceReading
 from sinsquiz.models import Attempt, Cohort
 from tests.factories import ANSWER, EducatorFactory, ReferenceReadingFactory, TraineeFactory, commit, published_case
-from tests.queries import count_queries
+from tests.queries import count_queries, reads_of
 
 pytestmark = pytest.mark.django_db
 
@@ -147,3 +149,14 @@ def test_no_reference_reaches_the_trainee_before_the_commit_in_any_response(clie
 
     client.post(f"/attempts/{attempt.pk}/commit/", ANSWER)
     assert SENTINEL in client.get(f"/attempts/{attempt.pk}/").content.decode()
+
+
+def test_feedback_drawn_before_reads_only_the_head_of_its_attempt_and_their_number(client, trainee):
+    attempt = commit(client, published_case(teaching_points="Collapse is judged on CT."))
+    client.get(f"/attempts/{attempt.pk}/")  # draws the body and keeps it
+
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(f"/attempts/{attempt.pk}/").content.decode()
+
+    assert len(reads_of(Attempt._meta.db_table, queries)) == 2  # no column of the attempt is read later
+    assert "Collapse is judged on CT." in html and "Your reading, committed" in html
