@@ -218,13 +218,15 @@ FEEDBACK_HEAD = ("state", "submitted", "time_spent", "case__slug", "case__title"
 @require_GET
 def attempt_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The feedback on a committed attempt, graded from its own snapshot of the reference."""
-    attempt = get_attempt_for_user(request, pk, only=FEEDBACK_HEAD)
+    # With the number of attempts at the case, which keys their list (a fragment, fetched when it is drawn).
+    attempt = get_attempt_for_user(request, pk, only=FEEDBACK_HEAD, attempts_at_case=stamps.attempts_at_case())
     if not attempt.is_submitted:
         return redirect(attempt.case.get_absolute_url())
     # What a submitted attempt shows never changes (but for its case's images, which move case.updated), so
     # the page's body is a cached fragment: the attempt is read in full, and graded, only when it has to be
     # drawn again. Every request reads just the few columns the rest of the page shows.
     full = SimpleLazyObject(lambda: Attempt.objects.select_related("case").get(pk=attempt.pk))
+    own = attempt.trainee_id == request.user.pk
     series_list = SimpleLazyObject(
         lambda: tuple(PublicSeries.of(s) for s in full.case.series.prefetch_related("slices"))
     )
@@ -234,6 +236,9 @@ def attempt_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "sinsquiz/attempt.html",
         {
             "attempt": attempt,
+            "case_url": attempt.case.get_absolute_url(),
+            # Whose reading it is, when it is not the reader's own (an educator's view).
+            "reader": "" if own else attempt.trainee.get_full_name() or attempt.trainee.username,
             "case": SimpleLazyObject(lambda: PublicCase.of(full.case, series=series_list)),
             "reference": SimpleLazyObject(lambda: full.reference),
             "teaching": SimpleLazyObject(
@@ -249,8 +254,7 @@ def attempt_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             ),
             "spine": SimpleLazyObject(lambda: spine_levels(grade.item("level").reference, full.level)),
             "locations": sins.LOCATION.options,
-            # The trainee's attempts at the case: a fragment keyed on their number, fetched when it is drawn.
-            "earlier_stamp": stamps.attempts_at(attempt),
+            "earlier_stamp": attempt.attempts_at_case,
             "earlier": SimpleLazyObject(
                 lambda: sorted(
                     Attempt.objects.submitted()

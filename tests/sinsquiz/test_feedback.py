@@ -158,5 +158,24 @@ def test_feedback_drawn_before_reads_only_the_head_of_its_attempt_and_their_numb
     with CaptureQueriesContext(connection) as queries:
         html = client.get(f"/attempts/{attempt.pk}/").content.decode()
 
-    assert len(reads_of(Attempt._meta.db_table, queries)) == 2  # no column of the attempt is read later
+    # One read: the head of the attempt, with the number of attempts at the case; no column of it later.
+    assert len(reads_of(Attempt._meta.db_table, queries)) == 1
     assert "Collapse is judged on CT." in html and "Your reading, committed" in html
+
+
+def test_the_trainee_reads_your_reading_and_their_educator_reads_whose_it_is(client, trainee):
+    trainee.first_name, trainee.last_name = "Ada", "Byron"
+    trainee.save()
+    attempt = commit(client, published_case())
+    assert "Your reading, committed" in client.get(f"/attempts/{attempt.pk}/").content.decode()
+
+    educator = EducatorFactory()
+    cohort = Cohort.objects.create(name="A")
+    cohort.educators.add(educator)
+    cohort.trainees.add(trainee)
+    client.force_login(educator)
+    assert "Ada Byron’s reading, committed" in client.get(f"/attempts/{attempt.pk}/").content.decode()
+
+    trainee.first_name = "Augusta"
+    trainee.save()
+    assert "Augusta Byron’s reading, committed" in client.get(f"/attempts/{attempt.pk}/").content.decode()
