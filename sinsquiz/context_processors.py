@@ -1,6 +1,7 @@
 from dataclasses import dataclass
 from functools import cache
 
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from sinsquiz import sins
@@ -36,18 +37,12 @@ def url(name: str) -> str:
 
 
 def nav(request) -> dict:
-    """The main navigation for this user, with the current page marked (drawn on every page, so computed
-    from remembered paths rather than reversed each time)."""
+    """The brand and the main navigation for this user, with the current page marked, and the paths other
+    links of the top bar need. Every page draws them, so they are drawn once per kind of user and page."""
     user = request.user
-    allowed = {"all"} | ({"user"} if user.is_authenticated else set()) | ({"staff"} if user.is_staff else set())
     match = request.resolver_match
-    here = match.view_name if match else None
     return {
-        "nav": [
-            {"label": link.label, "url": url(link.url_name), "current": here in (link.url_name, *link.also_current_on)}
-            for link in NAV
-            if link.who in allowed
-        ],
+        "nav": _nav(user.is_authenticated, user.is_staff, match.view_name if match else None),
         "nav_urls": {
             "home": url("home"),
             "cases": url("case-list"),
@@ -57,3 +52,16 @@ def nav(request) -> dict:
             "logout": url("logout"),
         },  # fmt: skip
     }
+
+
+@cache
+def _nav(signed_in: bool, staff: bool, here: str | None) -> str:
+    """The `nav` partial of base.html for one kind of user on one page (the URLconf and the static files'
+    names do not change while the process runs)."""
+    allowed = {"all"} | ({"user"} if signed_in else set()) | ({"staff"} if staff else set())
+    links = [
+        {"label": link.label, "url": url(link.url_name), "current": here in (link.url_name, *link.also_current_on)}
+        for link in NAV
+        if link.who in allowed
+    ]
+    return render_to_string("base.html#nav", {"links": links, "brand_url": url("home" if signed_in else "calculator")})
