@@ -129,6 +129,8 @@ def case_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         "attempt_id": draft.pk,
         "fields_html": blank_fields_html(answers, asks_escc=case.asks_escc),
         "running": Running.of(answers, asks_escc=case.asks_escc),
+        "form_errors": (),
+        "saved": False,
     }
     return render(request, "sinsquiz/case.html", _case_context(request, case, panel, earlier))
 
