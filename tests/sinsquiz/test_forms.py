@@ -1,4 +1,4 @@
-"""The reading form's cached markup is exactly what Django's widgets render."""
+"""The reading form: its cached markup is exactly what the widgets render, and each form's fields are its own."""
 
 import random
 
@@ -34,3 +34,16 @@ def test_an_empty_form_is_the_widgets_own_markup():
 
     assert blank_fields_html({}, asks_escc=False) == render_to_string(FIELDS_PARTIAL, {"form": form})
     assert '<option value="" selected>Choose a level…</option>' in blank_fields_html({}, asks_escc=False)
+
+
+def test_each_reading_form_has_fields_of_its_own_which_share_the_classes_choices():
+    first = ReadingForm(asks_escc=False)
+    first.fields["pain"].widget.attrs["class"] = "changed"
+    first.fields["pain"].error_messages["required"] = "changed"
+
+    second = ReadingForm(asks_escc=True)
+
+    assert "escc" not in first.fields and "escc" in second.fields
+    assert "class" not in second.fields["pain"].widget.attrs
+    assert second.fields["pain"].error_messages["required"] != "changed"
+    assert second.fields["level"].choices is ReadingForm.base_fields["level"].choices  # shared, not copied
