@@ -1,11 +1,11 @@
 """Writes that span several rows: a trainee's draft and the atomic commit of an attempt."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import BooleanField, F
+from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from cases.models import Case
+from cases.models import Case, ReferenceReading
 from sinsquiz import grading, sins
 from sinsquiz.models import IDLE_AFTER, Attempt
 
@@ -89,11 +89,18 @@ def submit(attempt: Attempt, values: dict) -> tuple[Attempt, bool]:
     return attempt, True
 
 
+# Written out, as the stamps are: the ORM took longer to build this query, with its fifty columns and a join,
+# than the database takes to run it (bench/README.md).
+_READINGS = (
+    f"SELECT r.*, c.version AS case_version FROM {ReferenceReading._meta.db_table} r"
+    f" JOIN {Case._meta.db_table} c ON c.id = r.case_id WHERE r.case_id = %s"
+)
+
+
 def reference_snapshot(case: Case) -> dict:
     """Everything grading needs about the reference, as it stands now, in plain JSON."""
-    # The version read with the readings, so that the two always agree. Put in the model's order here: the
-    # ORM's ordering costs more than the rest of the query.
-    readings = case.readings.order_by().annotate(case_version=F("case__version"))
+    # The version read with the readings, so that the two always agree; put in the model's order here.
+    readings = ReferenceReading.objects.raw(_READINGS, [case.pk])
     readings = sorted(readings, key=lambda reading: (not reading.is_primary, reading.pk))
     primary = next((reading for reading in readings if reading.is_primary), None)
     if primary is None:
