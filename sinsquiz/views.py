@@ -220,7 +220,7 @@ FEEDBACK_HEAD = ("state", "submitted", "time_spent", "case__slug", "case__title"
 @require_GET
 def attempt_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The feedback on a committed attempt, graded from its own snapshot of the reference."""
-    # With the number of attempts at the case, which keys their list (a fragment, fetched when it is drawn).
+    # With the number of attempts at the case, which the body lists (and so is keyed on).
     attempt = get_attempt_for_user(request, pk, only=FEEDBACK_HEAD, attempts_at_case=stamps.attempts_at_case())
     if not attempt.is_submitted:
         return redirect(attempt.case.get_absolute_url())
