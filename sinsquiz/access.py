@@ -8,17 +8,14 @@ from django.shortcuts import get_object_or_404
 from sinsquiz.models import Attempt, Cohort, educates
 
 
-def get_attempt_for_user(
-    request, pk: int, *, to_change: bool = False, only: tuple[str, ...] = (), **annotations
-) -> Attempt:
+def get_attempt_for_user(request, pk: int, *, to_change: bool = False, only: tuple[str, ...] = ()) -> Attempt:
     """The attempt if it is the user's own, or (to look at, never to change) if they educate its trainee.
 
     An attempt can only be changed while its case is still visible to the user: a case unpublished
     meanwhile cannot be committed, nor its reference seen that way. `only` names the columns a page needs
-    of the attempt and its case, when that is much less than all of them (any other costs a query on use);
-    `annotations` are computed in the same query (a stamp, say).
+    of the attempt and its case, when that is much less than all of them (any other costs a query on use).
     """
-    attempts = Attempt.objects.select_related("case").annotate(**annotations)
+    attempts = Attempt.objects.select_related("case")
     if only:
         attempts = attempts.only("trainee", "case__status", *only)
     attempt = get_object_or_404(attempts, pk=pk)

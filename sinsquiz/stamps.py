@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import IntegerField
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from cases.models import Case
@@ -88,13 +86,12 @@ def cohort(cohort: Cohort, now: datetime | None = None) -> str:
     return f"{members}.{last_member}.{since:%Y%m%d%H%M}.{recent}"
 
 
-def attempts_at_case() -> RawSQL:
-    """For the feedback page's list of attempts at its case, read with the attempt itself (an annotation):
-    the number of its trainee's submitted attempts at its case, up by one when the trainee commits another
+_ATTEMPTS_AT = f"SELECT COUNT(*) FROM {ATTEMPTS} WHERE trainee_id = %s AND case_id = %s AND state = %s"
+
+
+def attempts_at(attempt: Attempt) -> int:
+    """For the feedback page's list of attempts at its case: up by one when the trainee commits another
     (attempts are only deleted with their trainee)."""
-    return RawSQL(
-        f"SELECT COUNT(*) FROM {ATTEMPTS} other WHERE other.trainee_id = {ATTEMPTS}.trainee_id"
-        f" AND other.case_id = {ATTEMPTS}.case_id AND other.state = %s",
-        [Attempt.State.SUBMITTED],
-        output_field=IntegerField(),
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_ATTEMPTS_AT, [attempt.trainee_id, attempt.case_id, Attempt.State.SUBMITTED])
+        return cursor.fetchone()[0]

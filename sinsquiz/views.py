@@ -220,8 +220,7 @@ FEEDBACK_HEAD = ("state", "submitted", "time_spent", "case__slug", "case__title"
 @require_GET
 def attempt_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The feedback on a committed attempt, graded from its own snapshot of the reference."""
-    # With the number of attempts at the case, which the body lists (and so is keyed on).
-    attempt = get_attempt_for_user(request, pk, only=FEEDBACK_HEAD, attempts_at_case=stamps.attempts_at_case())
+    attempt = get_attempt_for_user(request, pk, only=FEEDBACK_HEAD)
     if not attempt.is_submitted:
         return redirect(attempt.case.get_absolute_url())
     # What a submitted attempt shows never changes (but for its case's images, which move case.updated), so
@@ -256,7 +255,8 @@ def attempt_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             ),
             "spine": SimpleLazyObject(lambda: spine_levels(grade.item("level").reference, full.level)),
             "locations": sins.LOCATION.options,
-            "earlier_stamp": attempt.attempts_at_case,
+            # The number of attempts at the case, which the body lists (and so is keyed on).
+            "earlier_stamp": stamps.attempts_at(attempt),
             "earlier": SimpleLazyObject(
                 lambda: sorted(
                     Attempt.objects.submitted()

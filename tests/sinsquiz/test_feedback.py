@@ -158,8 +158,8 @@ def test_feedback_drawn_before_reads_only_the_head_of_its_attempt_and_their_numb
     with CaptureQueriesContext(connection) as queries:
         html = client.get(f"/attempts/{attempt.pk}/").content.decode()
 
-    # One read: the head of the attempt, with the number of attempts at the case; no column of it later.
-    assert len(reads_of(Attempt._meta.db_table, queries)) == 1
+    # The head of the attempt and the number of attempts at the case; no column of the attempt later.
+    assert len(reads_of(Attempt._meta.db_table, queries)) == 2
     assert "Collapse is judged on CT." in html and "Your reading, committed" in html
 
 
