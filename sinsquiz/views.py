@@ -158,17 +158,14 @@ def _case_context(request, case: Case, panel: dict, earlier=None) -> dict:
     return {"case": public, "series_list": public.series, "earlier": earlier, **panel}
 
 
-# What autosave and commit read of a draft and its case: the rest they only write, or read afresh.
-DRAFT_FIELDS = (
-    "state", "saved", "time_spent", *sins.READING_ITEMS,
-    "case__slug", "case__asks_escc", "case__prior_treatment", "case__teaching_points", "case__discussion",
-)  # fmt: skip
+# What autosave and commit read of a draft: the rest they only write.
+DRAFT_COLUMNS = ("state", "saved", "time_spent", *sins.READING_ITEMS)
 
 
 @require_POST
 def attempt_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Autosave: store whatever is valid in the draft and answer with the running total."""
-    attempt = get_attempt_for_user(request, pk, to_change=True, only=DRAFT_FIELDS)
+    attempt = get_attempt_for_user(request, pk, to_change=True, columns=DRAFT_COLUMNS)
     if attempt.is_submitted:
         return _already_committed(request, attempt)
     form = ReadingForm(request.POST, asks_escc=attempt.case.asks_escc)
@@ -182,7 +179,7 @@ def attempt_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def attempt_commit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    attempt = get_attempt_for_user(request, pk, to_change=True, only=DRAFT_FIELDS)
+    attempt = get_attempt_for_user(request, pk, to_change=True, columns=DRAFT_COLUMNS)
     if attempt.is_submitted:
         return _already_committed(request, attempt)
     case = attempt.case
@@ -213,14 +210,14 @@ def _go(request, url: str) -> HttpResponse:
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
-# What the feedback page shows outside its cached body.
-FEEDBACK_HEAD = ("state", "submitted", "time_spent", "case__slug", "case__title", "case__updated")
+# What the feedback page shows of the attempt outside its cached body, and in its header.
+FEEDBACK_COLUMNS = ("state", "submitted", "time_spent")
 
 
 @require_GET
 def attempt_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The feedback on a committed attempt, graded from its own snapshot of the reference."""
-    attempt = get_attempt_for_user(request, pk, only=FEEDBACK_HEAD)
+    attempt = get_attempt_for_user(request, pk, columns=FEEDBACK_COLUMNS)
     if not attempt.is_submitted:
         return redirect(attempt.case.get_absolute_url())
     # What a submitted attempt shows never changes (but for its case's images, which move case.updated), so
