@@ -156,16 +156,17 @@ for _item in sins.READING_ITEMS:
 
 
 _AT_CASE = "SELECT {} FROM {} WHERE trainee_id = %s AND case_id = %s".format(
-    ", ".join(["id", "state", "submitted", *sins.READING_ITEMS]), Attempt._meta.db_table
+    ", ".join(["id", "state", "submitted", "components_right", "category", *sins.READING_ITEMS]),
+    Attempt._meta.db_table,
 )
 
 
-def attempts_at(trainee, case: Case) -> list[Attempt]:
+def attempts_at(trainee_id: int, case_id: int) -> list[Attempt]:
     """The trainee's attempts at the case, their draft and those submitted, in no order, with only what the
-    case page shows of them: state, date and answers. (Nothing else is loaded: reading another field would
-    cost a query.) Written out, because on the most visited page the ORM took longer to build this query
-    than the database takes to run it; attempts_at_case finds the rows."""
-    return list(Attempt.objects.raw(_AT_CASE, [trainee.pk, case.pk]))
+    case and feedback pages show of them: state, date, result and answers. (Nothing else is loaded: reading
+    another field would cost a query.) Written out, because on the most visited page the ORM took longer to
+    build this query than the database takes to run it; attempts_at_case finds the rows."""
+    return list(Attempt.objects.raw(_AT_CASE, [trainee_id, case_id]))
 
 
 def done_by(user):

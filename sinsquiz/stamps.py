@@ -84,14 +84,3 @@ def cohort(cohort: Cohort, now: datetime | None = None) -> str:
         cursor.execute(_COHORT, [cohort.pk, Attempt.State.SUBMITTED, since, cohort.pk])
         members, last_member, recent = cursor.fetchone()
     return f"{members}.{last_member}.{since:%Y%m%d%H%M}.{recent}"
-
-
-_ATTEMPTS_AT = f"SELECT COUNT(*) FROM {ATTEMPTS} WHERE trainee_id = %s AND case_id = %s AND state = %s"
-
-
-def attempts_at(attempt: Attempt) -> int:
-    """For the feedback page's list of attempts at its case: up by one when the trainee commits another
-    (attempts are only deleted with their trainee)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_ATTEMPTS_AT, [attempt.trainee_id, attempt.case_id, Attempt.State.SUBMITTED])
-        return cursor.fetchone()[0]

@@ -119,7 +119,7 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def case_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """The case with its images, history and the scoring panel (the trainee's draft, opened here)."""
     case = get_case_for_user(request, slug)
-    mine = attempts_at(request.user, case)
+    mine = attempts_at(request.user.pk, case.pk)
     draft = next((a for a in mine if a.state == Attempt.State.DRAFT), None) or services.open_draft(request.user, case)
     answers = draft.answers()
     # Sorted here rather than by the database: ordered by date, SQLite would read them through the history
@@ -225,6 +225,8 @@ def attempt_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     # drawn again. Every request reads just the few columns the rest of the page shows.
     full = SimpleLazyObject(lambda: Attempt.objects.select_related("case").get(pk=attempt.pk))
     own = attempt.trainee_id == request.user.pk
+    earlier = [a for a in attempts_at(attempt.trainee_id, attempt.case_id) if a.is_submitted]
+    earlier.sort(key=attrgetter("submitted"), reverse=True)  # sorted here, see case_page
     series_list = SimpleLazyObject(
         lambda: tuple(PublicSeries.of(s) for s in full.case.series.prefetch_related("slices"))
     )
@@ -252,18 +254,9 @@ def attempt_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             ),
             "spine": SimpleLazyObject(lambda: spine_levels(grade.item("level").reference, full.level)),
             "locations": sins.LOCATION.options,
-            # The number of attempts at the case, which the body lists (and so is keyed on).
-            "earlier_stamp": stamps.attempts_at(attempt),
-            "earlier": SimpleLazyObject(
-                lambda: sorted(
-                    Attempt.objects.submitted()
-                    .filter(trainee=attempt.trainee_id, case=attempt.case_id)
-                    .order_by()  # sorted here, see case_page
-                    .only("submitted", "components_right", "category"),
-                    key=attrgetter("submitted"),
-                    reverse=True,
-                )
-            ),
+            # The trainee's attempts at the case, which the body lists (and so is keyed on their number).
+            "earlier_stamp": len(earlier),
+            "earlier": earlier,
             "next_url": _next_url(request),
         },
     )

@@ -179,3 +179,19 @@ def test_the_trainee_reads_your_reading_and_their_educator_reads_whose_it_is(cli
     trainee.first_name = "Augusta"
     trainee.save()
     assert "Augusta Byron’s reading, committed" in client.get(f"/attempts/{attempt.pk}/").content.decode()
+
+
+def test_the_feedback_lists_the_trainees_own_attempts_at_its_case_newest_first(client, trainee):
+    case, other = published_case(), published_case()
+    first = commit(client, case)
+    commit(client, other)
+    client.get(f"/cases/{case.slug}/")  # a new draft at the case is not an attempt yet
+    client.force_login(TraineeFactory())
+    commit(client, case)  # nor someone else's
+    client.force_login(trainee)
+    second = commit(client, case)
+
+    response = client.get(f"/attempts/{first.pk}/")
+
+    assert [a.pk for a in response.context["earlier"]] == [second.pk, first.pk]
+    assert f'href="/attempts/{second.pk}/"' in response.content.decode()

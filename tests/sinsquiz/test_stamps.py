@@ -132,23 +132,3 @@ def test_the_cohort_stamp_moves_for_a_commit_that_lands_after_a_later_one(client
     Attempt.objects.filter(pk=early.pk).update(submitted=at - timedelta(seconds=5))
 
     assert stamps.cohort(cohort, at) != before
-
-
-def test_the_attempts_at_a_case_are_counted_for_their_trainee_and_case_only(client, trainee):
-    case, other = published_case(), published_case()
-    first = commit(client, case)
-
-    def attempts_at():
-        return stamps.attempts_at(first)
-
-    assert attempts_at() == 1
-
-    commit(client, other)
-    client.get(f"/cases/{case.slug}/")  # a new draft at the case is not an attempt yet
-    client.force_login(TraineeFactory())
-    commit(client, case)  # nor someone else's
-    assert attempts_at() == 1
-
-    client.force_login(trainee)
-    commit(client, case)
-    assert attempts_at() == 2
