@@ -1,5 +1,3 @@
-from operator import attrgetter
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
@@ -21,7 +19,7 @@ from sinsquiz import charts, literature, practice, progress, reports, services, 
 from sinsquiz.access import get_attempt_for_user, get_cohort_for_user, get_trainee_for_user
 from sinsquiz.forms import CalculatorForm, ReadingForm, Running, blank_fields_html
 from sinsquiz.http import AuthenticatedHttpRequest, HtmxHttpRequest
-from sinsquiz.models import Attempt, Cohort, attempts_at, done_by
+from sinsquiz.models import Attempt, Cohort, attempts_at, done_by, submitted_newest_first
 
 CASES_PER_PAGE = 12
 
@@ -122,9 +120,7 @@ def case_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     mine = attempts_at(request.user.pk, case.pk)
     draft = next((a for a in mine if a.state == Attempt.State.DRAFT), None) or services.open_draft(request.user, case)
     answers = draft.answers()
-    # Sorted here rather than by the database: ordered by date, SQLite would read them through the history
-    # index and scan the trainee's every attempt, where attempts_at_case finds these few directly.
-    earlier = sorted((a for a in mine if a.is_submitted), key=attrgetter("submitted"), reverse=True)
+    earlier = submitted_newest_first(mine)
     panel = {
         "attempt_id": draft.pk,
         "fields_html": blank_fields_html(answers, asks_escc=case.asks_escc),
@@ -152,7 +148,7 @@ def _case_context(request, case: Case, panel: dict, earlier=None) -> dict:
     series = SimpleLazyObject(lambda: tuple(PublicSeries.of(s) for s in case.series.prefetch_related("slices")))
     public = PublicCase.of(case, series=series)
     if earlier is None:
-        earlier = Attempt.objects.of(request.user).submitted().filter(case=case).only("submitted")
+        earlier = submitted_newest_first(attempts_at(request.user.pk, case.pk))
     # Their ids and dates only: an earlier attempt carries its reference snapshot.
     earlier = [{"pk": a.pk, "submitted": a.submitted} for a in earlier]
     return {"case": public, "series_list": public.series, "earlier": earlier, **panel}
@@ -223,10 +219,9 @@ def attempt_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     # What a submitted attempt shows never changes (but for its case's images, which move case.updated), so
     # the page's body is a cached fragment: the attempt is read in full, and graded, only when it has to be
     # drawn again. Every request reads just the few columns the rest of the page shows.
-    full = SimpleLazyObject(lambda: Attempt.objects.select_related("case").get(pk=attempt.pk))
+    full = SimpleLazyObject(lambda: _whole(attempt))
     own = attempt.trainee_id == request.user.pk
-    earlier = [a for a in attempts_at(attempt.trainee_id, attempt.case_id) if a.is_submitted]
-    earlier.sort(key=attrgetter("submitted"), reverse=True)  # sorted here, see case_page
+    earlier = submitted_newest_first(attempts_at(attempt.trainee_id, attempt.case_id))
     series_list = SimpleLazyObject(
         lambda: tuple(PublicSeries.of(s) for s in full.case.series.prefetch_related("slices"))
     )
@@ -263,6 +258,13 @@ def attempt_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     # The reference is on this page: no browser or proxy may keep a copy.
     response["Cache-Control"] = "no-store, private"
     return response
+
+
+def _whole(attempt: Attempt) -> Attempt:
+    """Every column of an attempt read with only some, with the case it already has (read whole)."""
+    whole = Attempt.objects.get(pk=attempt.pk)
+    whole.case = attempt.case
+    return whole
 
 
 def _key_images(series_list) -> dict:
