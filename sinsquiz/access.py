@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from cases.models import Case
+from sinsquiz import sql
 from sinsquiz.models import Attempt, Cohort, educates
 
 # Written out, as the stamps are: for reads this small the ORM takes longer to build them, the attempt's 47
@@ -23,10 +24,10 @@ def get_attempt_for_user(request, pk: int, *, to_change: bool = False, columns: 
     is read whole.
     """
     select = ", ".join(("id", "trainee_id", "case_id", *columns)) if columns else "*"
-    attempt = next(iter(Attempt.objects.raw(_ATTEMPT.format(select), [pk])), None)
+    attempt = sql.first(Attempt, _ATTEMPT.format(select), [pk])
     if attempt is None:
         raise Http404("No such attempt.")
-    attempt.case = next(iter(Case.objects.raw(_CASE, [attempt.case_id])))
+    attempt.case = sql.first(Case, _CASE, [attempt.case_id])
     if attempt.trainee_id == request.user.pk:
         attempt.trainee = request.user
         if not to_change or attempt.case.is_visible_to(request.user):
@@ -56,7 +57,7 @@ _COHORT = (
 def get_cohort_for_user(request, pk: int) -> Cohort:
     """A cohort the user educates (a superuser, any cohort)."""
     user = request.user
-    cohort = next(iter(Cohort.objects.raw(_COHORT, [pk, user.is_superuser, user.pk])), None)
+    cohort = sql.first(Cohort, _COHORT, [pk, user.is_superuser, user.pk])
     if cohort is None:
         raise Http404("No such cohort.")
     return cohort

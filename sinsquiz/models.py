@@ -9,7 +9,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 
 from cases.models import Case, Reading
-from sinsquiz import grading, sins
+from sinsquiz import grading, sins, sql
 
 # Gaps longer than this between two saves of a draft count as time away, not time spent on the case.
 IDLE_AFTER = timedelta(minutes=10)
@@ -167,7 +167,7 @@ def attempts_at(trainee_id: int, case_id: int) -> list[Attempt]:
     case and feedback pages show of them: state, date, result and answers. (Nothing else is loaded: reading
     another field would cost a query.) Written out, because on the most visited page the ORM took longer to
     build this query than the database takes to run it; attempts_at_case finds the rows."""
-    return list(Attempt.objects.raw(_AT_CASE, [trainee_id, case_id]))
+    return sql.fetch(Attempt, _AT_CASE, [trainee_id, case_id])
 
 
 def submitted_newest_first(attempts: list[Attempt]) -> list[Attempt]:

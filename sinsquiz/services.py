@@ -6,7 +6,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from cases.models import Case, ReferenceReading
-from sinsquiz import grading, sins
+from sinsquiz import grading, sins, sql
 from sinsquiz.models import IDLE_AFTER, Attempt
 
 
@@ -100,7 +100,7 @@ _READINGS = (
 def reference_snapshot(case: Case) -> dict:
     """Everything grading needs about the reference, as it stands now, in plain JSON."""
     # The version read with the readings, so that the two always agree; put in the model's order here.
-    readings = ReferenceReading.objects.raw(_READINGS, [case.pk])
+    readings = sql.fetch(ReferenceReading, _READINGS, [case.pk])
     readings = sorted(readings, key=lambda reading: (not reading.is_primary, reading.pk))
     primary = next((reading for reading in readings if reading.is_primary), None)
     if primary is None:
