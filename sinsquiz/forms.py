@@ -1,9 +1,9 @@
 import copy
 import re
 from dataclasses import dataclass
+from functools import cache, lru_cache
 
 from django import forms
-from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
@@ -113,6 +113,7 @@ class Calculation:
 
 
 FIELDS_PARTIAL = "sinsquiz/case.html#fields"
+STATUS_PARTIAL = "sinsquiz/case.html#panel-status"
 HELP_TEXTS = {
     "level": "The most affected level, the one you score.",
     "location": sins.LOCATION.hint,
@@ -212,23 +213,38 @@ ReadingForm.base_fields = SharedChoices(ReadingForm.base_fields)
 def blank_fields_html(answers: dict, *, asks_escc: bool) -> str:
     """The fields of an unbound reading form with `answers` chosen, without building the form.
 
-    That markup is the same for every trainee but for the answers chosen: it is rendered once (per kind of
-    form) and cached, and the answers are then marked in it. A test checks it against the widgets' own.
+    That markup is the same for every trainee but for the answers chosen: it is rendered once per process
+    (per kind of form), and the answers are then marked in it at places found once. A test checks it
+    against the widgets' own.
     """
-    key = f"reading-fields:{'escc' if asks_escc else 'plain'}"
-    html = cache.get(key)
-    if html is None:
-        html = ReadingForm(asks_escc=asks_escc).fields_html()
-        cache.set(key, html, None)
-    for name, value in answers.items():
-        if value in (None, "") or (name == "escc" and not asks_escc):
-            continue
-        if name == "level":
-            html = html.replace('<option value="" selected>', '<option value="">', 1)
-            html = html.replace(f'<option value="{value}">', f'<option value="{value}" selected>', 1)
-        else:
-            html = re.sub(rf'(name="{name}" value="{re.escape(str(value))}" id="[^"]+")', r"\1 checked", html, count=1)
-    return mark_safe(html)  # noqa: S308 - our own template's output; the values marked are option codes
+    html, places = _blank_fields(asks_escc)
+    marks = sorted(
+        places[name, "" if value is None else str(value)]
+        for name, value in {"level": "", **answers}.items()
+        if (name, "" if value is None else str(value)) in places
+    )
+    pieces, start = [], 0
+    for at, word in marks:
+        pieces += (html[start:at], word)
+        start = at
+    pieces.append(html[start:])
+    return mark_safe("".join(pieces))  # noqa: S308 - our own template's output; the marks are fixed words
+
+
+@cache
+def _blank_fields(asks_escc: bool) -> tuple[str, dict[tuple[str, str], tuple[int, str]]]:
+    """The fields with nothing chosen, and where in them choosing each option writes which word: " checked"
+    at the end of a radio button's attributes, " selected" at the end of a level's (the blank one when no
+    level is chosen)."""
+    html = ReadingForm(asks_escc=asks_escc).fields_html().replace('<option value="" selected>', '<option value="">')
+    places = {
+        (match["name"], match["value"]): (match.end(), " checked")
+        for match in re.finditer(r'<input type="radio" name="(?P<name>\w+)" value="(?P<value>[^"]*)" id="[^"]*"', html)
+    }
+    places |= {
+        ("level", match[1]): (match.end(), " selected") for match in re.finditer(r'<option value="([^"]*)"', html)
+    }
+    return html, places
 
 
 @dataclass(frozen=True)
@@ -252,3 +268,10 @@ class Running:
     @property
     def category(self) -> sins.Category | None:
         return sins.CATEGORIES_BY_CODE[sins.category_for_total(self.total)] if self.total is not None else None
+
+
+@lru_cache(maxsize=2048)
+def status_html(running: Running, *, saved: bool) -> str:
+    """The panel's running total and count of answers (the `panel-status` partial). It is the same for every
+    trainee at the same point, and there are only so many points: each is drawn once per process."""
+    return render_to_string(STATUS_PARTIAL, {"running": running, "saved": saved, "SINS_MAX": sins.MAX_TOTAL})

@@ -17,7 +17,7 @@ from cases.forms import CaseFilterForm
 from cases.models import Case, PublicCase, PublicSeries
 from sinsquiz import charts, literature, practice, progress, reports, services, sins, stamps
 from sinsquiz.access import get_attempt_for_user, get_cohort_for_user, get_trainee_for_user
-from sinsquiz.forms import CalculatorForm, ReadingForm, Running, blank_fields_html
+from sinsquiz.forms import CalculatorForm, ReadingForm, Running, blank_fields_html, status_html
 from sinsquiz.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from sinsquiz.models import Attempt, Cohort, attempts_at, done_by, submitted_newest_first
 
@@ -121,24 +121,26 @@ def case_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     draft = next((a for a in mine if a.state == Attempt.State.DRAFT), None) or services.open_draft(request.user, case)
     answers = draft.answers()
     earlier = submitted_newest_first(mine)
+    running = Running.of(answers, asks_escc=case.asks_escc)
     panel = {
         "attempt_id": draft.pk,
         "fields_html": blank_fields_html(answers, asks_escc=case.asks_escc),
-        "running": Running.of(answers, asks_escc=case.asks_escc),
+        "running": running,
+        "status_html": status_html(running, saved=False),
         "form_errors": (),
-        "saved": False,
     }
     return render(request, "sinsquiz/case.html", _case_context(request, case, panel, earlier))
 
 
-def _panel_context(attempt: Attempt, form: ReadingForm, **extra) -> dict:
+def _panel_context(attempt: Attempt, form: ReadingForm) -> dict:
     # Only the attempt's id: the object would bring its case, and with it the reference, into the context.
+    running = form.running()
     return {
         "attempt_id": attempt.pk,
         "fields_html": SimpleLazyObject(form.fields_html),  # drawn only where the whole panel is
         "form_errors": form.non_field_errors(),
-        "running": form.running(),
-        **extra,
+        "running": running,
+        "status_html": status_html(running, saved=False),
     }
 
 
@@ -170,7 +172,7 @@ def attempt_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not request.htmx:
         messages.success(request, "Your draft is saved.")
         return redirect(f"{attempt.case.get_absolute_url()}#scoring")
-    return render(request, "sinsquiz/case.html#panel-status", _panel_context(attempt, form, saved=True))
+    return HttpResponse(status_html(form.running(), saved=True))
 
 
 @require_POST

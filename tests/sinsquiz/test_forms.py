@@ -36,6 +36,16 @@ def test_an_empty_form_is_the_widgets_own_markup():
     assert '<option value="" selected>Choose a level…</option>' in blank_fields_html({}, asks_escc=False)
 
 
+def test_answers_that_are_no_longer_options_are_left_unmarked_as_the_widgets_leave_them():
+    answers = {"pain": "retired-code", "level": "T99", "tomita": 2}
+    form = ReadingForm(initial=answers, asks_escc=False)
+
+    html = blank_fields_html(answers, asks_escc=False)
+
+    assert html == render_to_string(FIELDS_PARTIAL, {"form": form})
+    assert html.count(" checked") == 1 and 'name="tomita" value="2" id="id_tomita_1" checked' in html
+
+
 def test_each_reading_form_has_fields_of_its_own_which_share_the_classes_choices():
     first = ReadingForm(asks_escc=False)
     first.fields["pain"].widget.attrs["class"] = "changed"
