@@ -181,6 +181,19 @@ def done_by(user):
     return Exists(Attempt.objects.submitted().filter(case=OuterRef("pk"), trainee=user))
 
 
+class Tally(models.Model):
+    """How many attempts a trainee has committed, moved in the same transaction as each commit
+    (services.submit). The pages that show a trainee's commits key their cached fragments on it (stamps.py):
+    unlike a count of recent attempts, it costs one row to read however many commits there have been, and it
+    moves with every commit, whatever order concurrent commits land in."""
+
+    trainee = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True)
+    submitted = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.trainee}: {self.submitted} committed"
+
+
 class CohortQuerySet(models.QuerySet):
     def for_educator(self, user):
         """The cohorts an educator follows; a superuser follows them all."""

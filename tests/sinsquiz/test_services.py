@@ -8,7 +8,7 @@ from django.db import close_old_connections, connection
 
 from cases.models import Case, ReferenceReading
 from sinsquiz import services
-from sinsquiz.models import Attempt
+from sinsquiz.models import Attempt, Tally
 from tests.factories import ANSWER, ReferenceReadingFactory, TraineeFactory, published_case
 
 
@@ -90,6 +90,26 @@ def test_a_second_submit_of_the_same_draft_returns_the_first_result(case, traine
     assert Attempt.objects.submitted().count() == 1
 
 
+def test_each_commit_adds_one_to_the_trainees_tally_and_a_repeated_one_adds_nothing(case, trainee):
+    draft = services.open_draft(trainee, case)
+    services.submit(draft, ANSWER)
+    services.submit(draft, ANSWER)
+    services.submit(services.open_draft(trainee, case), ANSWER)
+
+    assert Tally.objects.get(trainee=trainee).submitted == Attempt.objects.submitted().of(trainee).count() == 2
+    assert not Tally.objects.exclude(trainee=trainee).exists()
+
+
+def test_a_commit_that_cannot_be_graded_leaves_the_tally_alone(trainee):
+    case = published_case()
+    ReferenceReading.objects.filter(case=case).delete()
+
+    with pytest.raises(services.NoReference):
+        services.submit(services.open_draft(trainee, case), ANSWER)
+
+    assert not Tally.objects.exists()
+
+
 def test_only_the_first_submitted_attempt_at_a_case_counts_as_a_first_try(case, trainee):
     first, _ = services.submit(services.open_draft(trainee, case), ANSWER)
     second, _ = services.submit(services.open_draft(trainee, case), ANSWER)
@@ -165,6 +185,23 @@ def test_concurrent_commits_of_one_draft_give_exactly_one_attempt(migration_data
     assert sum(submitted for _, submitted in results) == 1
     assert {attempt.pk for attempt, _ in results} == {draft.pk}
     assert Attempt.objects.count() == 1 and Attempt.objects.submitted().count() == 1
+    assert Tally.objects.get(trainee=trainee).submitted == 1
+
+
+def test_concurrent_commits_of_a_trainees_drafts_are_all_on_the_tally(migration_data):
+    trainee = TraineeFactory()
+    drafts = iter([services.open_draft(trainee, published_case(series=0)) for _ in range(6)])
+    lock = threading.Lock()
+
+    def submit_one():
+        with lock:
+            draft = next(drafts)
+        return services.submit(draft, ANSWER)
+
+    results = run_together(6, submit_one)
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert Tally.objects.get(trainee=trainee).submitted == Attempt.objects.submitted().count() == 6
 
 
 def test_concurrent_openings_and_autosaves_make_one_draft_and_lose_no_write(migration_data):

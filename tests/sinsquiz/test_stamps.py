@@ -4,7 +4,6 @@ from datetime import timedelta
 
 import pytest
 from django.db.models import Max
-from django.utils import timezone
 
 from cases.models import Case
 from sinsquiz import stamps
@@ -23,7 +22,7 @@ def test_the_library_stamp_counts_what_the_orm_counts(client, trainee):
 
     assert library.published == Case.objects.published().count() == 2
     assert library.cases == Case.objects.count() == 3
-    assert library.recent == Attempt.objects.submitted().of(trainee).filter(submitted__gte=library.since).count() == 1
+    assert library.committed == Attempt.objects.submitted().of(trainee).count() == 1
     assert str(library.changed)[:19] == Case.objects.aggregate(last=Max("updated"))["last"].isoformat(" ")[:19]
 
 
@@ -54,35 +53,22 @@ def test_the_library_stamp_moves_with_every_change_a_page_could_show(client, tra
 def test_the_library_stamp_of_a_user_counts_only_their_commits(client, trainee):
     case = published_case()
     other = TraineeFactory()
-    at = timezone.now()
-    before = stamps.library(other, at).stamp
+    before = stamps.library(other).stamp
 
     commit(client, case)
 
-    assert stamps.library(other, at).stamp == before
-    assert stamps.library(trainee, at).recent == 1
+    assert stamps.library(other).stamp == before
+    assert (stamps.library(trainee).committed, stamps.library(other).committed) == (1, 0)
 
 
-def test_the_library_stamp_counts_the_commits_since_the_start_of_the_period_before_this_one(client, trainee):
-    attempt = commit(client, published_case())
-    at = attempt.submitted
-
-    now, much_later = stamps.library(trainee, at), stamps.library(trainee, at + timedelta(minutes=25))
-
-    assert (now.recent, much_later.recent) == (1, 0)
-    assert now.since <= at - timedelta(minutes=10) < at + timedelta(minutes=5) <= much_later.since
-    assert now.stamp != much_later.stamp
-
-
-def test_the_library_stamp_moves_for_a_commit_that_lands_after_a_later_one(client, trainee):
-    late = commit(client, published_case())
-    at = late.submitted
-    before = stamps.library(trainee, at).stamp
+def test_the_library_stamp_moves_for_every_commit_whatever_its_date(client, trainee):
+    commit(client, published_case())
+    before = stamps.library(trainee).stamp
 
     early = commit(client, published_case())
-    Attempt.objects.filter(pk=early.pk).update(submitted=at - timedelta(seconds=5))
+    Attempt.objects.filter(pk=early.pk).update(submitted=early.submitted - timedelta(minutes=30))
 
-    assert stamps.library(trainee, at).stamp != before
+    assert stamps.library(trainee).stamp != before
 
 
 def test_the_cohort_stamp_moves_when_a_member_commits_joins_or_leaves(client, trainee):
@@ -112,23 +98,21 @@ def test_the_cohort_stamp_ignores_other_cohorts(client, trainee):
     cohort, other = Cohort.objects.create(name="Year 3"), Cohort.objects.create(name="Year 4")
     cohort.trainees.add(TraineeFactory())
     other.trainees.add(trainee)
-    at = timezone.now()
-    before = stamps.cohort(cohort, at)
+    before = stamps.cohort(cohort)
 
     commit(client, published_case())
     other.trainees.add(TraineeFactory())
 
-    assert stamps.cohort(cohort, at) == before
+    assert stamps.cohort(cohort) == before
 
 
-def test_the_cohort_stamp_moves_for_a_commit_that_lands_after_a_later_one(client, trainee):
+def test_the_cohort_stamp_moves_for_every_commit_whatever_its_date(client, trainee):
     cohort = Cohort.objects.create(name="Year 3")
-    cohort.trainees.add(trainee)
-    late = commit(client, published_case())
-    at = late.submitted
-    before = stamps.cohort(cohort, at)
+    cohort.trainees.add(trainee, TraineeFactory())
+    commit(client, published_case())
+    before = stamps.cohort(cohort)
 
     early = commit(client, published_case())
-    Attempt.objects.filter(pk=early.pk).update(submitted=at - timedelta(seconds=5))
+    Attempt.objects.filter(pk=early.pk).update(submitted=early.submitted - timedelta(minutes=30))
 
-    assert stamps.cohort(cohort, at) != before
+    assert stamps.cohort(cohort) != before
