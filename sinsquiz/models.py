@@ -182,10 +182,10 @@ def done_by(user):
 
 
 class Tally(models.Model):
-    """How many attempts a trainee has committed, moved in the same transaction as each commit
-    (services.submit). The pages that show a trainee's commits key their cached fragments on it (stamps.py):
-    unlike a count of recent attempts, it costs one row to read however many commits there have been, and it
-    moves with every commit, whatever order concurrent commits land in."""
+    """How many attempts a trainee has committed. The database keeps it: a trigger adds one whenever an
+    attempt turns from draft to submitted, within that UPDATE (migration 0007), so it moves with every commit
+    however it is made and whatever order concurrent commits land in. The pages that show a trainee's commits
+    key their cached fragments on it (stamps.py): one row to read, however long the history."""
 
     trainee = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True)
     submitted = models.PositiveIntegerField(default=0)

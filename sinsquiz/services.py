@@ -1,13 +1,13 @@
 """Writes that span several rows: a trainee's draft and the atomic commit of an attempt."""
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from cases.models import Case, ReferenceReading
 from sinsquiz import grading, sins, sql
-from sinsquiz.models import IDLE_AFTER, Attempt, Tally
+from sinsquiz.models import IDLE_AFTER, Attempt
 
 
 class NoReference(Exception):
@@ -37,16 +37,9 @@ def save_draft(attempt: Attempt, values: dict) -> bool:
     )
 
 
-# One more commit on the trainee's tally, its row made on their first (SQLite and PostgreSQL share the syntax).
-_TALLY = (
-    f"INSERT INTO {Tally._meta.db_table} (trainee_id, submitted) VALUES (%s, 1) "
-    f"ON CONFLICT (trainee_id) DO UPDATE SET submitted = {Tally._meta.db_table}.submitted + 1"
-)
-
-
 def submit(attempt: Attempt, values: dict) -> tuple[Attempt, bool]:
-    """Grade and freeze a draft in one statement, and add it to the trainee's tally in the same transaction;
-    returns the attempt and whether this call submitted it.
+    """Grade and freeze a draft in one statement (which also adds it to the trainee's Tally); returns the
+    attempt and whether this call submitted it.
 
     A second call for the same draft (a double click, another tab, a stale form) changes nothing and
     returns the attempt as it was first submitted: only an UPDATE of a row still in draft counts.
@@ -86,13 +79,10 @@ def submit(attempt: Attempt, values: dict) -> tuple[Attempt, bool]:
         (attempt.trainee_id, case.pk, Attempt.State.SUBMITTED),
         output_field=BooleanField(),
     )
-    with transaction.atomic():
-        if not Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.DRAFT).update(
-            **fields, saved=now, first_try=first_try
-        ):
-            return Attempt.objects.select_related("case").get(pk=attempt.pk), False
-        with connection.cursor() as cursor:
-            cursor.execute(_TALLY, [attempt.trainee_id])
+    if not Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.DRAFT).update(
+        **fields, saved=now, first_try=first_try
+    ):
+        return Attempt.objects.select_related("case").get(pk=attempt.pk), False
     for field, value in fields.items():
         setattr(attempt, field, value)
     attempt.saved = now

@@ -6,11 +6,57 @@ from django.db import migrations, models
 from django.db.models import Count
 
 
+# One more on the trainee's tally whenever an attempt turns from draft to submitted, in the same statement:
+# a commit is one UPDATE (services.submit), and its tally moves with it or not at all.
+TRIGGER = {
+    "sqlite": [
+        """
+        CREATE TRIGGER sinsquiz_tally_commit AFTER UPDATE OF state ON sinsquiz_attempt
+        WHEN OLD.state = 'draft' AND NEW.state = 'submitted'
+        BEGIN
+            INSERT INTO sinsquiz_tally (trainee_id, submitted) VALUES (NEW.trainee_id, 1)
+            ON CONFLICT (trainee_id) DO UPDATE SET submitted = submitted + 1;
+        END
+        """,
+    ],
+    "postgresql": [
+        """
+        CREATE FUNCTION sinsquiz_tally_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO sinsquiz_tally (trainee_id, submitted) VALUES (NEW.trainee_id, 1)
+            ON CONFLICT (trainee_id) DO UPDATE SET submitted = sinsquiz_tally.submitted + 1;
+            RETURN NULL;
+        END
+        $$
+        """,
+        """
+        CREATE TRIGGER sinsquiz_tally_commit AFTER UPDATE OF state ON sinsquiz_attempt FOR EACH ROW
+        WHEN (OLD.state = 'draft' AND NEW.state = 'submitted') EXECUTE FUNCTION sinsquiz_tally_commit()
+        """,
+    ],
+}
+UNTRIGGER = {
+    "sqlite": ["DROP TRIGGER sinsquiz_tally_commit"],
+    "postgresql": ["DROP TRIGGER sinsquiz_tally_commit ON sinsquiz_attempt", "DROP FUNCTION sinsquiz_tally_commit()"],
+}
+
+
 def count_commits(apps, schema_editor):
     """Each trainee's tally starts at the number of attempts they have committed so far."""
     Attempt, Tally = apps.get_model("sinsquiz", "Attempt"), apps.get_model("sinsquiz", "Tally")
     counts = Attempt.objects.filter(state="submitted").order_by().values("trainee").annotate(n=Count("pk"))
     Tally.objects.bulk_create(Tally(trainee_id=row["trainee"], submitted=row["n"]) for row in counts)
+
+
+def run(statements: dict):
+    def operation(apps, schema_editor):
+        vendor = schema_editor.connection.vendor
+        if vendor not in statements:
+            raise NotImplementedError(f"SINS Quiz runs on SQLite or PostgreSQL, not {vendor}.")
+        for sql in statements[vendor]:
+            schema_editor.execute(sql)
+
+    return operation
 
 
 class Migration(migrations.Migration):
@@ -36,4 +82,5 @@ class Migration(migrations.Migration):
             ],
         ),
         migrations.RunPython(count_commits, migrations.RunPython.noop),
+        migrations.RunPython(run(TRIGGER), run(UNTRIGGER)),
     ]
