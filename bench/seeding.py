@@ -5,14 +5,13 @@ from datetime import timedelta
 
 from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db.models import F
 from django.utils import timezone
 from PIL import Image
 
 from cases import images
 from cases.models import Case, ReferenceReading, Series, Slice
 from sinsquiz import sins
-from sinsquiz.models import Attempt, Tally
+from sinsquiz.models import Attempt
 
 HALF_HOUR = timedelta(minutes=30)
 REFERENCE = {
@@ -126,8 +125,6 @@ def bulk_attempts(trainee: User, cases: list[Case], count: int, rng) -> None:
             )
         )  # fmt: skip
     Attempt.objects.bulk_create(attempts, batch_size=2000)
-    tally, _ = Tally.objects.get_or_create(trainee=trainee)
-    Tally.objects.filter(pk=tally.pk).update(submitted=F("submitted") + count)  # as the commits would have
 
 
 def make_trainees(count: int, prefix: str = "trainee") -> list[User]:

@@ -241,8 +241,10 @@ def _blank_fields(asks_escc: bool) -> tuple[str, dict[tuple[str, str], tuple[int
         (match["name"], match["value"]): (match.end(), " checked")
         for match in re.finditer(r'<input type="radio" name="(?P<name>\w+)" value="(?P<value>[^"]*)" id="[^"]*"', html)
     }
+    level = re.search(r'<select name="level".*?</select>', html, re.DOTALL)
     places |= {
-        ("level", match[1]): (match.end(), " selected") for match in re.finditer(r'<option value="([^"]*)"', html)
+        ("level", match[1]): (match.end(), " selected")
+        for match in re.compile(r'<option value="([^"]*)"').finditer(html, level.start(), level.end())
     }
     return html, places
 

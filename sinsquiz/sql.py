@@ -19,8 +19,8 @@ def fetch(model, sql: str, params=()) -> list:
         cursor.execute(sql, params)
         columns = tuple(column[0] for column in cursor.description)
         rows = cursor.fetchall()
-    load = _loader(connection, model, columns)
-    return [load(row) for row in rows]
+    load = _loader(connection.alias, model, columns)
+    return [load(row, connection) for row in rows]
 
 
 def first(model, sql: str, params=()):
@@ -29,21 +29,24 @@ def first(model, sql: str, params=()):
 
 
 @lru_cache(maxsize=64)
-def _loader(connection, model, columns: tuple[str, ...]):
+def _loader(alias: str, model, columns: tuple[str, ...]):
     fields = [field for field in model._meta.concrete_fields if field.column in columns]
+    if model._meta.pk not in fields:
+        raise ValueError(f"A query for {model.__name__} instances must select its primary key.")
     positions = [columns.index(field.column) for field in fields]  # in the model's order, as from_db wants
     names = tuple(field.attname for field in fields)
     known = {field.column for field in fields}
     extras = [(position, column) for position, column in enumerate(columns) if column not in known]
-    compiler = connection.ops.compiler("SQLCompiler")(Query(model), connection, connection.alias)
+    connection = connections[alias]
+    compiler = connection.ops.compiler("SQLCompiler")(Query(model), connection, alias)
     converters = compiler.get_converters([field.get_col(model._meta.db_table) for field in fields]).items()
 
-    def load(row):
+    def load(row, connection):
         values = [row[position] for position in positions]
         for index, (functions, expression) in converters:
             for convert in functions:
                 values[index] = convert(values[index], expression, connection)
-        instance = model.from_db(connection.alias, names, values)
+        instance = model.from_db(alias, names, values)
         for position, column in extras:
             setattr(instance, column, row[position])
         return instance

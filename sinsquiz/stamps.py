@@ -5,8 +5,9 @@ building them with the ORM takes several times longer than the database takes to
 Each stamp must change whenever what its page shows can change; tests/sinsquiz/test_stamps.py holds them
 to that, and to the ORM's answers, on SQLite and PostgreSQL.
 
-A trainee's commits are read from their Tally, which every commit moves in its own transaction: one row
-however long the history, and no commit missed whatever order concurrent commits land in.
+A trainee's commits are read from their Tally, which the database moves within every commit's own UPDATE
+(and every insert of a submitted attempt): one row however long the history, and no commit missed whatever
+order concurrent commits land in.
 """
 
 from dataclasses import dataclass

@@ -82,8 +82,8 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     visible = Case.objects.visible_to(request.user)
     # The results change when the library changes or the trainee finishes a case: they are a cached fragment
     # keyed on both (and on the query), and the list is only fetched when it has to be drawn again. The
-    # filters are drawn from the query alone, so they are a fragment keyed on it.
-    stamp = f"{stamps.library(request.user).stamp}|{request.GET.urlencode()}"
+    # filters are drawn from the query alone, so they are a fragment keyed on it. Staff see drafts too.
+    stamp = f"{stamps.library(request.user).stamp}|{request.user.is_staff:d}|{request.GET.urlencode()}"
 
     def fetch_page():
         cases = form.filter(visible).with_cover().annotate(done=done_by(request.user)).prefetch_related("series")
@@ -121,12 +121,10 @@ def case_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     draft = next((a for a in mine if a.state == Attempt.State.DRAFT), None) or services.open_draft(request.user, case)
     answers = draft.answers()
     earlier = submitted_newest_first(mine)
-    running = Running.of(answers, asks_escc=case.asks_escc)
     panel = {
         "attempt_id": draft.pk,
         "fields_html": blank_fields_html(answers, asks_escc=case.asks_escc),
-        "running": running,
-        "status_html": status_html(running, saved=False),
+        "status_html": status_html(Running.of(answers, asks_escc=case.asks_escc), saved=False),
         "form_errors": (),
     }
     return render(request, "sinsquiz/case.html", _case_context(request, case, panel, earlier))
@@ -134,13 +132,11 @@ def case_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 
 def _panel_context(attempt: Attempt, form: ReadingForm) -> dict:
     # Only the attempt's id: the object would bring its case, and with it the reference, into the context.
-    running = form.running()
     return {
         "attempt_id": attempt.pk,
         "fields_html": SimpleLazyObject(form.fields_html),  # drawn only where the whole panel is
         "form_errors": form.non_field_errors(),
-        "running": running,
-        "status_html": status_html(running, saved=False),
+        "status_html": status_html(form.running(), saved=False),
     }
 
 

@@ -31,3 +31,19 @@ def test_the_tally_migration_starts_each_trainee_at_the_attempts_they_have_commi
     tally.count_commits(apps, None)
 
     assert dict(Tally.objects.values_list("trainee", "submitted")) == {busy.pk: 3, starting.pk: 1}
+
+
+@pytest.mark.django_db
+def test_the_tally_triggers_are_in_the_database():
+    """A migration that rebuilds the attempts table on SQLite drops its triggers: it must create them again."""
+    from django.db import connection
+
+    listing = {
+        "sqlite": "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'sinsquiz_attempt'",
+        "postgresql": "SELECT tgname FROM pg_trigger WHERE tgrelid = 'sinsquiz_attempt'::regclass AND NOT tgisinternal",
+    }[connection.vendor]
+    with connection.cursor() as cursor:
+        cursor.execute(listing)
+        names = {name for (name,) in cursor.fetchall()}
+
+    assert names >= {"sinsquiz_tally_commit", "sinsquiz_tally_insert"}

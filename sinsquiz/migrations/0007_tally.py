@@ -6,38 +6,35 @@ from django.db import migrations, models
 from django.db.models import Count
 
 
-# One more on the trainee's tally whenever an attempt turns from draft to submitted, in the same statement:
-# a commit is one UPDATE (services.submit), and its tally moves with it or not at all.
-TRIGGER = {
+# One more on the trainee's tally whenever an attempt turns from draft to submitted, within that statement (a
+# commit is one UPDATE: services.submit), or is inserted already submitted (imports, the benchmark's seeding).
+UPSERT = """
+    INSERT INTO sinsquiz_tally (trainee_id, submitted) VALUES (NEW.trainee_id, 1)
+    ON CONFLICT (trainee_id) DO UPDATE SET submitted = sinsquiz_tally.submitted + 1;
+"""
+TRIGGERS = {
     "sqlite": [
-        """
-        CREATE TRIGGER sinsquiz_tally_commit AFTER UPDATE OF state ON sinsquiz_attempt
-        WHEN OLD.state = 'draft' AND NEW.state = 'submitted'
-        BEGIN
-            INSERT INTO sinsquiz_tally (trainee_id, submitted) VALUES (NEW.trainee_id, 1)
-            ON CONFLICT (trainee_id) DO UPDATE SET submitted = submitted + 1;
-        END
-        """,
+        f"""CREATE TRIGGER sinsquiz_tally_commit AFTER UPDATE OF state ON sinsquiz_attempt
+        WHEN OLD.state = 'draft' AND NEW.state = 'submitted' BEGIN {UPSERT} END""",
+        f"""CREATE TRIGGER sinsquiz_tally_insert AFTER INSERT ON sinsquiz_attempt
+        WHEN NEW.state = 'submitted' BEGIN {UPSERT} END""",
     ],
     "postgresql": [
-        """
-        CREATE FUNCTION sinsquiz_tally_commit() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            INSERT INTO sinsquiz_tally (trainee_id, submitted) VALUES (NEW.trainee_id, 1)
-            ON CONFLICT (trainee_id) DO UPDATE SET submitted = sinsquiz_tally.submitted + 1;
-            RETURN NULL;
-        END
-        $$
-        """,
-        """
-        CREATE TRIGGER sinsquiz_tally_commit AFTER UPDATE OF state ON sinsquiz_attempt FOR EACH ROW
-        WHEN (OLD.state = 'draft' AND NEW.state = 'submitted') EXECUTE FUNCTION sinsquiz_tally_commit()
-        """,
+        f"""CREATE FUNCTION sinsquiz_tally_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN {UPSERT} RETURN NULL; END $$""",
+        """CREATE TRIGGER sinsquiz_tally_commit AFTER UPDATE OF state ON sinsquiz_attempt FOR EACH ROW
+        WHEN (OLD.state = 'draft' AND NEW.state = 'submitted') EXECUTE FUNCTION sinsquiz_tally_commit()""",
+        """CREATE TRIGGER sinsquiz_tally_insert AFTER INSERT ON sinsquiz_attempt FOR EACH ROW
+        WHEN (NEW.state = 'submitted') EXECUTE FUNCTION sinsquiz_tally_commit()""",
     ],
 }
-UNTRIGGER = {
-    "sqlite": ["DROP TRIGGER sinsquiz_tally_commit"],
-    "postgresql": ["DROP TRIGGER sinsquiz_tally_commit ON sinsquiz_attempt", "DROP FUNCTION sinsquiz_tally_commit()"],
+DROP = {
+    "sqlite": ["DROP TRIGGER sinsquiz_tally_commit", "DROP TRIGGER sinsquiz_tally_insert"],
+    "postgresql": [
+        "DROP TRIGGER sinsquiz_tally_commit ON sinsquiz_attempt",
+        "DROP TRIGGER sinsquiz_tally_insert ON sinsquiz_attempt",
+        "DROP FUNCTION sinsquiz_tally_commit()",
+    ],
 }
 
 
@@ -81,6 +78,8 @@ class Migration(migrations.Migration):
                 ("submitted", models.PositiveIntegerField(default=0)),
             ],
         ),
+        # The triggers first: on PostgreSQL creating them holds off writes to attempts until the migration
+        # commits, so no commit can land between the count and the triggers.
+        migrations.RunPython(run(TRIGGERS), run(DROP)),
         migrations.RunPython(count_commits, migrations.RunPython.noop),
-        migrations.RunPython(run(TRIGGER), run(UNTRIGGER)),
     ]

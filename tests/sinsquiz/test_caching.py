@@ -7,7 +7,7 @@ import pytest
 from cases.models import Case
 from sinsquiz.models import Attempt, Cohort
 from sinsquiz.settings import code_digest
-from tests.factories import EducatorFactory, SliceFactory, commit, published_case
+from tests.factories import CaseFactory, EducatorFactory, SliceFactory, commit, published_case
 
 pytestmark = pytest.mark.django_db
 
@@ -118,6 +118,20 @@ def test_an_educators_case_list_marks_a_case_unpublished_in_the_admin(client):
     client.post("/admin/cases/case/", {"action": "unpublish", "_selected_action": [case.pk]})
 
     assert '<span class="tag draft">' in client.get("/cases/").content.decode()
+
+
+def test_an_educator_who_loses_staff_status_no_longer_sees_drafts_in_the_case_list(client):
+    published_case(title="Lumbar case")
+    CaseFactory(title="Unfinished case", status=Case.Status.DRAFT)
+    educator = EducatorFactory()
+    client.force_login(educator)
+    assert "Unfinished case" in client.get("/cases/").content.decode()
+
+    educator.is_staff = False
+    educator.save()
+
+    html = client.get("/cases/").content.decode()
+    assert "Unfinished case" not in html and "Lumbar case" in html
 
 
 def test_the_cache_key_prefix_changes_with_the_code_and_templates(tmp_path):

@@ -57,3 +57,10 @@ def test_every_row_is_returned_and_no_row_gives_none_or_an_empty_list():
     assert {user.pk for user in sql.fetch(users, f"SELECT id, username FROM {table}")} >= trainees
     assert sql.fetch(users, f"SELECT * FROM {table} WHERE id = %s", [0]) == []
     assert sql.first(users, f"SELECT * FROM {table} WHERE id = %s", [0]) is None
+
+
+def test_a_query_that_leaves_out_the_primary_key_is_refused():
+    case = published_case(series=0)
+
+    with pytest.raises(ValueError, match="primary key"):
+        sql.first(Case, f"SELECT slug FROM {Case._meta.db_table} WHERE id = %s", [case.pk])
