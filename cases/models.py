@@ -257,10 +257,6 @@ class Case(models.Model):
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
-    def is_visible_to(self, user) -> bool:
-        """CaseQuerySet.visible_to's rule, for a case already fetched."""
-        return user.is_staff or self.is_published
-
 
 def reading_problems(case: Case, readings) -> list[str]:
     """What stops `readings` from being the reference of a published case."""

@@ -1,15 +1,15 @@
 """The training side: a trainee's attempts at the library's cases."""
 
 from datetime import timedelta
-from operator import attrgetter
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 
 from cases.models import Case, Reading
-from sinsquiz import grading, sins, sql
+from sinsquiz import grading, sins
 
 # Gaps longer than this between two saves of a draft count as time away, not time spent on the case.
 IDLE_AFTER = timedelta(minutes=10)
@@ -24,6 +24,10 @@ class AttemptQuerySet(models.QuerySet):
 
     def of(self, user):
         return self.filter(trainee=user)
+
+    def visible_to(self, user):
+        """A user's own attempts, and those of the trainees they follow as an educator."""
+        return self if user.is_superuser else self.filter(trainee__in=followed_by(user))
 
     def started(self):
         """Drafts with at least one answer: worth offering to continue."""
@@ -159,26 +163,6 @@ for _item in sins.READING_ITEMS:
     Attempt.add_to_class(f"{_item}_correct", models.BooleanField(null=True, blank=True, editable=False))
 
 
-_AT_CASE = "SELECT {} FROM {} WHERE trainee_id = %s AND case_id = %s".format(
-    ", ".join(["id", "state", "submitted", "components_right", "category", *sins.READING_ITEMS]),
-    Attempt._meta.db_table,
-)
-
-
-def attempts_at(trainee_id: int, case_id: int) -> list[Attempt]:
-    """The trainee's attempts at the case, their draft and those submitted, in no order, with only what the
-    case and feedback pages show of them: state, date, result and answers. (Nothing else is loaded: reading
-    another field would cost a query.) Written out, because on the most visited page the ORM took longer to
-    build this query than the database takes to run it; attempts_at_case finds the rows."""
-    return sql.fetch(Attempt, _AT_CASE, [trainee_id, case_id])
-
-
-def submitted_newest_first(attempts: list[Attempt]) -> list[Attempt]:
-    """The submitted ones among `attempts`, newest first. Sorted here rather than by the database: ordered by
-    date, SQLite would read them through the history index and scan the trainee's every attempt."""
-    return sorted((a for a in attempts if a.is_submitted), key=attrgetter("submitted"), reverse=True)
-
-
 def done_by(user):
     """An expression for annotating cases: has this user submitted an attempt at the case?"""
     return Exists(Attempt.objects.submitted().filter(case=OuterRef("pk"), trainee=user))
@@ -223,8 +207,9 @@ class Cohort(models.Model):
         return reverse("cohort", args=[self.pk])
 
 
-def educates(educator, trainee) -> bool:
-    """May this educator follow this trainee's progress and attempts?"""
-    if educator.is_superuser:
-        return True
-    return Cohort.objects.filter(educators=educator, trainees=trainee).exists()
+def followed_by(user):
+    """The users whose progress `user` may follow: themselves and their cohorts' trainees (all, for a superuser)."""
+    users = get_user_model().objects.all()
+    if user.is_superuser:
+        return users
+    return users.filter(Q(pk=user.pk) | Q(cohorts__educators=user)).distinct()

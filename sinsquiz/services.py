@@ -1,12 +1,11 @@
 """Writes that span several rows: a trainee's draft and the atomic commit of an attempt."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import BooleanField
-from django.db.models.expressions import RawSQL
+from django.db.models import Exists, F
 from django.utils import timezone
 
-from cases.models import Case, ReferenceReading
-from sinsquiz import grading, sins, sql
+from cases.models import Case
+from sinsquiz import grading, sins
 from sinsquiz.models import IDLE_AFTER, Attempt
 
 
@@ -72,13 +71,8 @@ def submit(attempt: Attempt, values: dict) -> tuple[Attempt, bool]:
             for item, value in snapshot["primary"]["reading"].items()
         },
     }
-    # Decided by the UPDATE itself: no attempt of this trainee at this case submitted yet. Written out, as the
-    # ORM's Exists takes longer to build than the whole UPDATE takes to run.
-    first_try = RawSQL(
-        f"NOT EXISTS (SELECT 1 FROM {Attempt._meta.db_table} WHERE trainee_id = %s AND case_id = %s AND state = %s)",
-        (attempt.trainee_id, case.pk, Attempt.State.SUBMITTED),
-        output_field=BooleanField(),
-    )
+    # Decided by the UPDATE itself: no attempt of this trainee at this case submitted yet.
+    first_try = ~Exists(Attempt.objects.submitted().filter(trainee=attempt.trainee_id, case=case))
     if not Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.DRAFT).update(
         **fields, saved=now, first_try=first_try
     ):
@@ -90,19 +84,10 @@ def submit(attempt: Attempt, values: dict) -> tuple[Attempt, bool]:
     return attempt, True
 
 
-# Written out, as the stamps are: the ORM took longer to build this query, with its fifty columns and a join,
-# than the database takes to run it (bench/README.md).
-_READINGS = (
-    f"SELECT r.*, c.version AS case_version FROM {ReferenceReading._meta.db_table} r"
-    f" JOIN {Case._meta.db_table} c ON c.id = r.case_id WHERE r.case_id = %s"
-)
-
-
 def reference_snapshot(case: Case) -> dict:
     """Everything grading needs about the reference, as it stands now, in plain JSON."""
-    # The version read with the readings, so that the two always agree; put in the model's order here.
-    readings = sql.fetch(ReferenceReading, _READINGS, [case.pk])
-    readings = sorted(readings, key=lambda reading: (not reading.is_primary, reading.pk))
+    # The version read with the readings, so that the two always agree.
+    readings = list(case.readings.annotate(case_version=F("case__version")))
     primary = next((reading for reading in readings if reading.is_primary), None)
     if primary is None:
         raise NoReference(f"{case} has no primary expert reading yet.")

@@ -19,7 +19,7 @@ from sinsquiz import charts, literature, practice, progress, reports, services, 
 from sinsquiz.access import get_attempt_for_user, get_cohort_for_user, get_trainee_for_user
 from sinsquiz.forms import CalculatorForm, ReadingForm, Running, blank_fields_html, status_html
 from sinsquiz.http import AuthenticatedHttpRequest, HtmxHttpRequest
-from sinsquiz.models import Attempt, Cohort, attempts_at, done_by, submitted_newest_first
+from sinsquiz.models import Attempt, Cohort, done_by
 
 CASES_PER_PAGE = 12
 
@@ -117,10 +117,9 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def case_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """The case with its images, history and the scoring panel (the trainee's draft, opened here)."""
     case = get_case_for_user(request, slug)
-    mine = attempts_at(request.user.pk, case.pk)
-    draft = next((a for a in mine if a.state == Attempt.State.DRAFT), None) or services.open_draft(request.user, case)
+    draft = services.open_draft(request.user, case)
     answers = draft.answers()
-    earlier = submitted_newest_first(mine)
+    earlier = _earlier(request.user, case)
     panel = {
         "attempt_id": draft.pk,
         "fields_html": blank_fields_html(answers, asks_escc=case.asks_escc),
@@ -140,26 +139,27 @@ def _panel_context(attempt: Attempt, form: ReadingForm) -> dict:
     }
 
 
+def _earlier(trainee, case):
+    """The trainee's submitted attempts at the case, newest first."""
+    return Attempt.objects.of(trainee).filter(case=case).submitted().order_by("-submitted")
+
+
 def _case_context(request, case: Case, panel: dict, earlier=None) -> dict:
     """Everything the case page shows before the commit: the history and images, never the reference."""
     # The images are only fetched when the cached viewer has to be drawn again.
     series = SimpleLazyObject(lambda: tuple(PublicSeries.of(s) for s in case.series.prefetch_related("slices")))
     public = PublicCase.of(case, series=series)
     if earlier is None:
-        earlier = submitted_newest_first(attempts_at(request.user.pk, case.pk))
+        earlier = _earlier(request.user, case)
     # Their ids and dates only: an earlier attempt carries its reference snapshot.
-    earlier = [{"pk": a.pk, "submitted": a.submitted} for a in earlier]
+    earlier = earlier.values("pk", "submitted")
     return {"case": public, "series_list": public.series, "earlier": earlier, **panel}
-
-
-# What autosave and commit read of a draft: the rest they only write.
-DRAFT_COLUMNS = ("state", "saved", "time_spent", *sins.READING_ITEMS)
 
 
 @require_POST
 def attempt_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Autosave: store whatever is valid in the draft and answer with the running total."""
-    attempt = get_attempt_for_user(request, pk, to_change=True, columns=DRAFT_COLUMNS)
+    attempt = get_attempt_for_user(request, pk, to_change=True)
     if attempt.is_submitted:
         return _already_committed(request, attempt)
     form = ReadingForm(request.POST, asks_escc=attempt.case.asks_escc)
@@ -173,7 +173,7 @@ def attempt_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def attempt_commit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    attempt = get_attempt_for_user(request, pk, to_change=True, columns=DRAFT_COLUMNS)
+    attempt = get_attempt_for_user(request, pk, to_change=True)
     if attempt.is_submitted:
         return _already_committed(request, attempt)
     case = attempt.case
@@ -204,22 +204,18 @@ def _go(request, url: str) -> HttpResponse:
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
-# What the feedback page shows of the attempt outside its cached body, and in its header.
-FEEDBACK_COLUMNS = ("state", "submitted", "time_spent")
-
-
 @require_GET
 def attempt_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The feedback on a committed attempt, graded from its own snapshot of the reference."""
-    attempt = get_attempt_for_user(request, pk, columns=FEEDBACK_COLUMNS)
+    attempt = get_attempt_for_user(request, pk)
     if not attempt.is_submitted:
         return redirect(attempt.case.get_absolute_url())
     # What a submitted attempt shows never changes (but for its case's images, which move case.updated), so
     # the page's body is a cached fragment: the attempt is read in full, and graded, only when it has to be
     # drawn again. Every request reads just the few columns the rest of the page shows.
-    full = SimpleLazyObject(lambda: _whole(attempt))
+    full = attempt
     own = attempt.trainee_id == request.user.pk
-    earlier = submitted_newest_first(attempts_at(attempt.trainee_id, attempt.case_id))
+    earlier = list(_earlier(attempt.trainee_id, attempt.case_id).only("submitted", "components_right", "category"))
     series_list = SimpleLazyObject(
         lambda: tuple(PublicSeries.of(s) for s in full.case.series.prefetch_related("slices"))
     )
@@ -256,13 +252,6 @@ def attempt_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     # The reference is on this page: no browser or proxy may keep a copy.
     response["Cache-Control"] = "no-store, private"
     return response
-
-
-def _whole(attempt: Attempt) -> Attempt:
-    """Every column of an attempt read with only some, with the case it already has (read whole)."""
-    whole = Attempt.objects.get(pk=attempt.pk)
-    whole.case = attempt.case
-    return whole
 
 
 def _key_images(series_list) -> dict:
