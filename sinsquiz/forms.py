@@ -1,11 +1,6 @@
-import copy
-import re
 from dataclasses import dataclass
-from functools import cache, lru_cache
 
 from django import forms
-from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
 
 from cases.fields import LevelChoiceField
 from sinsquiz import sins
@@ -112,8 +107,6 @@ class Calculation:
         return [component for component, option in self.rows if option is None]
 
 
-FIELDS_PARTIAL = "sinsquiz/case.html#fields"
-STATUS_PARTIAL = "sinsquiz/case.html#panel-status"
 HELP_TEXTS = {
     "level": "The most affected level, the one you score.",
     "location": sins.LOCATION.hint,
@@ -128,7 +121,7 @@ class ReadingForm(forms.Form):
     """A trainee's reading of a case. Any part may be saved as a draft; a commit needs every item.
 
     Its fields are the Attempt model's (below), but it is a plain form: services write the draft column by
-    column and never through form.save(), so a model instance would only cost time on every autosave.
+    column (so two tabs saving different items never undo each other), never through form.save().
     """
 
     def __init__(self, *args, asks_escc: bool, committing: bool = False, **kwargs):
@@ -150,10 +143,6 @@ class ReadingForm(forms.Form):
                 )
         return cleaned
 
-    def fields_html(self) -> str:
-        """The radio groups and the level drop-down as the `fields` partial renders them, errors included."""
-        return render_to_string(FIELDS_PARTIAL, {"form": self})
-
     def valid_values(self) -> dict:
         """The posted items that passed validation, for saving as a draft even when others did not.
 
@@ -170,28 +159,6 @@ class ReadingForm(forms.Form):
         return Running.of(values, asks_escc="escc" in self.fields)
 
 
-class SharedChoices(dict):
-    """A form's fields whose per-form copies share their choices.
-
-    Each form deep-copies its class's fields, so that one form's changes never reach another's; for the
-    reading form that copy cost more than validating the reading (0.3 ms: the choices, the level's above all,
-    were copied item by item). Nothing changes a field's choices once it is built, so each form gets copies
-    of the fields and their widgets, as Field.__deepcopy__ makes them, with the choices shared.
-    """
-
-    def __deepcopy__(self, memo):
-        return {name: _copy_field(field) for name, field in self.items()}
-
-
-def _copy_field(field: forms.Field) -> forms.Field:
-    copied = copy.copy(field)
-    copied.widget = copy.copy(field.widget)
-    copied.widget.attrs = field.widget.attrs.copy()
-    copied.error_messages = field.error_messages.copy()
-    copied.validators = field.validators[:]
-    return copied
-
-
 ReadingForm.base_fields = forms.fields_for_model(
     Attempt,
     fields=sins.READING_ITEMS,
@@ -203,50 +170,9 @@ ReadingForm.base_fields = forms.fields_for_model(
         for name, label in sins.ITEM_LABELS.items()
     },
 )
-# Shaped once, here, rather than on every request.
 for _field in ReadingForm.base_fields.values():
     if isinstance(_field.widget, forms.RadioSelect):  # radio groups need no blank choice
         _field.choices = [choice for choice in _field.choices if choice[0] != ""]
-ReadingForm.base_fields = SharedChoices(ReadingForm.base_fields)
-
-
-def blank_fields_html(answers: dict, *, asks_escc: bool) -> str:
-    """The fields of an unbound reading form with `answers` chosen, without building the form.
-
-    That markup is the same for every trainee but for the answers chosen: it is rendered once per process
-    (per kind of form), and the answers are then marked in it at places found once. A test checks it
-    against the widgets' own.
-    """
-    html, places = _blank_fields(asks_escc)
-    marks = sorted(
-        places[name, "" if value is None else str(value)]
-        for name, value in {"level": "", **answers}.items()
-        if (name, "" if value is None else str(value)) in places
-    )
-    pieces, start = [], 0
-    for at, word in marks:
-        pieces += (html[start:at], word)
-        start = at
-    pieces.append(html[start:])
-    return mark_safe("".join(pieces))  # noqa: S308 - our own template's output; the marks are fixed words
-
-
-@cache
-def _blank_fields(asks_escc: bool) -> tuple[str, dict[tuple[str, str], tuple[int, str]]]:
-    """The fields with nothing chosen, and where in them choosing each option writes which word: " checked"
-    at the end of a radio button's attributes, " selected" at the end of a level's (the blank one when no
-    level is chosen)."""
-    html = ReadingForm(asks_escc=asks_escc).fields_html().replace('<option value="" selected>', '<option value="">')
-    places = {
-        (match["name"], match["value"]): (match.end(), " checked")
-        for match in re.finditer(r'<input type="radio" name="(?P<name>\w+)" value="(?P<value>[^"]*)" id="[^"]*"', html)
-    }
-    level = re.search(r'<select name="level".*?</select>', html, re.DOTALL)
-    places |= {
-        ("level", match[1]): (match.end(), " selected")
-        for match in re.compile(r'<option value="([^"]*)"').finditer(html, level.start(), level.end())
-    }
-    return html, places
 
 
 @dataclass(frozen=True)
@@ -270,10 +196,3 @@ class Running:
     @property
     def category(self) -> sins.Category | None:
         return sins.CATEGORIES_BY_CODE[sins.category_for_total(self.total)] if self.total is not None else None
-
-
-@lru_cache(maxsize=2048)
-def status_html(running: Running, *, saved: bool) -> str:
-    """The panel's running total and count of answers (the `panel-status` partial). It is the same for every
-    trainee at the same point, and there are only so many points: each is drawn once per process."""
-    return render_to_string(STATUS_PARTIAL, {"running": running, "saved": saved, "SINS_MAX": sins.MAX_TOTAL})

@@ -17,7 +17,7 @@ from cases.forms import CaseFilterForm
 from cases.models import Case, PublicCase, PublicSeries
 from sinsquiz import charts, literature, practice, progress, reports, services, sins, stamps
 from sinsquiz.access import get_attempt_for_user, get_cohort_for_user, get_trainee_for_user
-from sinsquiz.forms import CalculatorForm, ReadingForm, Running, blank_fields_html, status_html
+from sinsquiz.forms import CalculatorForm, ReadingForm
 from sinsquiz.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from sinsquiz.models import Attempt, Cohort, done_by
 
@@ -118,25 +118,13 @@ def case_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """The case with its images, history and the scoring panel (the trainee's draft, opened here)."""
     case = get_case_for_user(request, slug)
     draft = services.open_draft(request.user, case)
-    answers = draft.answers()
-    earlier = _earlier(request.user, case)
-    panel = {
-        "attempt_id": draft.pk,
-        "fields_html": blank_fields_html(answers, asks_escc=case.asks_escc),
-        "status_html": status_html(Running.of(answers, asks_escc=case.asks_escc), saved=False),
-        "form_errors": (),
-    }
-    return render(request, "sinsquiz/case.html", _case_context(request, case, panel, earlier))
+    form = ReadingForm(initial=draft.answers(), asks_escc=case.asks_escc)
+    return render(request, "sinsquiz/case.html", _case_context(request, case, _panel_context(draft, form)))
 
 
 def _panel_context(attempt: Attempt, form: ReadingForm) -> dict:
     # Only the attempt's id: the object would bring its case, and with it the reference, into the context.
-    return {
-        "attempt_id": attempt.pk,
-        "fields_html": SimpleLazyObject(form.fields_html),  # drawn only where the whole panel is
-        "form_errors": form.non_field_errors(),
-        "status_html": status_html(form.running(), saved=False),
-    }
+    return {"attempt_id": attempt.pk, "form": form, "running": form.running()}
 
 
 def _earlier(trainee, case):
@@ -144,15 +132,13 @@ def _earlier(trainee, case):
     return Attempt.objects.of(trainee).filter(case=case).submitted().order_by("-submitted")
 
 
-def _case_context(request, case: Case, panel: dict, earlier=None) -> dict:
+def _case_context(request, case: Case, panel: dict) -> dict:
     """Everything the case page shows before the commit: the history and images, never the reference."""
     # The images are only fetched when the cached viewer has to be drawn again.
     series = SimpleLazyObject(lambda: tuple(PublicSeries.of(s) for s in case.series.prefetch_related("slices")))
     public = PublicCase.of(case, series=series)
-    if earlier is None:
-        earlier = _earlier(request.user, case)
     # Their ids and dates only: an earlier attempt carries its reference snapshot.
-    earlier = earlier.values("pk", "submitted")
+    earlier = _earlier(request.user, case).values("pk", "submitted")
     return {"case": public, "series_list": public.series, "earlier": earlier, **panel}
 
 
@@ -168,7 +154,7 @@ def attempt_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not request.htmx:
         messages.success(request, "Your draft is saved.")
         return redirect(f"{attempt.case.get_absolute_url()}#scoring")
-    return HttpResponse(status_html(form.running(), saved=True))
+    return render(request, "sinsquiz/case.html#panel-status", {"running": form.running(), "saved": True})
 
 
 @require_POST
