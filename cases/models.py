@@ -5,8 +5,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import models, transaction
-from django.db.models import F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.urls import reverse
@@ -111,12 +112,6 @@ class CaseQuerySet(models.QuerySet):
         """Annotate the thumbnail of the first slice of the first series, for the case list."""
         first_slice = Slice.objects.filter(series__case=OuterRef("pk")).order_by("series__order", "series", "position")
         return self.annotate(cover=Subquery(first_slice.values("thumbnail")[:1]))
-
-    def for_viewer(self):
-        """Everything the case page's viewer shows, in a fixed number of queries."""
-        return self.prefetch_related(
-            Prefetch("series", Series.objects.order_by("order", "pk").prefetch_related("slices")),
-        )
 
 
 class Case(models.Model):
@@ -279,14 +274,23 @@ def reading_problems(case: Case, readings) -> list[str]:
 
 @dataclass(frozen=True)
 class PublicImage:
-    """One image as the viewer needs it: URLs of the derivatives only (never the original)."""
+    """One image as the viewer needs it: its derivatives (never the original), sizes and description."""
 
     pk: int
-    web: str
-    thumbnail: str
+    web_name: str
+    thumbnail_name: str
     width: int
     height: int
     alt_text: str
+
+    # URLs only where a template draws them: with S3 each is signed, which takes a while and expires.
+    @property
+    def web(self) -> str:
+        return default_storage.url(self.web_name)
+
+    @property
+    def thumbnail(self) -> str:
+        return default_storage.url(self.thumbnail_name)
 
 
 @dataclass(frozen=True)
@@ -300,7 +304,7 @@ class PublicSeries:
     def of(cls, series: "Series") -> "PublicSeries":
         """From a series whose slices are prefetched."""
         images = tuple(
-            PublicImage(s.pk, s.web.url, s.thumbnail.url, s.width, s.height, s.alt_text) for s in series.slices.all()
+            PublicImage(s.pk, s.web.name, s.thumbnail.name, s.width, s.height, s.alt_text) for s in series.slices.all()
         )
         return cls(series.pk, series.label, series.description, images)
 
@@ -312,6 +316,11 @@ class PublicSeries:
     @property
     def start_image(self) -> PublicImage | None:
         return self.images[self.start_index] if self.images else None
+
+
+def public_series(case: "Case") -> tuple[PublicSeries, ...]:
+    """The case's image series, in order, as the viewer shows them."""
+    return tuple(PublicSeries.of(series) for series in case.series.prefetch_related("slices"))
 
 
 @dataclass(frozen=True)
@@ -336,7 +345,6 @@ class PublicCase:
     asks_escc: bool
     is_published: bool
     updated: object = None  # when the case, its series or its images last changed (keys cached fragments)
-    series: tuple[PublicSeries, ...] = ()
     cover: str = ""
     modalities: tuple[str, ...] = ()
     done: bool = False

@@ -60,9 +60,6 @@ class Attempt(Reading):
     )
     # Assessment records outlive a careless delete: a case with attempts cannot be deleted, only unpublished.
     case = models.ForeignKey(Case, related_name="attempts", on_delete=models.PROTECT)
-    # Migration 0007's triggers keep each trainee's Tally from this column. A later migration that alters it,
-    # or that makes SQLite rebuild this table (most field changes do), must drop and create them again:
-    # tests/test_migrations.py fails while they are missing.
     state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT)
     started = models.DateTimeField(auto_now_add=True)
     saved = models.DateTimeField(auto_now=True)
@@ -166,19 +163,6 @@ for _item in sins.READING_ITEMS:
 def done_by(user):
     """An expression for annotating cases: has this user submitted an attempt at the case?"""
     return Exists(Attempt.objects.submitted().filter(case=OuterRef("pk"), trainee=user))
-
-
-class Tally(models.Model):
-    """How many attempts a trainee has committed. The database keeps it: triggers add one whenever an attempt
-    turns from draft to submitted, within that UPDATE, or is inserted already submitted (migration 0007), so it
-    moves with every commit whatever order concurrent commits land in. The pages that show a trainee's commits
-    key their cached fragments on it (stamps.py): one row to read, however long the history."""
-
-    trainee = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True)
-    submitted = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.trainee}: {self.submitted} committed"
 
 
 class CohortQuerySet(models.QuerySet):

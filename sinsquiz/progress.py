@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db import connection
-from django.db.models import Avg, Count, Max, Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Avg, Count, F, Max, Q, QuerySet, Sum, Window
+from django.db.models.functions import Ntile
 
 from sinsquiz import literature, sins, stats
 from sinsquiz.models import Attempt
@@ -272,32 +273,33 @@ class CurvePoint:
 
 
 CURVE_POINTS = 8  # a few attempts a point: single attempts zigzag too much to read
-# One slice of the history per point, each read from the attempt_history index in submission order. (A window
-# function over the whole history would sort it; at ten thousand attempts that costs more than the page.)
-_CURVE_SLICE = """
-    SELECT {n}, COUNT(*), AVG(components_right), SUM(CASE WHEN category = reference_category THEN 1 ELSE 0 END)
-    FROM (
-        SELECT components_right, category, reference_category FROM {table}
-        WHERE trainee_id = %s AND state = 'submitted'
-        ORDER BY submitted LIMIT %s OFFSET %s
-    ) slice_{n}
-"""
 
 
-def learning_curve(trainee, attempts: int) -> list[CurvePoint]:
-    """The trainee's attempts in order, in at most CURVE_POINTS groups of equal size."""
-    if not attempts:
-        return []
-    size = max(1, -(-attempts // CURVE_POINTS))  # ceiling division
-    slices = range(-(-attempts // size))
-    sql = " UNION ALL ".join(_CURVE_SLICE.format(n=n, table=Attempt._meta.db_table) for n in slices)
-    with connection.cursor() as cursor:
-        cursor.execute(sql + " ORDER BY 1", [value for n in slices for value in (trainee.pk, size, n * size)])
-        rows = cursor.fetchall()
-    points = []
-    for bucket, count, mean_right, category_right in rows:
-        first = int(bucket) * size + 1
-        points.append(
-            CurvePoint(first, first + count - 1, float(mean_right) / len(sins.COMPONENTS), category_right / count)
-        )
+def learning_curve(attempts: QuerySet) -> list[CurvePoint]:
+    """The attempts in the order they were committed, in at most CURVE_POINTS groups as equal as can be."""
+    numbered = attempts.annotate(point=Window(Ntile(CURVE_POINTS), order_by=F("submitted").asc()))
+    counts = {}
+    for point in range(1, CURVE_POINTS + 1):
+        counts[f"n{point}"] = Count("pk", filter=Q(point=point))
+        counts[f"right{point}"] = Sum("components_right", filter=Q(point=point))
+        counts[f"category{point}"] = Count("pk", filter=Q(point=point, category=F("reference_category")))
+    row = numbered.aggregate(**counts)
+    points, last = [], 0
+    for point in range(1, CURVE_POINTS + 1):
+        if n := row[f"n{point}"]:
+            share_right = row[f"right{point}"] / n / len(sins.COMPONENTS)
+            points.append(CurvePoint(last + 1, last + n, share_right, row[f"category{point}"] / n))
+            last += n
     return points
+
+
+# Long enough to spare the database, short enough that a change of the library or the code soon shows.
+SUMMARY_SECONDS = 3600
+
+
+def summary(trainee) -> tuple[Agreement, list[CurvePoint]]:
+    """A trainee's agreement and learning curve, kept in the cache until they commit again."""
+    attempts = Attempt.objects.submitted().of(trainee)
+    committed = attempts.aggregate(n=Count("pk"), last=Max("submitted"))
+    key = f"progress:{trainee.pk}:{committed['n']}:{committed['last'] and committed['last'].timestamp()}"
+    return cache.get_or_set(key, lambda: (agreement(attempts), learning_curve(attempts)), SUMMARY_SECONDS)

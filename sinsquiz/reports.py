@@ -7,6 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db.models import Count, Max
 
 from sinsquiz import literature, progress, sins, stats
 from sinsquiz.models import Attempt, Cohort
@@ -54,6 +56,22 @@ class CohortReport:
     @property
     def hardest_cases(self) -> list[CaseRow]:
         return self.cases[:HARDEST_SHOWN]
+
+
+# The report is kept until a member commits or the membership changes, but five minutes at most, so that a
+# trainee's new name does not wait for either.
+REPORT_SECONDS = 300
+
+
+def cached_report(cohort: Cohort) -> CohortReport:
+    """The cohort's report, from the cache while neither its members nor their commits have changed."""
+    # A trainee who joins adds a membership with a new, higher id; one who leaves takes one away.
+    members = Cohort.trainees.through.objects.filter(cohort=cohort).aggregate(n=Count("pk"), last=Max("pk"))
+    commits = Attempt.objects.submitted().filter(trainee__cohorts=cohort)
+    commits = commits.aggregate(n=Count("pk"), last=Max("submitted"))
+    last_commit = commits["last"] and commits["last"].timestamp()
+    key = f"cohort:{cohort.pk}:{members['n']}:{members['last']}:{commits['n']}:{last_commit}"
+    return cache.get_or_set(key, lambda: cohort_report(cohort), REPORT_SECONDS)
 
 
 def cohort_report(cohort: Cohort) -> CohortReport:

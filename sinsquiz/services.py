@@ -37,8 +37,7 @@ def save_draft(attempt: Attempt, values: dict) -> bool:
 
 
 def submit(attempt: Attempt, values: dict) -> tuple[Attempt, bool]:
-    """Grade and freeze a draft in one statement (which also adds it to the trainee's Tally); returns the
-    attempt and whether this call submitted it.
+    """Grade and freeze a draft in one statement; returns the attempt and whether this call submitted it.
 
     A second call for the same draft (a double click, another tab, a stale form) changes nothing and
     returns the attempt as it was first submitted: only an UPDATE of a row still in draft counts.

@@ -6,7 +6,6 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.functional import SimpleLazyObject
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -14,8 +13,8 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from cases.access import get_case_for_user
 from cases.forms import CaseFilterForm
-from cases.models import Case, PublicCase, PublicSeries
-from sinsquiz import charts, literature, practice, progress, reports, services, sins, stamps
+from cases.models import Case, PublicCase, public_series
+from sinsquiz import charts, literature, practice, progress, reports, services, sins
 from sinsquiz.access import get_attempt_for_user, get_cohort_for_user, get_trainee_for_user
 from sinsquiz.forms import CalculatorForm, ReadingForm
 from sinsquiz.http import AuthenticatedHttpRequest, HtmxHttpRequest
@@ -78,38 +77,24 @@ def calculator(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 @vary_on_headers("HX-Request")
 def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = SimpleLazyObject(lambda: CaseFilterForm(request.GET or None))
-    visible = Case.objects.visible_to(request.user)
-    # The results change when the library changes or the trainee finishes a case: they are a cached fragment
-    # keyed on both (and on the query), and the list is only fetched when it has to be drawn again. The
-    # filters are drawn from the query alone, so they are a fragment keyed on it. Staff see drafts too.
-    stamp = f"{stamps.library(request.user).stamp}|{request.user.is_staff:d}|{request.GET.urlencode()}"
-
-    def fetch_page():
-        cases = form.filter(visible).with_cover().annotate(done=done_by(request.user)).prefetch_related("series")
-        page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
-        page.object_list = [
-            PublicCase.of(
-                case,
-                cover=case.cover or "",
-                modalities=tuple(dict.fromkeys(s.get_modality_display() for s in case.series.all())),
-                done=case.done,
-            )
-            for case in page.object_list
-        ]
-        return page
-
-    template = "sinsquiz/case_list.html#results" if request.htmx else "sinsquiz/case_list.html"
+    form = CaseFilterForm(request.GET or None)
+    cases = form.filter(Case.objects.visible_to(request.user))
+    cases = cases.with_cover().annotate(done=done_by(request.user)).prefetch_related("series")
+    page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    # Only what a trainee may see of each case, never the Case with its reference.
+    page.object_list = [
+        PublicCase.of(
+            case,
+            cover=case.cover or "",
+            modalities=tuple(dict.fromkeys(s.get_modality_display() for s in case.series.all())),
+            done=case.done,
+        )
+        for case in page.object_list
+    ]
     query = request.GET.copy()
     query.pop("page", None)
-    context = {
-        "form": form,
-        "form_key": request.GET.urlencode(),
-        "page": SimpleLazyObject(fetch_page),
-        "query": query.urlencode(),
-        "stamp": stamp,
-    }
-    return render(request, template, context)
+    template = "sinsquiz/case_list.html#results" if request.htmx else "sinsquiz/case_list.html"
+    return render(request, template, {"form": form, "page": page, "query": query.urlencode()})
 
 
 @require_GET
@@ -134,12 +119,13 @@ def _earlier(trainee, case):
 
 def _case_context(request, case: Case, panel: dict) -> dict:
     """Everything the case page shows before the commit: the history and images, never the reference."""
-    # The images are only fetched when the cached viewer has to be drawn again.
-    series = SimpleLazyObject(lambda: tuple(PublicSeries.of(s) for s in case.series.prefetch_related("slices")))
-    public = PublicCase.of(case, series=series)
-    # Their ids and dates only: an earlier attempt carries its reference snapshot.
-    earlier = _earlier(request.user, case).values("pk", "submitted")
-    return {"case": public, "series_list": public.series, "earlier": earlier, **panel}
+    return {
+        "case": PublicCase.of(case),
+        "series_list": public_series(case),
+        # Their ids and dates only: an earlier attempt carries its reference snapshot.
+        "earlier": _earlier(request.user, case).values("pk", "submitted"),
+        **panel,
+    }
 
 
 @require_POST
@@ -196,42 +182,28 @@ def attempt_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     attempt = get_attempt_for_user(request, pk)
     if not attempt.is_submitted:
         return redirect(attempt.case.get_absolute_url())
-    # What a submitted attempt shows never changes (but for its case's images, which move case.updated), so
-    # the page's body is a cached fragment: the attempt is read in full, and graded, only when it has to be
-    # drawn again. Every request reads just the few columns the rest of the page shows.
-    full = attempt
-    own = attempt.trainee_id == request.user.pk
-    earlier = list(_earlier(attempt.trainee_id, attempt.case_id).only("submitted", "components_right", "category"))
-    series_list = SimpleLazyObject(
-        lambda: tuple(PublicSeries.of(s) for s in full.case.series.prefetch_related("slices"))
-    )
-    grade = SimpleLazyObject(lambda: full.grade())
+    grade = attempt.grade()
+    series_list = public_series(attempt.case)
+    key_images = _key_images(series_list)
     response = render(
         request,
         "sinsquiz/attempt.html",
         {
             "attempt": attempt,
-            "case_url": attempt.case.get_absolute_url(),
             # Whose reading it is, when it is not the reader's own (an educator's view).
-            "reader": "" if own else attempt.trainee.get_full_name() or attempt.trainee.username,
-            "case": SimpleLazyObject(lambda: PublicCase.of(full.case, series=series_list)),
-            "reference": SimpleLazyObject(lambda: full.reference),
-            "teaching": SimpleLazyObject(
-                lambda: (
-                    full.reference.get("teaching")
-                    or {"points": full.case.teaching_points, "discussion": full.case.discussion}
-                )
-            ),
+            "reader": ""
+            if attempt.trainee_id == request.user.pk
+            else attempt.trainee.get_full_name() or attempt.trainee.username,
+            "case": PublicCase.of(attempt.case),
             "series_list": series_list,
+            "reference": attempt.reference,
+            "teaching": attempt.reference.get("teaching")
+            or {"points": attempt.case.teaching_points, "discussion": attempt.case.discussion},
             "grade": grade,
-            "results": SimpleLazyObject(
-                lambda: [(result, _key_images(series_list).get(result.key_slice)) for result in grade.items]
-            ),
-            "spine": SimpleLazyObject(lambda: spine_levels(grade.item("level").reference, full.level)),
+            "results": [(result, key_images.get(result.key_slice)) for result in grade.items],
+            "spine": spine_levels(grade.item("level").reference, attempt.level),
             "locations": sins.LOCATION.options,
-            # The trainee's attempts at the case, which the body lists (and so is keyed on their number).
-            "earlier_stamp": len(earlier),
-            "earlier": earlier,
+            "earlier": _earlier(attempt.trainee_id, attempt.case_id).only("submitted", "components_right", "category"),
             "next_url": _next_url(request),
         },
     )
@@ -288,18 +260,6 @@ def _next_url(request) -> str:
 HISTORY_PER_PAGE = 20
 
 
-class CountedPaginator(Paginator):
-    """A paginator told its count, instead of asking the database again."""
-
-    def __init__(self, object_list, per_page, *, count: int):
-        super().__init__(object_list, per_page)
-        self.known_count = count
-
-    @property
-    def count(self) -> int:
-        return self.known_count
-
-
 @require_GET
 def my_progress(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _progress(request, request.user)
@@ -312,48 +272,31 @@ def trainee_progress(request: AuthenticatedHttpRequest, user_id: int) -> HttpRes
 
 
 def _progress(request, trainee) -> HttpResponse:
-    def attempts():
-        return Attempt.objects.submitted().of(trainee)
-
-    # The figures only change when the trainee commits or the library changes: the page's body is a cached
-    # fragment keyed on both, and everything below is computed only when it has to be drawn again.
-    library = stamps.library(trainee)
-    published = library.published
-    summary = SimpleLazyObject(lambda: progress.agreement(attempts()))
-    curve = SimpleLazyObject(lambda: progress.learning_curve(trainee, summary.attempts))
-    chart = SimpleLazyObject(
-        lambda: charts.line_chart(
-            [f"{p.first}–{p.last}" if p.last > p.first else str(p.first) for p in curve],
-            [
-                ("SINS components right", "line-components", [p.share_right for p in curve]),
-                ("Category right", "line-category", [p.category_right for p in curve]),
-            ],
-        )
-    )
-    # Newest first, in the order of the attempt_history index: no sort over the whole history.
-    history = SimpleLazyObject(
-        lambda: CountedPaginator(
-            attempts().select_related("case").order_by("-submitted"), HISTORY_PER_PAGE, count=summary.attempts
-        ).get_page(request.GET.get("page"))
-    )
+    attempts = Attempt.objects.submitted().of(trainee)
+    summary, curve = progress.summary(trainee)
+    published = Case.objects.published().count()
+    history = Paginator(attempts.select_related("case").order_by("-submitted"), HISTORY_PER_PAGE)
+    chart_labels = [f"{p.first}–{p.last}" if p.last > p.first else str(p.first) for p in curve]
     return render(
         request,
         "sinsquiz/progress.html",
         {
             "trainee": trainee,
             "own": trainee == request.user,
-            "stamp": library.stamp,
-            "page_number": request.GET.get("page", "1"),  # as given: "02" and "2" are cached apart
             "summary": summary,
-            "left": SimpleLazyObject(lambda: max(0, published - summary.first)),
+            "left": max(0, published - summary.first),
             "published": published,
             "curve": curve,
-            "chart": chart,
-            "heatmaps": SimpleLazyObject(
-                lambda: [(c, charts.heat_rows(c.component.options, c.table)) for c in summary.components]
+            "chart": charts.line_chart(
+                chart_labels,
+                [
+                    ("SINS components right", "line-components", [p.share_right for p in curve]),
+                    ("Category right", "line-category", [p.category_right for p in curve]),
+                ],
             ),
-            "category_heat": SimpleLazyObject(lambda: charts.heat_rows(sins.CATEGORIES, summary.category_table)),
-            "history": history,
+            "heatmaps": [(c, charts.heat_rows(c.component.options, c.table)) for c in summary.components],
+            "category_heat": charts.heat_rows(sins.CATEGORIES, summary.category_table),
+            "history": history.get_page(request.GET.get("page")),
             "studies": literature.COMPONENT_STUDIES,
             "binary_studies": literature.BINARY_STUDIES,
             "kappa_minimum": progress.KAPPA_MINIMUM,
@@ -375,12 +318,9 @@ def cohort_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_GET
 def cohort_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cohort = get_cohort_for_user(request, pk)
-    # The report changes when a trainee commits, joins or leaves; its body is a cached fragment keyed on those
-    # (and kept five minutes at most, for names), computed only when it has to be drawn again.
     context = {
         "cohort": cohort,
-        "stamp": stamps.cohort(cohort),
-        "report": SimpleLazyObject(lambda: reports.cohort_report(cohort)),
+        "report": reports.cached_report(cohort),
         "studies": literature.COMPONENT_STUDIES,
         "kappa_minimum": progress.KAPPA_MINIMUM,
         "hardest": reports.HARDEST_SHOWN,

@@ -8,7 +8,7 @@ from django.db import close_old_connections, connection
 
 from cases.models import Case, ReferenceReading
 from sinsquiz import services
-from sinsquiz.models import Attempt, Tally
+from sinsquiz.models import Attempt
 from tests.factories import ANSWER, ReferenceReadingFactory, TraineeFactory, published_case
 
 
@@ -90,29 +90,6 @@ def test_a_second_submit_of_the_same_draft_returns_the_first_result(case, traine
     assert Attempt.objects.submitted().count() == 1
 
 
-def test_each_commit_adds_one_to_the_trainees_tally_and_a_repeated_one_adds_nothing(case, trainee):
-    draft = services.open_draft(trainee, case)
-    services.submit(draft, ANSWER)
-    services.submit(draft, ANSWER)
-    services.submit(services.open_draft(trainee, case), ANSWER)
-
-    assert Tally.objects.get(trainee=trainee).submitted == Attempt.objects.submitted().of(trainee).count() == 2
-    assert not Tally.objects.exclude(trainee=trainee).exists()
-
-
-def test_the_database_keeps_the_tally_for_any_write_that_submits_an_attempt_and_for_nothing_else(case, trainee):
-    first, second = services.open_draft(trainee, case), services.open_draft(TraineeFactory(), case)
-    imported = TraineeFactory()
-
-    Attempt.objects.filter(pk=first.pk).update(state=Attempt.State.SUBMITTED)
-    Attempt.objects.filter(pk=first.pk).update(state=Attempt.State.SUBMITTED, pain="none")  # already submitted
-    Attempt.objects.filter(pk=second.pk).update(pain="none")  # still a draft
-    Attempt.objects.bulk_create([Attempt(trainee=imported, case=case, state=Attempt.State.SUBMITTED)])
-    Attempt.objects.create(trainee=imported, case=published_case(series=0))  # a draft
-
-    assert dict(Tally.objects.values_list("trainee", "submitted")) == {trainee.pk: 1, imported.pk: 1}
-
-
 def test_only_the_first_submitted_attempt_at_a_case_counts_as_a_first_try(case, trainee):
     first, _ = services.submit(services.open_draft(trainee, case), ANSWER)
     second, _ = services.submit(services.open_draft(trainee, case), ANSWER)
@@ -188,10 +165,9 @@ def test_concurrent_commits_of_one_draft_give_exactly_one_attempt(migration_data
     assert sum(submitted for _, submitted in results) == 1
     assert {attempt.pk for attempt, _ in results} == {draft.pk}
     assert Attempt.objects.count() == 1 and Attempt.objects.submitted().count() == 1
-    assert Tally.objects.get(trainee=trainee).submitted == 1
 
 
-def test_concurrent_commits_of_a_trainees_drafts_are_all_on_the_tally(migration_data):
+def test_concurrent_commits_of_a_trainees_drafts_are_all_stored_and_each_is_a_first_try(migration_data):
     trainee = TraineeFactory()
     drafts = iter([services.open_draft(trainee, published_case(series=0)) for _ in range(6)])
     lock = threading.Lock()
@@ -204,7 +180,7 @@ def test_concurrent_commits_of_a_trainees_drafts_are_all_on_the_tally(migration_
     results = run_together(6, submit_one)
 
     assert not [r for r in results if isinstance(r, Exception)], results
-    assert Tally.objects.get(trainee=trainee).submitted == Attempt.objects.submitted().count() == 6
+    assert Attempt.objects.submitted().of(trainee).filter(first_try=True).count() == 6
 
 
 def test_concurrent_openings_and_autosaves_make_one_draft_and_lose_no_write(migration_data):
