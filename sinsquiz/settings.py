@@ -4,7 +4,6 @@ The defaults are for development, so a fresh clone runs with nothing set. Produc
 environment (see the README): DEBUG=0 plus SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL.
 """
 
-import hashlib
 import os
 import tempfile
 from datetime import timedelta
@@ -12,7 +11,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
-import django
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -127,22 +125,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 
-def code_digest(*folders: Path) -> str:
-    """A digest of the Python code and templates under `folders`, and of Django's version."""
-    digest = hashlib.sha256(django.get_version().encode())
-    for path in sorted(p for folder in folders for p in folder.rglob("*") if p.suffix in {".py", ".html"}):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
-
-
 if REDIS_URL := os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            # Cached fragments hold rendered markup: a new release starts with keys of its own, so it never
-            # serves what the code before it drew. (The local memory cache starts empty with each process.)
-            "KEY_PREFIX": code_digest(BASE_DIR / "sinsquiz", BASE_DIR / "cases"),
+            # The cache holds markup and data as one release drew them: give each release its own keys by
+            # setting RELEASE (a version or commit id) when deploying. The local memory cache starts empty.
+            "KEY_PREFIX": os.environ.get("RELEASE", ""),
         }
     }
     # Sessions read from Redis and survive a Redis restart in the database.

@@ -104,3 +104,12 @@ def test_an_s3_bucket_switches_the_media_storage_and_its_origin_joins_the_image_
     backend, sources = result.stdout.splitlines()
     assert backend == "storages.backends.s3.S3Storage"
     assert "https://minio.example.org:9000" in sources
+
+
+def test_with_redis_the_cache_keys_belong_to_the_release_named_in_the_environment():
+    code = "import django; django.setup(); from django.core.cache import cache; print(cache.make_key('page'))"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "sinsquiz.settings", "REDIS_URL": "redis://127.0.0.1:6379/9"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**env, "RELEASE": "2026.12-a1b2c3"},
+                            capture_output=True, text=True)  # fmt: skip
+
+    assert result.stdout.strip() == "2026.12-a1b2c3:1:page"

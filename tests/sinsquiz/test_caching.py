@@ -6,7 +6,6 @@ import pytest
 
 from cases.models import Case
 from sinsquiz.models import Attempt, Cohort
-from sinsquiz.settings import code_digest
 from tests.factories import CaseFactory, EducatorFactory, SliceFactory, commit, published_case
 
 pytestmark = pytest.mark.django_db
@@ -132,19 +131,6 @@ def test_an_educator_who_loses_staff_status_no_longer_sees_drafts_in_the_case_li
 
     html = client.get("/cases/").content.decode()
     assert "Unfinished case" not in html and "Lumbar case" in html
-
-
-def test_the_cache_key_prefix_changes_with_the_code_and_templates(tmp_path):
-    (tmp_path / "views.py").write_text("x = 1")
-    (tmp_path / "templates").mkdir()
-    (tmp_path / "templates" / "page.html").write_text("<p>one</p>")
-    (tmp_path / "notes.txt").write_text("not code")
-    before = code_digest(tmp_path)
-
-    (tmp_path / "notes.txt").write_text("still not code")
-    assert code_digest(tmp_path) == before
-    (tmp_path / "templates" / "page.html").write_text("<p>two</p>")
-    assert code_digest(tmp_path) != before
 
 
 def test_a_cohort_page_lists_a_trainee_who_joins(client, trainee):
