@@ -11,7 +11,7 @@ from PIL import Image
 from cases import images
 from cases.models import Case, ReferenceReading, Series, Slice
 from sinsquiz import sins
-from sinsquiz.models import Attempt
+from sinsquiz.training.models import Attempt
 
 HALF_HOUR = timedelta(minutes=30)
 REFERENCE = {
@@ -139,7 +139,7 @@ def make_trainees(count: int, prefix: str = "trainee") -> list[User]:
 
 
 def make_cohorts(trainees: list[User], educator: User, count: int, prefix: str = "Bench cohort") -> list:
-    from sinsquiz.models import Cohort
+    from sinsquiz.progress.models import Cohort
 
     cohorts = []
     size = -(-len(trainees) // count)

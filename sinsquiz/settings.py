@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "axes",
     "sinsquiz",
     "cases",
+    "sinsquiz.training",
+    "sinsquiz.progress",
 ]
 
 MIDDLEWARE = [
@@ -139,9 +141,6 @@ if REDIS_URL := os.environ.get("REDIS_URL"):
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-
-# The benchmarks' baseline: a bare, login-required view at /_bench/bare/ (only when this is set).
-BENCHMARK_VIEW = envbool("BENCHMARK_VIEW", False)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

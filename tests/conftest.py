@@ -1,6 +1,6 @@
 import pytest
 
-from tests.factories import ensure_roles
+from tests.factories import TraineeFactory, ensure_roles
 
 
 @pytest.fixture(autouse=True)
@@ -39,3 +39,17 @@ def _roles(request):
 def migration_data(transactional_db):
     """A committed database (for threads and browsers), with what the data migrations made."""
     ensure_roles()
+
+
+@pytest.fixture
+def trainee(client):
+    """A trainee, logged in on `client`."""
+    user = TraineeFactory()
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def trainee_client(client, trainee):
+    """The test client, logged in as a trainee."""
+    return client

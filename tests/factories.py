@@ -25,7 +25,7 @@ def ensure_roles() -> None:
         return
     importlib.import_module("sinsquiz.migrations.0001_groups").create_groups(apps, None)
     importlib.import_module("cases.migrations.0002_educator_permissions").grant(apps, None)
-    importlib.import_module("sinsquiz.migrations.0003_progress").grant(apps, None)
+    importlib.import_module("sinsquiz.migrations.0003_progress").grant(apps, None, app_label="progress")
 
 
 def png_upload(name="slice.png", size=(96, 128), mode="L", shade=128, format="PNG") -> SimpleUploadedFile:
@@ -167,7 +167,7 @@ ANSWER = {
 
 def commit(client, case, **changes):
     """Open the case as the client's user and commit ANSWER with `changes`; return the attempt."""
-    from sinsquiz.models import Attempt
+    from sinsquiz.training.models import Attempt
 
     attempt_id = client.get(f"/cases/{case.slug}/").context["attempt_id"]
     client.post(f"/attempts/{attempt_id}/commit/", {**ANSWER, **changes})

@@ -23,15 +23,16 @@ def backfill(apps, schema_editor):
         attempt.save(update_fields=[*(f"reference_{item}" for item in ITEMS), "first_try"])
 
 
-def grant(apps, schema_editor):
-    app_config = apps.get_app_config("sinsquiz")
+def grant(apps, schema_editor, app_label="sinsquiz"):
+    """Educators manage cohorts. (The Cohort model is the progress app's since sinsquiz 0009.)"""
+    app_config = apps.get_app_config(app_label)
     app_config.models_module = True
     create_permissions(app_config, apps=apps, verbosity=0)
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     educators, _ = Group.objects.get_or_create(name="Educators")
     codenames = ["add_cohort", "change_cohort", "view_cohort"]
-    educators.permissions.add(*Permission.objects.filter(content_type__app_label="sinsquiz", codename__in=codenames))
+    educators.permissions.add(*Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames))
 
 
 class Migration(migrations.Migration):

@@ -4,9 +4,9 @@ Every step leaves a screenshot; any console error, CSP violation or request leav
 
 from playwright.sync_api import expect
 
-from cases import phantoms
+from cases.demo import phantoms
 from cases.models import Case, Slice
-from sinsquiz.models import Attempt
+from sinsquiz.training.models import Attempt
 from tests.factories import EducatorFactory, TraineeFactory
 
 FINDINGS = phantoms.Findings(level="T7", bone_lesion="lytic", collapse="lt50", alignment="normal",

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from sinsquiz.models import Attempt
+from sinsquiz.training.models import Attempt
 from tests.factories import TraineeFactory, published_case
 
 CHOICES = [("location", 2), ("pain", 0), ("bone_lesion", 0), ("alignment", 2), ("collapse", 0),

@@ -289,9 +289,9 @@ ADMIN: dict[str, list[Row]] = {
             POST=staff(302, 302, 302),
         ),
     ],
-    "admin/^(?P<app_label>auth|axes|sinsquiz|cases)/$": [
+    "admin/^(?P<app_label>auth|axes|cases|progress)/$": [
         Row("the cases app", lambda w: "/admin/cases/", GET=staff(200, 200, 200), POST=staff(200, 200, 200)),
-        Row("the cohorts app", lambda w: "/admin/sinsquiz/", GET=staff(200, 200, 200), POST=staff(200, 200, 200)),
+        Row("the cohorts app", lambda w: "/admin/progress/", GET=staff(200, 200, 200), POST=staff(200, 200, 200)),
         Row("the users app", lambda w: "/admin/auth/", GET=staff(404, 404, 200), POST=staff(404, 404, 200)),
         Row("the login log app", lambda w: "/admin/axes/", GET=staff(404, 404, 200), POST=staff(404, 404, 200)),
     ],
@@ -319,7 +319,7 @@ ADMIN_MODELS: dict[str, tuple[Callable[[World], object], tuple[tuple[str, bool],
     "axes/accessattempt": (lambda w: w.access_attempt, (("", True), ("", True), ("vcd", True))),
     "axes/accesslog": (lambda w: w.access_log, (("", True), ("", True), ("vcd", True))),
     "axes/accessfailurelog": (lambda w: w.access_failure, (("", True), ("", True), ("vcd", True))),
-    "sinsquiz/cohort": (lambda w: w.cohort_a, (("vca", False), ("vca", True), (ALL, True))),
+    "progress/cohort": (lambda w: w.cohort_a, (("vca", False), ("vca", True), (ALL, True))),
     "cases/case": (lambda w: w.draft_case, ((ALL, True), (ALL, True), (ALL, True))),
     "cases/series": (lambda w: w.draft_series, ((ALL, True), (ALL, True), (ALL, True))),
 }

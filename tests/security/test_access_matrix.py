@@ -7,7 +7,7 @@ request that wrote to somebody else's attempt is caught even when the status loo
 
 import pytest
 
-from sinsquiz.models import Attempt
+from sinsquiz.training.models import Attempt
 from tests.factories import ANSWER
 from tests.security.matrix import MATRIX, METHODS, methods_for
 from tests.security.world import ROLES, Visitor, attempts_of, build_world, client_for, outcome, route_patterns
@@ -112,7 +112,7 @@ def test_an_educator_of_another_cohort_sees_nothing_of_trainee_a(world):
         f"/cohorts/{world.cohort_a.pk}/trainees.csv",
     ):
         assert client.get(path).status_code == 404, path
-    response = client.get(f"/admin/sinsquiz/cohort/{world.cohort_a.pk}/change/")
+    response = client.get(f"/admin/progress/cohort/{world.cohort_a.pk}/change/")
     assert response.status_code == 302 and response["Location"] == "/admin/"
 
 

@@ -10,7 +10,7 @@ import re
 import pytest
 from django.test import Client
 
-from sinsquiz.models import Attempt
+from sinsquiz.training.models import Attempt
 from tests.factories import ANSWER, TraineeFactory, published_case
 from tests.security.world import attempts_of
 

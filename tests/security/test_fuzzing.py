@@ -21,8 +21,9 @@ from hypothesis import HealthCheck, assume, event, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from sinsquiz import services, sins
-from sinsquiz.models import Attempt
+from sinsquiz import sins
+from sinsquiz.training import drafts
+from sinsquiz.training.models import Attempt
 from tests.factories import ANSWER
 from tests.security.world import HX, attempts_of, build_world, columns
 
@@ -85,8 +86,8 @@ def size_of(data: dict) -> int:
 @pytest.fixture
 def world():
     world = build_world(series=0, asks_escc=True, prepare=lambda case: case.readings.update(escc="1b"))
-    b_draft = services.open_draft(world.trainee_b, world.committed_case)
-    world.b_submitted = services.submit(b_draft, {**ANSWER, "escc": "2"})[0]
+    b_draft = drafts.open_draft(world.trainee_b, world.committed_case)
+    world.b_submitted = drafts.submit(b_draft, {**ANSWER, "escc": "2"})[0]
     return world
 
 

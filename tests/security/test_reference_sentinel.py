@@ -16,7 +16,7 @@ from django.forms import BaseForm
 
 from cases.models import Case, ReferenceReading, Series, Slice
 from sinsquiz import sins
-from sinsquiz.models import Attempt
+from sinsquiz.training.models import Attempt
 from tests.factories import ANSWER, ReferenceReadingFactory
 from tests.security.matrix import MATRIX, METHODS
 from tests.security.world import Visitor, build_world, client_for

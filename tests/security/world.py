@@ -19,8 +19,10 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from cases.models import Case, Series, Slice
-from sinsquiz import roles, services
-from sinsquiz.models import Attempt, Cohort
+from sinsquiz import roles
+from sinsquiz.progress.models import Cohort
+from sinsquiz.training import drafts
+from sinsquiz.training.models import Attempt
 from tests.factories import ANSWER, EducatorFactory, TraineeFactory, published_case
 
 HX = {"HX-Request": "true"}
@@ -108,11 +110,11 @@ def build_world(
         for case in (committed_case, practice_case, draft_case):
             prepare(case)
     answer = {**ANSWER, "escc": "1a"} if committed_case.asks_escc else ANSWER
-    a_submitted, _ = services.submit(services.open_draft(trainee_a, committed_case), answer)
-    a_draft = services.open_draft(trainee_a, practice_case)
-    services.save_draft(a_draft, {"level": "T7", "pain": "mechanical"})
-    b_draft = services.open_draft(trainee_b, practice_case)
-    services.save_draft(b_draft, {"level": "T8", "pain": "none"})
+    a_submitted, _ = drafts.submit(drafts.open_draft(trainee_a, committed_case), answer)
+    a_draft = drafts.open_draft(trainee_a, practice_case)
+    drafts.save_draft(a_draft, {"level": "T7", "pain": "mechanical"})
+    b_draft = drafts.open_draft(trainee_b, practice_case)
+    drafts.save_draft(b_draft, {"level": "T8", "pain": "none"})
 
     axes_row = {"user_agent": "test", "ip_address": "192.0.2.1", "username": "trainee-a", "http_accept": "*/*",
                 "path_info": "/login/"}  # fmt: skip

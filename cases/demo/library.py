@@ -1,0 +1,718 @@
+"""The demo library: teaching cases with synthetic images, expert readings and demo users.
+
+Every image is drawn by cases/demo/phantoms.py and enters through the same pipeline as an upload. The cases cover
+all three SINS categories, all three bone-lesion types, every location class, every Tomita type and the
+absent pedicle sign present, absent and not assessable; one case has a second expert who disagrees.
+"""
+
+import io
+import random
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.contrib.auth.models import Group, User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from cases import images
+from cases.demo import phantoms
+from cases.models import Case, ReferenceReading, Series, Slice
+from sinsquiz import roles, sins
+from sinsquiz.progress.models import Cohort
+from sinsquiz.training import drafts
+from sinsquiz.training.models import Attempt
+
+DEFAULT_PASSWORD = "sins-demo"
+DEMO_USERS = (("educator", roles.EDUCATORS, True), ("resident1", roles.TRAINEES, False),
+              ("resident2", roles.TRAINEES, False))  # fmt: skip
+FULL_SET = ("xr_ap", "xr_lateral", "ct_sagittal_bone", "ct_axial_bone", "mr_sagittal_t1", "mr_sagittal_t2",
+            "mr_axial_t2")  # fmt: skip
+
+# Where each item is best seen: the key image of its rationale (series kind; the middle image of the stack).
+KEY_SERIES = {
+    "level": "mr_sagittal_t2",
+    "bone_lesion": "ct_sagittal_bone",
+    "alignment": "xr_lateral",
+    "collapse": "ct_sagittal_bone",
+    "posterolateral": "ct_axial_bone",
+    "absent_pedicle": "xr_ap",
+    "tomita": "mr_axial_t2",
+    "escc": "mr_axial_t2",
+}
+
+
+@dataclass(frozen=True)
+class DemoCase:
+    title: str
+    age: int
+    sex: str
+    primary_tumour: str
+    prior_treatment: str
+    presentation: str
+    pain_statement: str
+    difficulty: int
+    reading: dict
+    rationale: dict
+    teaching_points: str
+    discussion: str = ""
+    series: tuple[str, ...] = FULL_SET
+    side: str = "left"
+    extra_levels: tuple[str, ...] = ()
+    asks_escc: bool = False
+    second_reader: dict = field(default_factory=dict)
+
+    @property
+    def slug(self) -> str:
+        # From the neutral title: the address bar must not give the level or a finding away.
+        return slugify(self.title)
+
+
+MECHANICAL = (
+    "Mechanical pain scores 3: it eases when the patient lies down and comes with standing, walking or turning."
+)
+OCCASIONAL = "Pain that comes and goes without any link to posture, movement or load is occasional, non-mechanical: 1."
+PAIN_FREE = "No pain from this lesion: 0 points. Pain is taken from the history, never guessed from the images."
+
+CASES = (
+    DemoCase(
+        title="Mid-back pain two years after breast cancer",
+        age=58,
+        sex="female",
+        primary_tumour="Breast carcinoma (ductal, ER positive)",
+        prior_treatment="chemotherapy",
+        presentation="Six weeks of mid-thoracic back pain. No weakness, normal bladder and bowel function.",
+        pain_statement="The pain is worse when she stands up or twists and settles within minutes of lying flat.",
+        difficulty=1,
+        reading={
+            "level": "T7",
+            "pain": "mechanical",
+            "bone_lesion": "lytic",
+            "alignment": "normal",
+            "collapse": "lt50",
+            "posterolateral": "unilateral",
+            "absent_pedicle": "present",
+            "tomita": 4,
+            "escc": "1b",
+        },  # fmt: skip
+        asks_escc=True,
+        rationale={
+            "level": "T7 carries the destructive lesion and the loss of height; the neighbours are normal.",
+            "pain": MECHANICAL,
+            "bone_lesion": "On CT the body has a soft-tissue-density defect with no new bone: lytic, 2 points.",
+            "collapse": "The body has lost height, but well under half of it: less than 50 % collapse, 2 points.",
+            "posterolateral": "Tumour replaces the left pedicle only; the right is intact: unilateral, 1 point.",
+            "absent_pedicle": "The left pedicle outline of T7 is missing on the AP radiograph: the 'winking owl'.",
+            "tomita": "A small tongue of tumour has left the bone behind the body, into the canal: Tomita type 4.",
+            "escc": "Epidural tumour deforms the thecal sac but does not reach the cord: grade 1b.",
+        },
+        teaching_points="Mechanical pain and a lytic lesion drive this score up, even with modest collapse.\n"
+        "A total of 9 sits in the potentially unstable band: ask a spine surgeon for an opinion.",
+        discussion="Metastases favour the posterior body and pedicle, so the absent pedicle sign on the AP "
+        "radiograph is often the first clue to a lytic deposit.",
+    ),
+    DemoCase(
+        title="Staging scan in prostate cancer",
+        age=72,
+        sex="male",
+        primary_tumour="Prostate adenocarcinoma (Gleason 4+4)",
+        prior_treatment="none",
+        presentation="Rising PSA; staging before treatment. No back symptoms.",
+        pain_statement="He has no back pain at all.",
+        difficulty=1,
+        reading={
+            "level": "L3",
+            "pain": "none",
+            "bone_lesion": "blastic",
+            "alignment": "normal",
+            "collapse": "none",
+            "posterolateral": "none",
+            "absent_pedicle": "absent",
+            "tomita": 1,
+        },  # fmt: skip
+        rationale={
+            "pain": PAIN_FREE,
+            "bone_lesion": "Dense, sclerotic bone on CT and dark on both T1 and T2: blastic, 0 points.",
+            "collapse": "Normal height and less than half of the body involved: none of the above, 0 points.",
+            "posterolateral": "Pedicles and facets are normal: 0 points.",
+            "absent_pedicle": "Both pedicle outlines are present: a sclerotic deposit does not erase them.",
+            "tomita": "Confined to the vertebral body: Tomita type 1.",
+        },
+        teaching_points="Blastic, painless, no collapse: a stable score of 2.\n"
+        "Prostate metastases are typically blastic: dark on T1 and on T2.",
+    ),
+    DemoCase(
+        title="Back pain and heavy legs, renal cancer",
+        age=63,
+        sex="male",
+        primary_tumour="Clear-cell renal carcinoma",
+        prior_treatment="none",
+        presentation="Three weeks of back pain, now with heavy legs on walking.",
+        pain_statement="He cannot stand for more than a minute because of the pain; lying still eases it.",
+        difficulty=2,
+        reading={
+            "level": "T12",
+            "pain": "mechanical",
+            "bone_lesion": "lytic",
+            "alignment": "deformity",
+            "collapse": "gt50",
+            "posterolateral": "bilateral",
+            "absent_pedicle": "present",
+            "tomita": 4,
+            "escc": "2",
+        },  # fmt: skip
+        side="right",
+        asks_escc=True,
+        rationale={
+            "level": "T12 has collapsed and carries the epidural tumour.",
+            "pain": MECHANICAL,
+            "bone_lesion": "Expansile lytic destruction, typical of renal carcinoma: 2 points.",
+            "alignment": "A new focal kyphosis at T12 without translation: de novo deformity, 2 points.",
+            "collapse": "Less than half of the body's height remains: more than 50 % collapse, 3 points.",
+            "posterolateral": "Tumour replaces both pedicles and facets: bilateral, 3 points.",
+            "absent_pedicle": "The right pedicle of T12 has vanished on the AP radiograph.",
+            "tomita": "Tumour has left the bone and entered the canal: Tomita type 4.",
+            "escc": "The cord is compressed but a rim of CSF remains: grade 2.",
+        },
+        teaching_points="T12 is junctional: 3 points before anything else is scored.\n"
+        "16 is unstable, and the grade 2 compression makes this urgent.",
+        discussion="Renal and thyroid metastases are often expansile and very vascular; the NOMS framework "
+        "weighs the neurology and the stability separately.",
+    ),
+    DemoCase(
+        title="Neck pain in lung cancer",
+        age=66,
+        sex="female",
+        primary_tumour="Lung adenocarcinoma",
+        prior_treatment="chemotherapy",
+        presentation="Neck pain for a month; tingling in the left hand.",
+        pain_statement="Turning her head or looking up brings the pain on; she sleeps well on her back.",
+        difficulty=2,
+        reading={
+            "level": "C5",
+            "pain": "mechanical",
+            "bone_lesion": "lytic",
+            "alignment": "normal",
+            "collapse": "lt50",
+            "posterolateral": "unilateral",
+            "absent_pedicle": "not_assessable",
+            "tomita": 3,
+        },  # fmt: skip
+        series=("ct_sagittal_bone", "ct_axial_bone", "mr_sagittal_t1", "mr_sagittal_t2", "mr_axial_t2"),
+        rationale={
+            "level": "C5 is the only abnormal level.",
+            "pain": MECHANICAL,
+            "bone_lesion": "A lucent, destructive lesion without sclerosis: lytic.",
+            "collapse": "Mild loss of height, well under half: 2 points.",
+            "posterolateral": "The left pedicle and lamina are replaced; the right side is intact: 1 point.",
+            "absent_pedicle": "There is no AP radiograph in this case, so the sign cannot be assessed.",
+            "tomita": "Body, pedicle and lamina, all still inside bone: Tomita type 3.",
+        },
+        teaching_points="C3–C6 is the mobile cervical spine: 2 points for location.\n"
+        "Do not guess a sign from a view you have not got: 'not assessable' is a real answer.",
+    ),
+    DemoCase(
+        title="Sacral lesion in thyroid cancer",
+        age=54,
+        sex="female",
+        primary_tumour="Follicular thyroid carcinoma",
+        prior_treatment="radiotherapy",
+        presentation="Known bone metastases; sacral ache noticed over the past month.",
+        pain_statement="An ache low in the sacrum comes and goes through the day, whatever she is doing.",
+        difficulty=2,
+        reading={
+            "level": "S3",
+            "pain": "occasional",
+            "bone_lesion": "lytic",
+            "alignment": "normal",
+            "collapse": "none",
+            "posterolateral": "none",
+            "absent_pedicle": "not_assessable",
+            "tomita": 5,
+        },  # fmt: skip
+        series=("ct_sagittal_bone", "ct_axial_bone", "mr_sagittal_t1", "mr_sagittal_t2", "mr_axial_t2"),
+        rationale={
+            "level": "The expansile lesion is centred on S3.",
+            "pain": OCCASIONAL,
+            "bone_lesion": "Expansile and lucent, as thyroid deposits often are: lytic, 2 points.",
+            "collapse": "The fused sacral segments keep their shape: 0 points.",
+            "posterolateral": "No facet or pedicle at this level is involved: 0 points.",
+            "absent_pedicle": "No AP radiograph of the sacrum here: not assessable.",
+            "tomita": "A presacral soft-tissue mass has broken out of the bone: Tomita type 5.",
+        },
+        teaching_points="S2–S5 is rigid: 0 points for location.\n"
+        "A large mass can still score as stable (3 here): SINS measures instability, not tumour burden.",
+    ),
+    DemoCase(
+        title="Follow-up after chemotherapy for breast cancer",
+        age=49,
+        sex="female",
+        primary_tumour="Breast carcinoma",
+        prior_treatment="chemotherapy",
+        presentation="Restaging after six cycles of chemotherapy.",
+        pain_statement="An occasional dull ache at night, unrelated to movement.",
+        difficulty=3,
+        reading={
+            "level": "T9",
+            "pain": "occasional",
+            "bone_lesion": "mixed",
+            "alignment": "normal",
+            "collapse": "involved_gt50",
+            "posterolateral": "none",
+            "absent_pedicle": "absent",
+            "tomita": 1,
+        },  # fmt: skip
+        second_reader={"reader_name": "Dr B. Second", "bone_lesion": "blastic"},
+        rationale={
+            "level": "T9 is the involved body.",
+            "pain": OCCASIONAL,
+            "bone_lesion": "Lucent areas remain inside new sclerosis: mixed, 1 point. A second expert called it "
+            "blastic; bone quality is the least reproducible SINS item.",
+            "collapse": "No loss of height, but tumour fills more than half of the body: 1 point.",
+            "posterolateral": "The posterior elements are spared: 0 points.",
+            "absent_pedicle": "Both pedicles are seen on the AP radiograph.",
+            "tomita": "Body only: Tomita type 1.",
+        },
+        teaching_points="Treated lytic metastases can turn sclerotic; read the history before calling a lesion "
+        "blastic.\nBone lesion quality has the lowest agreement in the published studies (κ 0.21–0.24 between "
+        "raters in Fourney 2011 and Campos 2014).",
+    ),
+    DemoCase(
+        title="Sudden back pain on standing, melanoma",
+        age=45,
+        sex="male",
+        primary_tumour="Cutaneous melanoma",
+        prior_treatment="none",
+        presentation="Sudden severe back pain after lifting a box two days ago.",
+        pain_statement="Any attempt to sit or stand is agony; lying still on his side is bearable.",
+        difficulty=2,
+        reading={
+            "level": "L1",
+            "pain": "mechanical",
+            "bone_lesion": "lytic",
+            "alignment": "subluxation",
+            "collapse": "gt50",
+            "posterolateral": "bilateral",
+            "absent_pedicle": "present",
+            "tomita": 6,
+            "escc": "3",
+        },  # fmt: skip
+        extra_levels=("T12",),
+        asks_escc=True,
+        rationale={
+            "level": "L1 is crushed and displaced; T12 is involved too, but less.",
+            "pain": MECHANICAL,
+            "bone_lesion": "Destructive and lucent: lytic, 2 points.",
+            "alignment": "T12 has slipped forward on L1: translation, the highest alignment score (4).",
+            "collapse": "More than half of L1's height is gone: 3 points.",
+            "posterolateral": "Both facet joints are destroyed: bilateral, 3 points.",
+            "absent_pedicle": "The left pedicle of L1 is gone on the AP radiograph.",
+            "tomita": "The tumour reaches the adjacent T12: Tomita type 6.",
+            "escc": "The cord is compressed with no CSF left around it: grade 3.",
+        },
+        teaching_points="Every component takes its maximum: 18 of 18.\n"
+        "Translation is the most unstable alignment finding.",
+    ),
+    DemoCase(
+        title="Lower back ache in colorectal cancer",
+        age=61,
+        sex="male",
+        primary_tumour="Colorectal adenocarcinoma",
+        prior_treatment="both",
+        presentation="Lower back ache for two months; several bone lesions on the PET scan.",
+        pain_statement="The ache comes and goes; it is not worse on standing or walking.",
+        difficulty=3,
+        reading={
+            "level": "L4",
+            "pain": "occasional",
+            "bone_lesion": "lytic",
+            "alignment": "normal",
+            "collapse": "lt50",
+            "posterolateral": "none",
+            "absent_pedicle": "absent",
+            "tomita": 7,
+        },  # fmt: skip
+        extra_levels=("L2", "S1"),
+        rationale={
+            "level": "Several levels are involved; L4 is the most affected (it alone has lost height).",
+            "pain": OCCASIONAL,
+            "bone_lesion": "Lucent and destructive: lytic, 2 points.",
+            "collapse": "L4 has lost some height, less than half: 2 points.",
+            "posterolateral": "The posterior elements are intact: 0 points.",
+            "absent_pedicle": "Both pedicle outlines are visible at L4.",
+            "tomita": "Skip lesions at L2 and S1 as well: Tomita type 7.",
+        },
+        teaching_points="With several levels involved, score the most affected one.\n"
+        "7 is the lowest potentially unstable total: ask for a surgical opinion.",
+    ),
+    DemoCase(
+        title="Low back pain on walking, prostate cancer",
+        age=77,
+        sex="male",
+        primary_tumour="Prostate adenocarcinoma",
+        prior_treatment="none",
+        presentation="Low back pain for three months.",
+        pain_statement="Walking more than a hundred metres brings on the pain; it settles when he lies down.",
+        difficulty=2,
+        reading={
+            "level": "L5",
+            "pain": "mechanical",
+            "bone_lesion": "blastic",
+            "alignment": "normal",
+            "collapse": "none",
+            "posterolateral": "unilateral",
+            "absent_pedicle": "absent",
+            "tomita": 2,
+        },  # fmt: skip
+        side="right",
+        rationale={
+            "level": "L5 carries the dense lesion.",
+            "pain": MECHANICAL,
+            "bone_lesion": "Ivory-dense, dark on T1 and T2: blastic, 0 points.",
+            "collapse": "Normal height, and less than half of the body is involved: 0 points.",
+            "posterolateral": "The right pedicle is replaced by sclerotic tumour: unilateral, 1 point.",
+            "absent_pedicle": "A sclerotic pedicle is still seen on the AP radiograph: the sign is absent.",
+            "tomita": "Body and one pedicle: Tomita type 2.",
+        },
+        teaching_points="L5–S1 is junctional: 3 points.\nMechanical pain alone can push a blastic lesion to 7.",
+    ),
+    DemoCase(
+        title="Upper thoracic lesion, lung cancer",
+        age=70,
+        sex="female",
+        primary_tumour="Squamous cell lung carcinoma",
+        prior_treatment="radiotherapy",
+        presentation="Found on a staging CT; she has no back complaints.",
+        pain_statement="She denies any back or neck pain.",
+        difficulty=3,
+        reading={
+            "level": "T2",
+            "pain": "none",
+            "bone_lesion": "mixed",
+            "alignment": "deformity",
+            "collapse": "lt50",
+            "posterolateral": "unilateral",
+            "absent_pedicle": "present",
+            "tomita": 3,
+        },  # fmt: skip
+        side="right",
+        rationale={
+            "level": "T2 is the abnormal level.",
+            "pain": PAIN_FREE,
+            "bone_lesion": "Lucent and sclerotic areas together: mixed, 1 point.",
+            "alignment": "A new, gentle kyphosis centred on T2: de novo deformity, 2 points.",
+            "collapse": "Partial loss of height, less than half: 2 points.",
+            "posterolateral": "The right pedicle and lamina are involved: unilateral, 1 point.",
+            "absent_pedicle": "The right pedicle of T2 is not seen on the AP radiograph.",
+            "tomita": "Body, pedicle and lamina: Tomita type 3.",
+        },
+        teaching_points="C7–T2 is junctional: 3 points even in a painless patient.\n"
+        "A painless lesion can still score 9.",
+    ),
+    DemoCase(
+        title="Lower neck pain, kidney cancer",
+        age=59,
+        sex="male",
+        primary_tumour="Renal cell carcinoma",
+        prior_treatment="none",
+        presentation="Pain at the base of the neck for six weeks.",
+        pain_statement="Pain when he lifts his head from the pillow or carries shopping; none at rest.",
+        difficulty=2,
+        reading={
+            "level": "C7",
+            "pain": "mechanical",
+            "bone_lesion": "lytic",
+            "alignment": "normal",
+            "collapse": "involved_gt50",
+            "posterolateral": "unilateral",
+            "absent_pedicle": "absent",
+            "tomita": 2,
+        },  # fmt: skip
+        rationale={
+            "level": "C7 is the involved level.",
+            "pain": MECHANICAL,
+            "bone_lesion": "Lytic, 2 points.",
+            "collapse": "Height kept, but more than half of the body is tumour: 1 point.",
+            "posterolateral": "The left pedicle is involved: unilateral, 1 point.",
+            "absent_pedicle": "Both pedicle outlines can still be seen at C7.",
+            "tomita": "Body and pedicle: Tomita type 2.",
+        },
+        teaching_points="C7 is junctional.\nA pedicle can be partly involved while its outline is still seen.",
+    ),
+    DemoCase(
+        title="Surveillance after treated breast cancer",
+        age=68,
+        sex="female",
+        primary_tumour="Breast carcinoma",
+        prior_treatment="both",
+        presentation="Routine surveillance; treated T4 metastasis eight years ago.",
+        pain_statement="She has no pain.",
+        difficulty=1,
+        reading={
+            "level": "T4",
+            "pain": "none",
+            "bone_lesion": "blastic",
+            "alignment": "normal",
+            "collapse": "none",
+            "posterolateral": "none",
+            "absent_pedicle": "absent",
+            "tomita": 1,
+        },  # fmt: skip
+        rationale={
+            "pain": PAIN_FREE,
+            "bone_lesion": "Uniformly dense after treatment: blastic, 0 points.",
+            "tomita": "Body only: Tomita type 1.",
+        },
+        teaching_points="A treated, sclerotic, painless deposit in the semirigid thoracic spine: 1 point, stable.",
+    ),
+    DemoCase(
+        title="Back pain and numb legs, liver cancer",
+        age=64,
+        sex="male",
+        primary_tumour="Hepatocellular carcinoma",
+        prior_treatment="none",
+        presentation="Back pain for a month; numbness below the costal margin since yesterday.",
+        pain_statement="The pain is worst when he sits up in bed and eases when he lies flat.",
+        difficulty=3,
+        reading={
+            "level": "T10",
+            "pain": "mechanical",
+            "bone_lesion": "lytic",
+            "alignment": "deformity",
+            "collapse": "gt50",
+            "posterolateral": "bilateral",
+            "absent_pedicle": "present",
+            "tomita": 4,
+            "escc": "1c",
+        },  # fmt: skip
+        asks_escc=True,
+        rationale={
+            "level": "T10 is collapsed, with tumour in the canal.",
+            "pain": MECHANICAL,
+            "bone_lesion": "Lytic, 2 points.",
+            "alignment": "New focal kyphosis: 2 points.",
+            "collapse": "More than half of the height is lost: 3 points.",
+            "posterolateral": "Both pedicles are replaced: bilateral, 3 points.",
+            "absent_pedicle": "The left pedicle of T10 has disappeared on the AP radiograph.",
+            "tomita": "Epidural extension: Tomita type 4.",
+            "escc": "Tumour touches the cord without compressing it: grade 1c.",
+        },
+        teaching_points="Semirigid location (1 point) does not stop a total of 14: unstable.",
+    ),
+    DemoCase(
+        title="Buttock pain in thyroid cancer",
+        age=57,
+        sex="female",
+        primary_tumour="Papillary thyroid carcinoma",
+        prior_treatment="none",
+        presentation="Pain across the low back and right buttock.",
+        pain_statement="Standing up from a chair and climbing stairs bring the pain on; lying down relieves it.",
+        difficulty=2,
+        reading={
+            "level": "S1",
+            "pain": "mechanical",
+            "bone_lesion": "lytic",
+            "alignment": "normal",
+            "collapse": "lt50",
+            "posterolateral": "unilateral",
+            "absent_pedicle": "absent",
+            "tomita": 5,
+        },  # fmt: skip
+        side="right",
+        rationale={
+            "level": "S1 carries the expansile lesion.",
+            "pain": MECHANICAL,
+            "bone_lesion": "Expansile, lytic: 2 points.",
+            "collapse": "The S1 body has lost a little height: less than 50 %, 2 points.",
+            "posterolateral": "The right pedicle and facet are replaced: unilateral, 1 point.",
+            "absent_pedicle": "Both pedicles are still seen on the AP radiograph.",
+            "tomita": "A soft-tissue mass beside the spine: Tomita type 5.",
+        },
+        teaching_points="S1 belongs to the L5–S1 junction: 3 points, not the 0 of the rigid sacrum below.",
+    ),
+)
+
+
+JUNCTIONS = {("cervical", "thoracic"): "cervicothoracic", ("thoracic", "lumbar"): "thoracolumbar",
+             ("lumbar", "sacral"): "lumbosacral"}  # fmt: skip
+
+
+def imaged_region(level: str) -> str:
+    """The region the phantom images cover: three levels either side of the index level."""
+    index = sins.LEVELS.index(level)
+    shown = sins.LEVELS[max(0, index - 3) : index + 4]
+    regions = list(dict.fromkeys(sins.region_for_level(code) for code in shown))
+    if len(regions) == 3:
+        return regions[1]
+    return JUNCTIONS[tuple(regions)] if len(regions) == 2 else regions[0]
+
+
+def _level_rationale(level: str) -> str:
+    return f"{sins.explain_location(level)}."
+
+
+@transaction.atomic
+def create_case(demo: DemoCase, author: User | None) -> Case:
+    reading = {**demo.reading, "location": sins.location_for_level(demo.reading["level"])}
+    region = imaged_region(reading["level"])
+    case = Case.objects.create(
+        slug=demo.slug,
+        title=demo.title,
+        status=Case.Status.DRAFT,
+        age=demo.age,
+        sex=demo.sex,
+        primary_tumour=demo.primary_tumour,
+        prior_treatment=demo.prior_treatment,
+        presentation=demo.presentation,
+        pain_statement=demo.pain_statement,
+        index_level=reading["level"],
+        region=region,
+        asks_escc=demo.asks_escc,
+        teaching_points=demo.teaching_points,
+        discussion=demo.discussion,
+        difficulty=demo.difficulty,
+        author=author,
+    )
+    findings = phantoms.Findings(
+        level=reading["level"],
+        bone_lesion=reading["bone_lesion"],
+        collapse=reading["collapse"],
+        alignment=reading["alignment"],
+        posterolateral=reading["posterolateral"],
+        absent_pedicle=reading["absent_pedicle"],
+        tomita=reading["tomita"],
+        escc=reading.get("escc") or "0",
+        side=demo.side,
+        extra_levels=demo.extra_levels,
+    )
+    key_slices = {}
+    for order, code in enumerate(demo.series):
+        kind = phantoms.SERIES_KINDS[code]
+        series = Series.objects.create(
+            case=case, modality=kind.modality, plane=kind.plane, sequence=kind.sequence, order=order
+        )
+        drawn = phantoms.render_series(findings, code, seed=order)
+        for position, picture in enumerate(drawn):
+            slice_ = Slice.create_from_upload(
+                series,
+                images.process(_as_upload(picture, f"{code}-{position}.png")),
+                alt_text=phantoms.alt_text(code, position, len(drawn), case.get_region_display().lower()),
+                position=position,
+            )
+            if position == len(drawn) // 2:
+                key_slices[code] = slice_
+    rationales = {"location": _level_rationale(reading["level"]), **demo.rationale}
+    expert = {
+        **reading,
+        **{f"{item}_rationale": text for item, text in rationales.items()},
+        **{f"{item}_key_slice": key_slices.get(code) for item, code in KEY_SERIES.items()},
+    }
+    ReferenceReading.objects.create(case=case, reader_name="Dr A. Okafor (spine radiology)", is_primary=True,
+                                    **expert)  # fmt: skip
+    if demo.second_reader:
+        ReferenceReading.objects.create(case=case, is_primary=False, **{**reading, **demo.second_reader})
+    case.status = Case.Status.PUBLISHED
+    problems = case.publication_problems()
+    assert not problems, f"demo case {demo.slug}: {problems}"
+    case.save(update_fields=["status", "updated"])
+    return case
+
+
+def _as_upload(picture, name: str) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG", compress_level=1)  # a transient file: speed over size
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def create_users(password: str) -> list[str]:
+    """Create the demo users that do not exist yet; existing ones are left as they are."""
+    created = []
+    for username, group, is_staff in DEMO_USERS:
+        user, new = User.objects.get_or_create(username=username, defaults={"is_staff": is_staff})
+        if new:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+            user.groups.add(Group.objects.get(name=group))
+            created.append(username)
+    return created
+
+
+# --- A practice history, so the dashboards have something to show on the first `make run` -----------
+
+DEMO_COHORT = "Demo cohort"
+# resident2 has practised for a few weeks; the others make up the cohort the educator follows.
+# resident1 is left fresh, to try the product from the start.
+PRACTISING = ("resident2", "resident3", "resident4", "resident5", "resident6", "resident7")
+# How often a beginner misreads each item; bone quality is the least reproducible item in every study.
+ERROR_RATE = {"level": 0.1, "location": 0.1, "pain": 0.15, "bone_lesion": 0.45, "alignment": 0.3, "collapse": 0.35,
+              "posterolateral": 0.35, "absent_pedicle": 0.25, "tomita": 0.4, "escc": 0.35}  # fmt: skip
+
+
+def create_history(password: str) -> int:
+    """A demo cohort with submitted attempts (through the real commit), once; returns attempts made."""
+    if Cohort.objects.filter(name=DEMO_COHORT).exists():
+        return 0
+    trainees_group = Group.objects.get(name=roles.TRAINEES)
+    trainees = []
+    for username in PRACTISING:
+        user, new = User.objects.get_or_create(username=username)
+        if new:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+            user.groups.add(trainees_group)
+        trainees.append(user)
+    cohort = Cohort.objects.create(name=DEMO_COHORT)
+    cohort.trainees.set([*trainees, User.objects.get(username="resident1")])
+    cohort.educators.set(User.objects.filter(username="educator"))
+
+    rng = random.Random(2026)
+    cases = list(Case.objects.published().filter(slug__in=[c.slug for c in CASES]).order_by("pk"))
+    made = 0
+    now = timezone.now()
+    for skill, trainee in enumerate(trainees):
+        plan = cases[:]
+        rng.shuffle(plan)
+        if trainee.username == "resident2":
+            plan += plan[:6]  # retries of the first six cases: 20 attempts in all
+        for n, case in enumerate(plan):
+            # Beginners err at the rates above; each attempt, and each better resident, errs a little less.
+            care = max(0.25, 1 - 0.035 * n - 0.08 * skill)
+            answers = _simulated_answers(case, rng, care)
+            attempt, _ = drafts.submit(drafts.open_draft(trainee, case), answers)
+            when = now - timedelta(days=56 - 56 * n / len(plan), minutes=rng.randrange(600))
+            Attempt.objects.filter(pk=attempt.pk).update(submitted=when, started=when - timedelta(minutes=6))
+            made += 1
+    return made
+
+
+def _simulated_answers(case: Case, rng: random.Random, care: float) -> dict:
+    reference = case.primary_reading.to_reading()
+    answers = {}
+    for item in sins.READING_ITEMS:
+        value = getattr(reference, item)
+        if value is None:
+            continue
+        if rng.random() < ERROR_RATE[item] * care:
+            value = _neighbour(item, value, rng)
+        answers[item] = value
+    if answers["level"] != reference.level:
+        answers["location"] = sins.location_for_level(answers["level"])
+    return answers
+
+
+def _neighbour(item: str, value, rng: random.Random):
+    """A plausible misreading: the next option up or down the scale."""
+    if item == "level":
+        codes = list(sins.LEVELS)
+    elif item in sins.COMPONENTS_BY_NAME:
+        codes = list(sins.COMPONENTS_BY_NAME[item].codes)
+    elif item == "absent_pedicle":
+        codes = [c.code for c in sins.ABSENT_PEDICLE]
+    elif item == "tomita":
+        codes = [t.type for t in sins.TOMITA_TYPES]
+    else:
+        codes = [g.code for g in sins.ESCC_GRADES]
+    index = codes.index(value)
+    choices = [codes[i] for i in (index - 1, index + 1) if 0 <= i < len(codes)]
+    return rng.choice(choices)

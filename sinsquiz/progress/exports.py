@@ -1,0 +1,103 @@
+"""CSV exports: every attempt with both readings item by item, and a cohort report's tables."""
+
+import csv
+
+from sinsquiz import sins
+from sinsquiz.progress.cohort_report import CohortReport
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _safe(value) -> object:
+    """Keep spreadsheets from running a cell as a formula (names and titles are typed by people)."""
+    if isinstance(value, str) and value[:1] in {"=", "+", "-", "@", "\t", "\r"}:
+        return "'" + value
+    return value
+
+
+def csv_lines(rows):
+    writer = csv.writer(_Echo())
+    for row in rows:
+        yield writer.writerow([_safe(value) for value in row])
+
+
+ATTEMPT_COLUMNS = [
+    "attempt",
+    "trainee",
+    "trainee_name",
+    "case",
+    "case_title",
+    "case_version",
+    "submitted",
+    "first_try",
+    "seconds_spent",
+    *(f"{which}_{item}" for item in sins.READING_ITEMS for which in ("trainee", "reference", "correct")),
+    "trainee_total",
+    "reference_total",
+    "trainee_category",
+    "reference_category",
+    "consultation",
+    "components_right",
+]
+
+
+def attempt_rows(attempts):
+    """One row per submitted attempt: every item, both readings (streamed, in a constant amount of memory)."""
+    yield ATTEMPT_COLUMNS
+    attempts = attempts.submitted().select_related("trainee", "case").order_by("submitted", "pk")
+    for a in attempts.iterator(chunk_size=2000):
+        items = []
+        for item in sins.READING_ITEMS:
+            items += [getattr(a, item), a.reference_answer(item), a.correct(item)]
+        yield [
+            a.pk,
+            a.trainee.username,
+            a.trainee.get_full_name(),
+            a.case.slug,
+            a.case.title,
+            a.case_version,
+            a.submitted.isoformat(),
+            a.first_try,
+            round(a.time_spent.total_seconds()),
+            *items,
+            a.total,
+            a.reference_total,
+            a.category,
+            a.reference_category,
+            a.consultation,
+            a.components_right,
+        ]
+
+
+def _share(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
+def trainee_rows(report: CohortReport):
+    yield ["trainee", "name", "cases", "attempts", "components_right_share", "category_kappa", "under_triage"]
+    for row in report.trainees:
+        a = row.agreement
+        yield [
+            row.trainee.username,
+            row.trainee.get_full_name(),
+            a.first if a else 0,
+            a.attempts if a else 0,
+            _share(a.accuracy if a else None),
+            _share(a.category_kappa if a else None),
+            a.under_triage if a else 0,
+        ]
+
+
+def case_rows(report: CohortReport):
+    names = [c.name for c in sins.COMPONENTS]
+    yield ["case", "title", "trainees", "facility", "discrimination", *(f"most_common_mistake_{n}" for n in names)]
+    for row in report.cases:
+        mistakes = []
+        for component in row.components:
+            mistake = component.most_common_mistake
+            mistakes.append(f"{mistake[1].code} for {mistake[0].code} ({mistake[2]})" if mistake else "")
+        discrimination = "" if row.discrimination is None else f"{row.discrimination:.1f}"
+        yield [row.slug, row.title, row.trainees, _share(row.facility), discrimination, *mistakes]

@@ -1,0 +1,48 @@
+"""Cohorts: groups of trainees and the educators who follow their progress."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+
+class CohortQuerySet(models.QuerySet):
+    def for_educator(self, user):
+        """The cohorts an educator follows; a superuser follows them all."""
+        return self if user.is_superuser else self.filter(educators=user)
+
+
+class Cohort(models.Model):
+    """A group of trainees and the educators who follow them."""
+
+    # The tables predate this app (they were made as the project's own, "sinsquiz", models).
+
+    name = models.CharField(max_length=120, unique=True)
+    trainees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="cohorts", blank=True, db_table="sinsquiz_cohort_trainees"
+    )
+    educators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="taught_cohorts", blank=True, db_table="sinsquiz_cohort_educators"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = CohortQuerySet.as_manager()
+
+    class Meta:
+        db_table = "sinsquiz_cohort"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("cohort", args=[self.pk])
+
+
+def followed_by(user):
+    """The users whose progress `user` may follow: themselves and their cohorts' trainees (all, for a superuser)."""
+    users = get_user_model().objects.all()
+    if user.is_superuser:
+        return users
+    return users.filter(Q(pk=user.pk) | Q(cohorts__educators=user)).distinct()

@@ -1,0 +1,105 @@
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET
+
+from cases.models import Case
+from sinsquiz import literature, sins
+from sinsquiz.http import AuthenticatedHttpRequest
+from sinsquiz.progress import agreement, charts, cohort_report, exports
+from sinsquiz.progress.access import get_cohort_for_user, get_trainee_for_user
+from sinsquiz.progress.models import Cohort
+from sinsquiz.training.models import Attempt
+
+HISTORY_PER_PAGE = 20
+
+
+@require_GET
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return _progress(request, request.user)
+
+
+@require_GET
+def trainee_dashboard(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
+    """An educator's view of one of their trainees' dashboards."""
+    return _progress(request, get_trainee_for_user(request, user_id))
+
+
+def _progress(request, trainee) -> HttpResponse:
+    attempts = Attempt.objects.submitted().of(trainee)
+    summary, curve = agreement.summary(trainee)
+    published = Case.objects.published().count()
+    history = Paginator(attempts.select_related("case").order_by("-submitted"), HISTORY_PER_PAGE)
+    chart_labels = [f"{p.first}–{p.last}" if p.last > p.first else str(p.first) for p in curve]
+    return render(
+        request,
+        "progress/dashboard.html",
+        {
+            "trainee": trainee,
+            "own": trainee == request.user,
+            "summary": summary,
+            "left": max(0, published - summary.first),
+            "published": published,
+            "curve": curve,
+            "chart": charts.line_chart(
+                chart_labels,
+                [
+                    ("SINS components right", "line-components", [p.share_right for p in curve]),
+                    ("Category right", "line-category", [p.category_right for p in curve]),
+                ],
+            ),
+            "heatmaps": [(c, charts.heat_rows(c.component.options, c.table)) for c in summary.components],
+            "category_heat": charts.heat_rows(sins.CATEGORIES, summary.category_table),
+            "history": history.get_page(request.GET.get("page")),
+            "studies": literature.COMPONENT_STUDIES,
+            "binary_studies": literature.BINARY_STUDIES,
+            "kappa_minimum": agreement.KAPPA_MINIMUM,
+        },
+    )
+
+
+@require_GET
+def cohort_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    if not request.user.is_staff:
+        raise Http404("Cohorts are for educators.")
+    cohorts = Cohort.objects.for_educator(request.user).annotate(size=Count("trainees", distinct=True))
+    return render(request, "progress/cohort_list.html", {"cohorts": cohorts})
+
+
+@require_GET
+def cohort(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    cohort = get_cohort_for_user(request, pk)
+    context = {
+        "cohort": cohort,
+        "report": cohort_report.cached_report(cohort),
+        "studies": literature.COMPONENT_STUDIES,
+        "kappa_minimum": agreement.KAPPA_MINIMUM,
+        "hardest": cohort_report.HARDEST_SHOWN,
+    }
+    return render(request, "progress/cohort.html", context)
+
+
+@require_GET
+def cohort_attempts_csv(request: AuthenticatedHttpRequest, pk: int) -> StreamingHttpResponse:
+    cohort = get_cohort_for_user(request, pk)
+    attempts = Attempt.objects.filter(trainee__cohorts=cohort)
+    return _csv(f"{cohort.name}-attempts.csv", exports.attempt_rows(attempts))
+
+
+@require_GET
+def cohort_summary_csv(request: AuthenticatedHttpRequest, pk: int, table: str) -> StreamingHttpResponse:
+    cohort = get_cohort_for_user(request, pk)
+    if table not in {"trainees", "cases"}:
+        raise Http404("No such table.")
+    report = cohort_report.cohort_report(cohort)
+    rows = exports.trainee_rows(report) if table == "trainees" else exports.case_rows(report)
+    return _csv(f"{cohort.name}-{table}.csv", rows)
+
+
+def _csv(filename: str, rows) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(exports.csv_lines(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{slugify(filename.removesuffix(".csv"))}.csv"'
+    response["Cache-Control"] = "no-store, private"
+    return response

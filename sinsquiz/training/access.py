@@ -1,0 +1,20 @@
+"""The one way views fetch an attempt; anything the user may not see is a 404."""
+
+from django.shortcuts import get_object_or_404
+
+from cases.models import Case
+from sinsquiz.training.models import Attempt
+
+
+def get_attempt_for_user(request, pk: int, *, to_change: bool = False) -> Attempt:
+    """The attempt, with its case, if it is the user's own, or (to look at, never to change) if they educate
+    its trainee.
+
+    An attempt can only be changed while its case is still visible to the user: a case unpublished meanwhile
+    cannot be committed, nor its reference seen that way.
+    """
+    if to_change:
+        attempts = Attempt.objects.of(request.user).filter(case__in=Case.objects.visible_to(request.user))
+    else:
+        attempts = Attempt.objects.visible_to(request.user)
+    return get_object_or_404(attempts.select_related("case"), pk=pk)

@@ -1,0 +1,128 @@
+"""Writes that span several rows: a trainee's draft and the atomic commit of an attempt."""
+
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F
+from django.utils import timezone
+
+from cases.models import Case
+from sinsquiz import grading, sins
+from sinsquiz.training.models import IDLE_AFTER, Attempt
+
+
+class NoReference(Exception):
+    """The case has no primary expert reading to grade against (an educator's unfinished draft)."""
+
+
+def open_draft(trainee, case: Case) -> Attempt:
+    """The trainee's draft for the case, created on first opening; safe when two tabs open at once."""
+    if draft := Attempt.objects.filter(trainee=trainee, case=case, state=Attempt.State.DRAFT).first():
+        return draft
+    try:
+        with transaction.atomic():
+            return Attempt.objects.get_or_create(trainee=trainee, case=case, state=Attempt.State.DRAFT)[0]
+    except IntegrityError:
+        return Attempt.objects.get(trainee=trainee, case=case, state=Attempt.State.DRAFT)
+
+
+def save_draft(attempt: Attempt, values: dict) -> bool:
+    """Write the given items to a draft. False when it has been committed meanwhile (nothing is changed)."""
+    now = timezone.now()
+    fields = {item: value if value not in (None, "") else _blank(item) for item, value in values.items()}
+    # Only the given columns are written, so two saves of different items cannot undo each other.
+    return bool(
+        Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.DRAFT).update(
+            **fields, saved=now, time_spent=_time_spent(attempt, now)
+        )
+    )
+
+
+def submit(attempt: Attempt, values: dict) -> tuple[Attempt, bool]:
+    """Grade and freeze a draft in one statement; returns the attempt and whether this call submitted it.
+
+    A second call for the same draft (a double click, another tab, a stale form) changes nothing and
+    returns the attempt as it was first submitted: only an UPDATE of a row still in draft counts.
+    """
+    case = attempt.case
+    snapshot = reference_snapshot(case)
+    for item, value in values.items():
+        setattr(attempt, item, value if value not in (None, "") else _blank(item))
+    attempt.reference = snapshot
+    graded = attempt.grade()
+    now = timezone.now()
+    attempt.refresh_score()
+    fields = {
+        **{item: getattr(attempt, item) for item in sins.READING_ITEMS},
+        **{f"{result.item}_correct": _correct(result) for result in graded.items},
+        "total": attempt.total,
+        "category": attempt.category,
+        "state": Attempt.State.SUBMITTED,
+        "submitted": now,
+        # An autosave since the attempt was read moved `saved`, but added the same time it would add here.
+        "time_spent": _time_spent(attempt, now),
+        "case_version": snapshot["case_version"],
+        "reference": snapshot,
+        "reference_total": graded.reference_score.total,
+        "reference_category": graded.reference_score.category,
+        "consultation": graded.consultation,
+        "components_right": graded.components_right,
+        **{
+            f"reference_{item}": _blank(item) if value is None else value
+            for item, value in snapshot["primary"]["reading"].items()
+        },
+    }
+    # Decided by the UPDATE itself: no attempt of this trainee at this case submitted yet.
+    first_try = ~Exists(Attempt.objects.submitted().filter(trainee=attempt.trainee_id, case=case))
+    if not Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.DRAFT).update(
+        **fields, saved=now, first_try=first_try
+    ):
+        return Attempt.objects.select_related("case").get(pk=attempt.pk), False
+    for field, value in fields.items():
+        setattr(attempt, field, value)
+    attempt.saved = now
+    vars(attempt).pop("first_try", None)  # decided by the UPDATE itself; read from the row if it is asked for
+    return attempt, True
+
+
+def reference_snapshot(case: Case) -> dict:
+    """Everything grading needs about the reference, as it stands now, in plain JSON."""
+    # The version read with the readings, so that the two always agree.
+    readings = list(case.readings.annotate(case_version=F("case__version")))
+    primary = next((reading for reading in readings if reading.is_primary), None)
+    if primary is None:
+        raise NoReference(f"{case} has no primary expert reading yet.")
+    if primary.to_reading().missing(escc_required=case.asks_escc):
+        raise NoReference(f"The primary reading of {case} is incomplete.")
+    return {
+        "case_version": primary.case_version,
+        "escc_asked": case.asks_escc,
+        "teaching": {"points": case.teaching_points, "discussion": case.discussion},
+        "prior_treatment": case.prior_treatment,
+        "primary": {
+            "reader": primary.reader_name,
+            "reading": _items(primary),
+            "rationales": {item: primary.rationale(item) for item in sins.READING_ITEMS if primary.rationale(item)},
+            "key_slices": {
+                item: getattr(primary, f"{item}_key_slice_id")
+                for item in sins.READING_ITEMS
+                if getattr(primary, f"{item}_key_slice_id")
+            },
+        },
+        "others": [{"reader": r.reader_name, "reading": _items(r)} for r in readings if not r.is_primary],
+    }
+
+
+def _items(reading) -> dict:
+    return {item: getattr(reading, item) or None for item in sins.READING_ITEMS}
+
+
+def _correct(result: grading.ItemResult) -> bool | None:
+    return None if result.verdict == grading.NOT_ASKED else result.is_right
+
+
+def _blank(item: str):
+    return None if item == "tomita" else ""
+
+
+def _time_spent(attempt: Attempt, now):
+    """Time spent so far: every gap between two saves counts, up to the idle limit."""
+    return attempt.time_spent + min(now - attempt.saved, IDLE_AFTER)

@@ -1,0 +1,166 @@
+"""A trainee's attempts at the library's cases: drafts while they are written, then graded, frozen records."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, F, OuterRef, Q
+from django.urls import reverse
+
+from cases.models import Case, Reading
+from sinsquiz import grading, sins
+from sinsquiz.progress.models import followed_by
+
+# Gaps longer than this between two saves of a draft count as time away, not time spent on the case.
+IDLE_AFTER = timedelta(minutes=10)
+
+
+class AttemptQuerySet(models.QuerySet):
+    def drafts(self):
+        return self.filter(state=Attempt.State.DRAFT)
+
+    def submitted(self):
+        return self.filter(state=Attempt.State.SUBMITTED)
+
+    def of(self, user):
+        return self.filter(trainee=user)
+
+    def visible_to(self, user):
+        """A user's own attempts, and those of the trainees they follow as an educator."""
+        return self if user.is_superuser else self.filter(trainee__in=followed_by(user))
+
+    def started(self):
+        """Drafts with at least one answer: worth offering to continue."""
+        answered = Q()
+        for item in sins.READING_ITEMS:
+            answered |= ~Q(**{item: ""}) if item != "tomita" else Q(tomita__isnull=False)
+        return self.drafts().filter(answered)
+
+
+class Attempt(Reading):
+    """A trainee's reading of a case: a draft while it is written, then a submitted, graded, frozen record.
+
+    On commit it keeps a snapshot of the reference it was graded against, so that later edits to the case
+    never change a result; the per-item correctness is stored in columns for the dashboards.
+    """
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+
+    class Consultation(models.TextChoices):
+        AGREE = grading.AGREE, "Agrees on surgical consultation"
+        UNDER_TRIAGE = grading.UNDER_TRIAGE, "Under-triage"
+        OVER_TRIAGE = grading.OVER_TRIAGE, "Over-triage"
+
+    # Assessment records are kept: a trainee who leaves is deactivated, not deleted.
+    # Indexed by attempts_at_case (trainee first), which also serves every lookup by trainee alone.
+    trainee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="attempts", on_delete=models.PROTECT, db_index=False
+    )
+    # Assessment records outlive a careless delete: a case with attempts cannot be deleted, only unpublished.
+    case = models.ForeignKey(Case, related_name="attempts", on_delete=models.PROTECT)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT)
+    started = models.DateTimeField(auto_now_add=True)
+    saved = models.DateTimeField(auto_now=True)
+    submitted = models.DateTimeField(null=True, blank=True)
+    time_spent = models.DurationField(default=timedelta)
+    case_version = models.PositiveIntegerField(null=True, blank=True)
+    reference = models.JSONField(null=True, blank=True, help_text="The reference readings graded against.")
+    reference_total = models.PositiveSmallIntegerField(null=True, blank=True)
+    reference_category = models.CharField(max_length=24, blank=True)
+    consultation = models.CharField(max_length=16, choices=Consultation.choices, blank=True)
+    components_right = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The trainee's first submitted attempt at the case: agreement statistics count only these, as the
+    # reliability studies did (a retry after feedback measures learning, not agreement).
+    first_try = models.BooleanField(default=False)
+
+    objects = AttemptQuerySet.as_manager()
+
+    class Meta:
+        db_table = "sinsquiz_attempt"  # the table predates this app (made as the project's own model)
+        ordering = [F("submitted").desc(nulls_last=True), "-started"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["trainee", "case"], condition=Q(state="draft"), name="one_draft_per_trainee_and_case"
+            ),
+        ]
+        indexes = [
+            # Covers the learning curve and the counts over a trainee's whole history, so they are read from
+            # the index alone (key columns rather than INCLUDE, which SQLite lacks).
+            models.Index(
+                fields=[
+                    "trainee",
+                    "state",
+                    "submitted",
+                    "components_right",
+                    "category",
+                    "reference_category",
+                    "consultation",
+                ],
+                name="attempt_history",
+            ),  # fmt: skip
+            # Partial: only first attempts, the ones agreement statistics read.
+            models.Index(fields=["trainee", "state"], condition=Q(first_try=True), name="attempt_first_tries"),
+            models.Index(fields=["case", "first_try"]),
+            # A trainee's attempts at one case: the case page, the feedback page's earlier attempts.
+            models.Index(fields=["trainee", "case", "state"], name="attempts_at_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trainee} on {self.case} ({self.get_state_display().lower()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("attempt", args=[self.pk])
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.state == self.State.SUBMITTED
+
+    def answers(self) -> dict:
+        """The items given so far, keyed by item name (for a form's initial values)."""
+        return {item: getattr(self, item) for item in sins.READING_ITEMS if getattr(self, item) not in (None, "")}
+
+    def reference_answer(self, item: str):
+        return getattr(self, f"reference_{item}")
+
+    def correct(self, item: str) -> bool | None:
+        return getattr(self, f"{item}_correct")
+
+    def grade(self) -> grading.Grade:
+        """The feedback for a submitted attempt, from its own snapshot of the reference."""
+        snapshot = self.reference
+        return grading.grade(
+            self.to_reading(),
+            reading_from_snapshot(snapshot["primary"]["reading"]),
+            others=[
+                grading.OtherExpert(other["reader"], reading_from_snapshot(other["reading"]))
+                for other in snapshot["others"]
+            ],
+            rationales=snapshot["primary"]["rationales"],
+            key_slices=snapshot["primary"]["key_slices"],
+            escc_asked=snapshot["escc_asked"],
+            prior_treatment=snapshot["prior_treatment"],
+        )
+
+
+def reading_from_snapshot(data: dict) -> sins.Reading:
+    return sins.Reading(**{item: data.get(item) for item in sins.READING_ITEMS})
+
+
+# Per item, two columns the dashboards aggregate in SQL: the primary reference's answer it was graded
+# against, and whether the trainee gave it (None: not asked).
+for _item in sins.READING_ITEMS:
+    _field = Reading._meta.get_field(_item)
+    Attempt.add_to_class(
+        f"reference_{_item}",
+        models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+        if _item == "tomita"
+        else models.CharField(max_length=_field.max_length, blank=True, editable=False),
+    )
+    Attempt.add_to_class(f"{_item}_correct", models.BooleanField(null=True, blank=True, editable=False))
+
+
+def done_by(user):
+    """An expression for annotating cases: has this user submitted an attempt at the case?"""
+    return Exists(Attempt.objects.submitted().filter(case=OuterRef("pk"), trainee=user))

@@ -1,0 +1,238 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
+
+from cases.access import get_case_for_user
+from cases.forms import CaseFilterForm
+from cases.models import Case, PublicCase, public_series
+from sinsquiz import sins
+from sinsquiz.http import AuthenticatedHttpRequest, HtmxHttpRequest
+from sinsquiz.training import drafts, next_case
+from sinsquiz.training.access import get_attempt_for_user
+from sinsquiz.training.forms import CalculatorForm, ReadingForm
+from sinsquiz.training.models import Attempt, done_by
+
+CASES_PER_PAGE = 12
+
+
+@require_GET
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
+    published = Case.objects.published()
+    counts = published.aggregate(total=Count("pk"), done=Count("pk", filter=Q(done_by(user))))
+    drafts = Attempt.objects.of(user).started().filter(case__in=published).select_related("case")[:5]
+    # Only what a trainee may see of each case, and when the draft was saved: never the Attempt with its case.
+    recent = Attempt.objects.of(user).submitted().select_related("case")[:5]
+    return render(
+        request,
+        "training/home.html",
+        {
+            "left": counts["total"] - counts["done"],
+            "total": counts["total"],
+            "drafts": [(PublicCase.of(draft.case), draft.saved) for draft in drafts],
+            "recent": recent,
+        },
+    )
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def calculator(request: HtmxHttpRequest) -> HttpResponse:
+    """A public SINS calculator; htmx posts on every change and swaps in the result partial."""
+    form = CalculatorForm(request.POST or None)
+    template = "training/calculator.html"
+    if request.htmx:
+        template += "#result"
+    return render(
+        request,
+        template,
+        {"form": form, "calculation": form.calculation(), "categories": sins.CATEGORIES, "live": bool(request.htmx)},
+    )
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = CaseFilterForm(request.GET or None)
+    cases = form.filter(Case.objects.visible_to(request.user))
+    cases = cases.with_cover().annotate(done=done_by(request.user)).prefetch_related("series")
+    page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    # Only what a trainee may see of each case, never the Case with its reference.
+    page.object_list = [
+        PublicCase.of(
+            case,
+            cover=case.cover or "",
+            modalities=tuple(dict.fromkeys(s.get_modality_display() for s in case.series.all())),
+            done=case.done,
+        )
+        for case in page.object_list
+    ]
+    query = request.GET.copy()
+    query.pop("page", None)
+    template = "training/case_list.html#results" if request.htmx else "training/case_list.html"
+    return render(request, template, {"form": form, "page": page, "query": query.urlencode()})
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def case_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """The case with its images, history and the scoring panel (the trainee's draft, opened here)."""
+    case = get_case_for_user(request, slug)
+    draft = drafts.open_draft(request.user, case)
+    form = ReadingForm(initial=draft.answers(), asks_escc=case.asks_escc)
+    return render(request, "training/case.html", _case_context(request, case, _panel_context(draft, form)))
+
+
+def _panel_context(attempt: Attempt, form: ReadingForm) -> dict:
+    # Only the attempt's id: the object would bring its case, and with it the reference, into the context.
+    return {"attempt_id": attempt.pk, "form": form, "running": form.running()}
+
+
+def _earlier(trainee, case):
+    """The trainee's submitted attempts at the case, newest first."""
+    return Attempt.objects.of(trainee).filter(case=case).submitted().order_by("-submitted")
+
+
+def _case_context(request, case: Case, panel: dict) -> dict:
+    """Everything the case page shows before the commit: the history and images, never the reference."""
+    return {
+        "case": PublicCase.of(case),
+        "series_list": public_series(case),
+        # Their ids and dates only: an earlier attempt carries its reference snapshot.
+        "earlier": _earlier(request.user, case).values("pk", "submitted"),
+        **panel,
+    }
+
+
+@require_POST
+def autosave(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Autosave: store whatever is valid in the draft and answer with the running total."""
+    attempt = get_attempt_for_user(request, pk, to_change=True)
+    if attempt.is_submitted:
+        return _already_committed(request, attempt)
+    form = ReadingForm(request.POST, asks_escc=attempt.case.asks_escc)
+    if not drafts.save_draft(attempt, form.valid_values()):
+        return _already_committed(request, attempt)
+    if not request.htmx:
+        messages.success(request, "Your draft is saved.")
+        return redirect(f"{attempt.case.get_absolute_url()}#scoring")
+    return render(request, "training/case.html#panel-status", {"running": form.running(), "saved": True})
+
+
+@require_POST
+def commit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    attempt = get_attempt_for_user(request, pk, to_change=True)
+    if attempt.is_submitted:
+        return _already_committed(request, attempt)
+    case = attempt.case
+    form = ReadingForm(request.POST, asks_escc=case.asks_escc, committing=True)
+    if not form.is_valid():
+        drafts.save_draft(attempt, form.valid_values())
+        if request.htmx:
+            return render(request, "training/case.html#panel", _panel_context(attempt, form))
+        case = get_case_for_user(request, case.slug)
+        return render(request, "training/case.html", _case_context(request, case, _panel_context(attempt, form)))
+    try:
+        attempt, _ = drafts.submit(attempt, form.cleaned_data)
+    except drafts.NoReference:
+        messages.error(request, "This case has no complete expert reading yet, so it cannot be graded. "
+                       "Your draft is saved.")  # fmt: skip
+        drafts.save_draft(attempt, form.cleaned_data)
+        return _go(request, case.get_absolute_url())
+    return _go(request, attempt.get_absolute_url())
+
+
+def _already_committed(request, attempt: Attempt) -> HttpResponse:
+    messages.info(request, "This reading was already committed; here is its feedback.")
+    return _go(request, attempt.get_absolute_url())
+
+
+def _go(request, url: str) -> HttpResponse:
+    """Change page: a redirect, or for htmx a client-side redirect so the whole page changes."""
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+@require_GET
+def feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The feedback on a committed attempt, graded from its own snapshot of the reference."""
+    attempt = get_attempt_for_user(request, pk)
+    if not attempt.is_submitted:
+        return redirect(attempt.case.get_absolute_url())
+    grade = attempt.grade()
+    series_list = public_series(attempt.case)
+    key_images = _key_images(series_list)
+    response = render(
+        request,
+        "training/feedback.html",
+        {
+            "attempt": attempt,
+            # Whose reading it is, when it is not the reader's own (an educator's view).
+            "reader": ""
+            if attempt.trainee_id == request.user.pk
+            else attempt.trainee.get_full_name() or attempt.trainee.username,
+            "case": PublicCase.of(attempt.case),
+            "series_list": series_list,
+            "reference": attempt.reference,
+            "teaching": attempt.reference.get("teaching")
+            or {"points": attempt.case.teaching_points, "discussion": attempt.case.discussion},
+            "grade": grade,
+            "results": [(result, key_images.get(result.key_slice)) for result in grade.items],
+            "spine": spine_levels(grade.item("level").reference, attempt.level),
+            "locations": sins.LOCATION.options,
+            "earlier": _earlier(attempt.trainee_id, attempt.case_id).only("submitted", "components_right", "category"),
+            "next_url": _next_url(request),
+        },
+    )
+    # The reference is on this page: no browser or proxy may keep a copy.
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+def _key_images(series_list) -> dict:
+    """Slice id -> (series, 1-based image number, image)."""
+    return {
+        image.pk: (series, number, image) for series in series_list for number, image in enumerate(series.images, 1)
+    }
+
+
+def spine_levels(reference_level: str, your_level: str | None) -> list[dict]:
+    """The levels of the spine diagram, each with its location class and marks for the two readings."""
+    return [
+        {
+            "code": level,
+            "label": sins.level_label(level),
+            "location": sins.location_for_level(level),
+            "reference": level == reference_level,
+            "yours": level == your_level,
+            "y": 14 + index * 16,
+        }
+        for index, level in enumerate(sins.LEVELS)
+    ]
+
+
+@require_GET
+def practise_next(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The next case to practise; `?focus=collapse` keeps a practice run on one SINS component."""
+    focus = request.GET.get("focus")
+    if focus in sins.COMPONENTS_BY_NAME:
+        request.session["focus"] = focus
+        case = next_case.focused_on(request.user, focus)
+    else:
+        request.session.pop("focus", None)
+        case = next_case.for_trainee(request.user)
+    if case is None:
+        messages.success(request, "You have answered every case, and got every one right last time. Well done.")
+        return redirect("case-list")
+    return redirect(case.get_absolute_url())
+
+
+def _next_url(request) -> str:
+    focus = request.session.get("focus")
+    return reverse("next-case") + (f"?focus={focus}" if focus in sins.COMPONENTS_BY_NAME else "")

@@ -1,0 +1,119 @@
+"""The trainee dashboard and the educator's cohort page, on attempts whose figures are worked out here."""
+
+import csv
+import io
+
+import pytest
+
+from sinsquiz.progress.models import Cohort
+from tests.factories import ANSWER, EducatorFactory, TraineeFactory, commit, published_case
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cohort(client):
+    """Three trainees on two cases: on case X all agree; on case Y they split on collapse."""
+    educator = EducatorFactory()
+    x, y = published_case(title="X"), published_case(title="Y")
+    trainees = [TraineeFactory(username=name, last_name=name) for name in ("t1", "t2", "t3")]
+    for trainee, collapse in zip(trainees, ["lt50", "gt50", "gt50"], strict=True):
+        client.force_login(trainee)
+        commit(client, x)
+        commit(client, y, collapse=collapse)
+    group = Cohort.objects.create(name="Year 3")
+    group.trainees.set([*trainees, TraineeFactory(username="t4", last_name="t4")])  # t4 has not started
+    group.educators.add(educator)
+    client.force_login(educator)
+    return group
+
+
+def test_the_cohort_page_shows_trainees_cases_and_agreement(client, cohort):
+    response = client.get(f"/cohorts/{cohort.pk}/")
+
+    report = response.context["report"]
+    assert [row.trainee.username for row in report.trainees] == ["t1", "t2", "t3", "t4"]
+    assert [row.agreement and row.agreement.first for row in report.trainees] == [2, 2, 2, None]
+    y = next(row for row in report.cases if row.title == "Y")
+    assert y.facility == pytest.approx((6 + 5 + 5) / 18)
+    mistake = y.components[4].most_common_mistake
+    assert (mistake[0].code, mistake[1].code, mistake[2]) == ("lt50", "gt50", 2)
+    collapse = report.components[4]
+    # Two cases, three raters each: X all "lt50"; Y one "lt50", two "gt50".
+    p_bar = (1 + (1 + 4 - 3) / 6) / 2
+    p_e = (4 / 6) ** 2 + (2 / 6) ** 2
+    assert collapse.fleiss == pytest.approx((p_bar - p_e) / (1 - p_e))
+    html = response.content.decode()
+    assert "Collapse: &gt; 50 % collapse for &lt; 50 % collapse (2)" in html  # made by two trainees
+    assert f'href="/progress/{report.trainees[0].trainee.pk}/"' in html
+
+
+def test_the_cohort_page_lists_the_hardest_cases_first_and_only_so_many(client, cohort, settings, monkeypatch):
+    monkeypatch.setattr("sinsquiz.progress.cohort_report.HARDEST_SHOWN", 1)
+
+    response = client.get(f"/cohorts/{cohort.pk}/")
+
+    report = response.context["report"]
+    assert [row.title for row in report.cases] == ["Y", "X"]  # Y: 16 of 18 components right; X: all 18
+    html = response.content.decode()
+    assert f'href="/cases/{report.cases[0].slug}/"' in html and f'href="/cases/{report.cases[1].slug}/"' not in html
+    assert "The 1 cases with the lowest facility, of 2 answered" in html
+
+
+def test_the_attempts_csv_has_one_row_per_attempt_with_both_readings(client, cohort):
+    response = client.get(f"/cohorts/{cohort.pk}/attempts.csv")
+
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert response["Content-Disposition"] == 'attachment; filename="year-3-attempts.csv"'
+    assert len(rows) == 6
+    t2_y = next(r for r in rows if r["trainee"] == "t2" and r["case_title"] == "Y")
+    assert (t2_y["trainee_collapse"], t2_y["reference_collapse"], t2_y["correct_collapse"]) == ("gt50", "lt50", "False")
+    assert (t2_y["trainee_total"], t2_y["reference_total"]) == ("10", "9")
+    assert set(ANSWER) <= {key.removeprefix("trainee_") for key in rows[0]}
+
+
+def test_the_summary_csvs(client, cohort):
+    trainees = list(
+        csv.reader(io.StringIO(b"".join(client.get(f"/cohorts/{cohort.pk}/trainees.csv").streaming_content).decode()))
+    )
+    cases = list(
+        csv.reader(io.StringIO(b"".join(client.get(f"/cohorts/{cohort.pk}/cases.csv").streaming_content).decode()))
+    )
+
+    assert trainees[0][:3] == ["trainee", "name", "cases"] and len(trainees) == 5
+    assert trainees[4][0] == "t4" and trainees[4][2] == "0"
+    assert trainees[2][0] == "t2" and trainees[2][2] == "2"
+    y = next(row for row in cases if row[1] == "Y")
+    assert y[2] == "3" and y[3] == f"{16 / 18:.3f}"
+    assert client.get(f"/cohorts/{cohort.pk}/nonsense.csv").status_code == 404
+
+
+def test_spreadsheet_formulas_in_names_are_defused(client, cohort):
+    cohort.trainees.update(first_name='=HYPERLINK("x")')
+
+    text = b"".join(client.get(f"/cohorts/{cohort.pk}/attempts.csv").streaming_content).decode()
+
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
+
+
+def test_the_cohort_list_shows_only_the_educators_cohorts(client, cohort):
+    Cohort.objects.create(name="Somebody else's")
+
+    html = client.get("/cohorts/").content.decode()
+
+    assert "Year 3" in html and "Somebody else" not in html
+
+
+def test_access_to_progress_and_cohorts(client, cohort, django_user_model):
+    member = cohort.trainees.get(username="t1")
+    outsider_trainee, other_educator = TraineeFactory(), EducatorFactory()
+    superuser = django_user_model.objects.create_superuser("root", password="a-long-password")
+    urls = [f"/cohorts/{cohort.pk}/", f"/cohorts/{cohort.pk}/attempts.csv", f"/progress/{member.pk}/"]
+
+    for user, expected in [(member, [404, 404, 200]), (outsider_trainee, [404, 404, 404]),
+                           (other_educator, [404, 404, 404]), (cohort.educators.get(), [200, 200, 200]),
+                           (superuser, [200, 200, 200])]:  # fmt: skip
+        client.force_login(user)
+        assert [client.get(url).status_code for url in urls] == expected, user
+    client.force_login(outsider_trainee)
+    assert client.get("/cohorts/").status_code == 404

@@ -1,0 +1,124 @@
+"""The trainee dashboard and the educator's cohort page, on attempts whose figures are worked out here."""
+
+import random
+
+import pytest
+
+from sinsquiz import sins
+from sinsquiz.progress.models import Cohort
+from sinsquiz.training.models import Attempt
+from tests.factories import ANSWER, EducatorFactory, TraineeFactory, commit, published_case
+from tests.queries import count_queries
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def trainee(client):
+    user = TraineeFactory(first_name="Ada", last_name="Lovelace")
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def history(client, trainee):
+    """Four attempts at three cases (references: total 9, potentially unstable):
+    A right; B with collapse over-called (10); C under-triaged (2); then A again with pain missed."""
+    a, b, c = published_case(title="A"), published_case(title="B"), published_case(title="C")
+    commit(client, a)
+    commit(client, b, collapse="gt50")
+    commit(client, c, pain="none", bone_lesion="blastic", collapse="none")
+    commit(client, a, pain="occasional")
+    return a, b, c
+
+
+def test_the_dashboard_shows_the_worked_out_figures(client, history):
+    html = client.get("/progress/").content.decode()
+
+    assert '3<span class="stat-of"> / 3</span>' in html  # cases done
+    assert "79 %" in html  # (6 + 5 + 3 + 5) of 24 components, over every attempt
+    assert '67 %</p><p class="stat-label">category right' in html  # 2 of 3 first attempts
+    assert '<p class="stat-value">1</p><p class="stat-label">under-triage' in html
+    assert "Your weakest component is <strong>vertebral body collapse</strong>: 33 % right" in html
+    assert "You under-call collapse: -0.3 points a case on average." in html  # (+1 - 2 + 0) / 3
+    assert 'href="/practice/next/?focus=collapse"' in html
+    assert "0.79" in html and "0.24" in html  # Fourney 2011 beside the trainee's own
+
+
+def test_kappa_waits_for_enough_cases_and_says_how_many(client, history):
+    html = client.get("/progress/").content.decode()
+
+    assert "shown from 10 cases (7 more to go)" in html
+
+
+def test_the_learning_curve_and_the_confusion_tables_have_their_data(client, history):
+    response = client.get("/progress/")
+    html = response.content.decode()
+
+    points = response.context["curve"]
+    assert [(p.first, p.last) for p in points] == [(1, 1), (2, 2), (3, 3), (4, 4)]
+    assert [round(p.share_right, 3) for p in points] == [1.0, round(5 / 6, 3), 0.5, round(5 / 6, 3)]
+    assert '<title id="curve-title">' in html and "<polyline" in html
+    collapse = next(c for c in response.context["summary"].components if c.component.name == "collapse")
+    assert collapse.table[1] == [1, 1, 0, 1]  # reference < 50 %: answered > 50 %, < 50 %, none
+
+
+def test_focused_practice_brings_cases_that_exercise_the_weak_component(client, trainee, history):
+    fresh = published_case(title="D")
+
+    response = client.get("/practice/next/?focus=collapse")
+
+    assert response.url == f"/cases/{fresh.slug}/"
+    assert client.session["focus"] == "collapse"
+    commit(client, fresh)
+    attempt = Attempt.objects.filter(case=fresh).get()
+    assert 'href="/practice/next/?focus=collapse"' in client.get(f"/attempts/{attempt.pk}/").content.decode()
+    assert client.get("/practice/next/?focus=collapse").url in {f"/cases/{c.slug}/" for c in history[1:]}
+
+
+def test_an_empty_dashboard_invites_a_first_case(client, trainee):
+    published_case()
+
+    html = client.get("/progress/").content.decode()
+
+    assert "No committed reading yet." in html and "Start with a case" in html
+
+
+def bulk_history(trainee, cases, count, seed=1):
+    """`count` submitted attempts spread over `cases`, written in bulk (the figures are not the point here)."""
+    rng = random.Random(seed)
+    attempts = []
+    for n in range(count):
+        case = cases[n % len(cases)]
+        answer = {**ANSWER, "collapse": rng.choice(sins.COLLAPSE.codes), "pain": rng.choice(sins.PAIN.codes)}
+        reading = sins.Reading(**answer)
+        score = reading.score
+        attempts.append(
+            Attempt(
+                trainee=trainee, case=case, state=Attempt.State.SUBMITTED, submitted=case.created,
+                first_try=n < len(cases), total=score.total, category=score.category, reference_total=9,
+                reference_category="potentially_unstable", components_right=4,
+                **answer, **{f"reference_{item}": value for item, value in ANSWER.items()},
+                **{f"{item}_correct": answer[item] == ANSWER[item] for item in ANSWER},
+            )
+        )  # fmt: skip
+    Attempt.objects.bulk_create(attempts, batch_size=2000)
+
+
+def test_the_dashboard_and_cohort_page_cost_the_same_queries_at_ten_and_ten_thousand_attempts(client):
+    cases = [published_case(series=1, slices=1) for _ in range(5)]
+    small, large = TraineeFactory(), TraineeFactory()
+    educator = EducatorFactory()
+    for trainee in (small, large):
+        group = Cohort.objects.create(name=f"Cohort of {trainee.username}")
+        group.trainees.add(trainee)
+        group.educators.add(educator)
+    bulk_history(small, cases, 10)
+    bulk_history(large, cases, 10_000)
+
+    client.force_login(educator)
+    dashboards = [count_queries(client, f"/progress/{t.pk}/") for t in (small, large)]
+    cohorts = [count_queries(client, f"/cohorts/{c.pk}/") for c in Cohort.objects.order_by("pk")]
+
+    assert dashboards[0] == dashboards[1]
+    assert cohorts[0] == cohorts[1]

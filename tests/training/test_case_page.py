@@ -1,0 +1,363 @@
+"""Scoring a case through the case page: the panel, autosave and commit, as a browser posts them."""
+
+import re
+
+import pytest
+
+from cases.models import Case, ReferenceReading
+from sinsquiz.training.models import Attempt
+from tests.factories import ANSWER, EducatorFactory, SeriesFactory, SliceFactory, TraineeFactory, published_case
+from tests.queries import count_queries
+
+pytestmark = pytest.mark.django_db
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def case():
+    return published_case()
+
+
+def open_case(client, case) -> Attempt:
+    response = client.get(f"/cases/{case.slug}/")
+    assert response.status_code == 200
+    return Attempt.objects.get(pk=response.context["attempt_id"])
+
+
+def test_opening_a_case_shows_an_empty_panel_with_every_item(client, trainee, case):
+    html = client.get(f"/cases/{case.slug}/").content.decode()
+
+    for name in ["level", "location", "pain", "bone_lesion", "alignment", "collapse", "posterolateral",
+                 "absent_pedicle", "tomita"]:  # fmt: skip
+        assert f'name="{name}"' in html
+    assert 'name="escc"' not in html  # this case does not ask for it
+    assert "Pain that eases when the patient lies down" in html  # definitions from sins.py
+    assert not re.search(r'type="radio"[^>]* checked', html)
+    assert re.search(r'<select name="level"[^>]*>\s*<option value="" selected>Choose a level…</option>', html)
+    assert Attempt.objects.drafts().filter(trainee=trainee, case=case).count() == 1
+
+
+def test_the_escc_grade_is_asked_when_the_case_asks_for_it(client, trainee):
+    case = published_case(asks_escc=True)
+
+    html = client.get(f"/cases/{case.slug}/").content.decode()
+
+    assert 'name="escc"' in html and "Grade 1c: Cord abutted" in html
+
+
+def test_autosave_keeps_each_change_and_answers_with_the_running_total(client, trainee, case):
+    attempt = open_case(client, case)
+
+    response = client.post(f"/attempts/{attempt.pk}/save/", {"level": "T7", "location": "semirigid",
+                                                              "alignment": "subluxation"}, headers=HX)  # fmt: skip
+
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="panel-status"')
+    assert '<span class="total-num pending">5–16</span>' in html
+    assert "3 of 9 answered · saved<" in html
+    stored = Attempt.objects.get(pk=attempt.pk)
+    assert (stored.level, stored.alignment, stored.pain) == ("T7", "subluxation", "")
+
+
+def test_a_complete_draft_shows_its_total_and_category(client, trainee, case):
+    attempt = open_case(client, case)
+
+    html = client.post(f"/attempts/{attempt.pk}/save/", ANSWER, headers=HX).content.decode()
+
+    assert '<span class="total-num">9</span>' in html
+    assert "Potentially unstable" in html
+
+
+def test_the_draft_survives_logging_out_and_in_again(client, trainee, case):
+    attempt = open_case(client, case)
+    client.post(f"/attempts/{attempt.pk}/save/", {"pain": "occasional", "tomita": "3"}, headers=HX)
+
+    client.post("/logout/")
+    client.force_login(trainee)
+    html = client.get(f"/cases/{case.slug}/").content.decode()
+
+    assert re.search(r'value="occasional"[^>]* checked', html)
+    assert re.search(r'name="tomita" value="3"[^>]* checked', html)
+
+
+def test_without_javascript_saving_a_draft_returns_to_the_case(client, trainee, case):
+    attempt = open_case(client, case)
+
+    response = client.post(f"/attempts/{attempt.pk}/save/", {"pain": "none"})
+
+    assert response.status_code == 302 and response.url == f"/cases/{case.slug}/#scoring"
+    assert Attempt.objects.get(pk=attempt.pk).pain == "none"
+
+
+def test_an_invalid_code_in_an_autosave_is_ignored_and_the_rest_is_kept(client, trainee, case):
+    attempt = open_case(client, case)
+
+    response = client.post(f"/attempts/{attempt.pk}/save/", {"pain": "severe", "collapse": "gt50"}, headers=HX)
+
+    assert response.status_code == 200
+    stored = Attempt.objects.get(pk=attempt.pk)
+    assert (stored.pain, stored.collapse) == ("", "gt50")
+
+
+def test_committing_an_incomplete_reading_lists_what_is_missing_in_the_panel(client, trainee, case):
+    attempt = open_case(client, case)
+    partial = {key: value for key, value in ANSWER.items() if key not in {"pain", "tomita"}}
+
+    response = client.post(f"/attempts/{attempt.pk}/commit/", partial, headers=HX)
+
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section class="card scoring" id="scoring"')
+    assert "Still to answer before you commit: pain, tomita type." in html
+    assert Attempt.objects.get(pk=attempt.pk).state == Attempt.State.DRAFT
+    assert Attempt.objects.get(pk=attempt.pk).collapse == "lt50"  # what was given is kept
+
+
+def test_without_javascript_an_incomplete_commit_shows_the_whole_page_with_the_error(client, trainee, case):
+    attempt = open_case(client, case)
+
+    response = client.post(f"/attempts/{attempt.pk}/commit/", {"pain": "none"})
+
+    html = response.content.decode()
+    assert response.status_code == 200 and "<html" in html
+    assert "Still to answer before you commit: index level, location" in html
+
+
+@pytest.mark.parametrize(("field", "value"), [("pain", "severe"), ("tomita", "9"), ("level", "C8"),
+                                              ("location", "3"), ("tomita", "x")])  # fmt: skip
+def test_invalid_codes_on_commit_are_form_errors_not_server_errors(client, trainee, case, field, value):
+    attempt = open_case(client, case)
+
+    response = client.post(f"/attempts/{attempt.pk}/commit/", {**ANSWER, field: value}, headers=HX)
+
+    assert response.status_code == 200
+    assert "field-error" in response.content.decode()
+    assert Attempt.objects.get(pk=attempt.pk).state == Attempt.State.DRAFT
+
+
+def test_a_commit_grades_the_reading_and_sends_the_trainee_to_the_feedback(client, trainee, case):
+    attempt = open_case(client, case)
+
+    response = client.post(f"/attempts/{attempt.pk}/commit/", ANSWER, headers=HX)
+
+    assert response.status_code == 200 and response["HX-Redirect"] == f"/attempts/{attempt.pk}/"
+    stored = Attempt.objects.get(pk=attempt.pk)
+    assert stored.state == Attempt.State.SUBMITTED and stored.components_right == 6
+
+
+def test_without_javascript_a_commit_redirects_to_the_feedback(client, trainee, case):
+    attempt = open_case(client, case)
+
+    response = client.post(f"/attempts/{attempt.pk}/commit/", ANSWER)
+
+    assert response.status_code == 302 and response.url == f"/attempts/{attempt.pk}/"
+
+
+def test_a_double_click_or_a_second_tab_or_a_stale_form_gives_one_attempt(client, trainee, case):
+    attempt = open_case(client, case)
+    second_tab = open_case(client, case)
+    assert second_tab.pk == attempt.pk
+
+    client.post(f"/attempts/{attempt.pk}/commit/", ANSWER, headers=HX)
+    double = client.post(f"/attempts/{attempt.pk}/commit/", ANSWER, headers=HX)
+    stale = client.post(f"/attempts/{attempt.pk}/commit/", {**ANSWER, "pain": "none"})
+    late_autosave = client.post(f"/attempts/{attempt.pk}/save/", {"pain": "none"}, headers=HX)
+
+    assert double["HX-Redirect"] == f"/attempts/{attempt.pk}/"
+    assert stale.url == f"/attempts/{attempt.pk}/"
+    assert late_autosave["HX-Redirect"] == f"/attempts/{attempt.pk}/"
+    assert Attempt.objects.submitted().count() == 1
+    assert Attempt.objects.get(pk=attempt.pk).pain == "mechanical"
+
+
+def test_after_a_commit_the_case_opens_a_fresh_draft_for_another_try(client, trainee, case):
+    attempt = open_case(client, case)
+    client.post(f"/attempts/{attempt.pk}/commit/", ANSWER)
+
+    again = open_case(client, case)
+
+    assert again.pk != attempt.pk and again.state == Attempt.State.DRAFT
+    html = client.get(f"/cases/{case.slug}/").content.decode()
+    assert f'href="/attempts/{attempt.pk}/"' in html  # the earlier attempt is linked
+
+
+def test_the_case_page_lists_only_the_trainees_own_earlier_attempts_at_it_newest_first(client, trainee, case):
+    first = open_case(client, case)
+    client.post(f"/attempts/{first.pk}/commit/", ANSWER)
+    second = open_case(client, case)
+    client.post(f"/attempts/{second.pk}/commit/", ANSWER)
+    client.post(f"/attempts/{open_case(client, case).pk}/save/", {"pain": "mechanical"}, headers=HX)
+    other_case = published_case()
+    client.post(f"/attempts/{open_case(client, other_case).pk}/commit/", ANSWER)
+    client.force_login(someone_else := TraineeFactory())
+    client.post(f"/attempts/{open_case(client, case).pk}/commit/", ANSWER)
+    client.force_login(trainee)
+
+    response = client.get(f"/cases/{case.slug}/")
+
+    assert [a["pk"] for a in response.context["earlier"]] == [second.pk, first.pk]
+    assert "1 of 9 answered · saved as you go" in response.content.decode()  # the draft, with its one answer
+    assert re.search(r'name="pain" value="mechanical"[^>]* checked', response.content.decode())
+    assert Attempt.objects.filter(trainee=someone_else, case=case).submitted().count() == 1
+
+
+@pytest.mark.parametrize("action", ["save", "commit"])
+def test_nobody_can_write_to_another_trainees_attempt(client, case, action):
+    owner = TraineeFactory()
+    client.force_login(owner)
+    attempt = open_case(client, case)
+
+    for intruder in (TraineeFactory(), EducatorFactory()):
+        client.force_login(intruder)
+        response = client.post(f"/attempts/{attempt.pk}/{action}/", ANSWER, headers=HX)
+        assert response.status_code == 404
+
+    stored = Attempt.objects.get(pk=attempt.pk)
+    assert stored.state == Attempt.State.DRAFT and stored.pain == ""
+
+
+def test_scoring_pages_need_get_or_post_as_appropriate(client, trainee, case):
+    attempt = open_case(client, case)
+
+    assert client.get(f"/attempts/{attempt.pk}/commit/").status_code == 405
+    assert client.get(f"/attempts/{attempt.pk}/save/").status_code == 405
+    assert client.post(f"/cases/{case.slug}/").status_code == 405
+
+
+def test_a_draft_case_without_reference_cannot_be_committed_and_says_why(client):
+    educator = EducatorFactory()
+    client.force_login(educator)
+    case = published_case(status=Case.Status.DRAFT)
+    ReferenceReading.objects.filter(case=case).delete()
+    attempt = open_case(client, case)
+
+    response = client.post(f"/attempts/{attempt.pk}/commit/", ANSWER, follow=True)
+
+    assert "This case has no complete expert reading yet" in response.content.decode()
+    assert Attempt.objects.get(pk=attempt.pk).state == Attempt.State.DRAFT
+
+
+def test_the_case_page_costs_the_same_queries_with_many_earlier_attempts(client, trainee, case):
+    attempt = open_case(client, case)
+    client.post(f"/attempts/{attempt.pk}/commit/", ANSWER)
+    open_case(client, case)
+    one = count_queries(client, f"/cases/{case.slug}/")
+    for _ in range(10):
+        client.post(f"/attempts/{open_case(client, case).pk}/commit/", ANSWER)
+    open_case(client, case)
+
+    assert count_queries(client, f"/cases/{case.slug}/") == one
+
+
+def test_a_case_unpublished_meanwhile_can_no_longer_be_saved_or_committed(client, trainee, case):
+    attempt = open_case(client, case)
+    Case.objects.filter(pk=case.pk).update(status=Case.Status.DRAFT)
+
+    assert client.post(f"/attempts/{attempt.pk}/save/", {"pain": "none"}, headers=HX).status_code == 404
+    assert client.post(f"/attempts/{attempt.pk}/commit/", ANSWER, headers=HX).status_code == 404
+    assert Attempt.objects.get(pk=attempt.pk).state == Attempt.State.DRAFT
+
+
+def test_a_level_typed_in_lower_case_is_graded_as_the_level(client, trainee, case):
+    attempt = open_case(client, case)
+
+    client.post(f"/attempts/{attempt.pk}/commit/", {**ANSWER, "level": "t7"})
+
+    stored = Attempt.objects.get(pk=attempt.pk)
+    assert stored.level == "T7" and stored.level_correct is True
+
+
+def test_an_autosave_from_a_stale_tab_does_not_blank_answers_it_did_not_send(client, trainee, case):
+    attempt = open_case(client, case)
+    client.post(f"/attempts/{attempt.pk}/save/", {"pain": "occasional"}, headers=HX)
+
+    client.post(f"/attempts/{attempt.pk}/save/", {"collapse": "gt50"}, headers=HX)
+
+    stored = Attempt.objects.get(pk=attempt.pk)
+    assert (stored.pain, stored.collapse) == ("occasional", "gt50")
+
+
+def test_clearing_the_level_in_the_drop_down_is_saved(client, trainee, case):
+    attempt = open_case(client, case)
+    client.post(f"/attempts/{attempt.pk}/save/", {"level": "T7"}, headers=HX)
+
+    client.post(f"/attempts/{attempt.pk}/save/", {"level": ""}, headers=HX)
+
+    assert Attempt.objects.get(pk=attempt.pk).level == ""
+
+
+def test_an_incomplete_primary_reading_blocks_publishing_and_never_breaks_a_commit(client, trainee):
+    case = published_case()
+    ReferenceReading.objects.filter(case=case).update(tomita=None)
+    assert any("it lacks: tomita type" in problem for problem in case.publication_problems())
+    attempt = open_case(client, case)
+
+    response = client.post(f"/attempts/{attempt.pk}/commit/", ANSWER, follow=True)
+
+    assert response.status_code == 200
+    assert "no complete expert reading yet" in response.content.decode()
+    assert Attempt.objects.get(pk=attempt.pk).state == Attempt.State.DRAFT
+
+
+def test_the_case_list_says_that_it_varies_with_htmx(client, trainee, case):
+    assert "HX-Request" in client.get("/cases/")["Vary"]
+
+
+def test_the_case_page_shows_the_history_and_every_series(trainee_client):
+    case = published_case(series=2, slices=3, presentation="Six weeks of back pain.", age=71)
+
+    html = trainee_client.get(f"/cases/{case.slug}/").content.decode()
+
+    assert "Six weeks of back pain." in html and "71 years" in html
+    assert case.pain_statement in html
+    for series in case.series.all():
+        assert f'id="series-{series.pk}"' in html
+        for slice_ in series.slices.all():
+            assert slice_.web.url in html
+            assert slice_.image.url not in html  # originals are never sent to the page
+
+
+def test_a_draft_is_404_for_trainees_and_previewable_by_educators(client):
+    draft = published_case(status=Case.Status.DRAFT)
+    client.force_login(TraineeFactory())
+    assert client.get(f"/cases/{draft.slug}/").status_code == 404
+
+    client.force_login(EducatorFactory())
+    response = client.get(f"/cases/{draft.slug}/")
+    assert response.status_code == 200
+    assert "Draft — preview" in response.content.decode()
+
+
+def test_no_reference_data_reaches_a_trainee_before_they_answer(trainee_client):
+    sentinel = "SENTINEL-REFERENCE"
+    case = published_case(index_level="L5", teaching_points=f"{sentinel} teaching", discussion=f"{sentinel} talk")
+    fields = {f"{item}_rationale": f"{sentinel} {item}" for item in ("level", "pain", "collapse", "tomita")}
+    ReferenceReading.objects.filter(case=case).update(reader_name=f"{sentinel} reader", **fields)
+
+    for url in ("/cases/", f"/cases/{case.slug}/", "/cases/?q=breast", "/"):
+        html = trainee_client.get(url).content.decode()
+        assert sentinel not in html, url
+        assert "Dr A. Expert" not in html
+    html = trainee_client.get(f"/cases/{case.slug}/").content.decode()
+    assert not re.search(r'<input type="radio"[^>]* checked', html)  # nothing is pre-answered
+    assert not re.search(r'<option value="\w+" selected>', html)
+
+
+def test_the_case_page_costs_the_same_queries_for_one_slice_and_for_forty(
+    trainee_client, django_assert_max_num_queries
+):
+    small = published_case(series=2, slices=1)
+    big = published_case(series=2, slices=1)
+    for series in big.series.all():
+        for position in range(1, 40):
+            SliceFactory(series=series, position=position)
+    SeriesFactory(case=big)
+
+    for case in (small, big):  # the first visit also opens the trainee's draft
+        trainee_client.get(f"/cases/{case.slug}/")
+
+    one = count_queries(trainee_client, f"/cases/{small.slug}/")
+    forty = count_queries(trainee_client, f"/cases/{big.slug}/")
+
+    assert forty == one
+    assert one

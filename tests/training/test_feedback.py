@@ -1,0 +1,184 @@
+"""The feedback on a committed reading, and what never shows before the commit."""
+
+import re
+
+import pytest
+
+from cases.models import Case, ReferenceReading
+from sinsquiz.progress.models import Cohort
+from sinsquiz.training.models import Attempt
+from tests.factories import ANSWER, EducatorFactory, ReferenceReadingFactory, TraineeFactory, commit, published_case
+from tests.queries import count_queries
+
+pytestmark = pytest.mark.django_db
+
+HX = {"HX-Request": "true"}
+
+
+def test_the_feedback_gives_verdicts_explanations_and_key_images(client, trainee):
+    case = published_case(series=2, slices=3, teaching_points="Collapse is judged on CT.")
+    key = case.series.last().slices.all()[1]
+    ReferenceReading.objects.filter(case=case).update(
+        collapse_rationale="The body keeps more than half its height.", collapse_key_slice=key
+    )
+    attempt = commit(client, case, collapse="gt50", level="T8", location="semirigid")
+
+    response = client.get(f"/attempts/{attempt.pk}/")
+
+    html = response.content.decode()
+    assert "5 of 6 components right; category right" in html  # the level is not a SINS component
+    assert "The body keeps more than half its height." in html
+    assert "The vertebral body has lost height, but less than half of it." in html  # the reference's definition
+    assert "The vertebral body has lost more than half of its height." in html  # what the trainee chose means
+    assert f'href="#series-{key.series_id}:2"' in html and key.thumbnail.url in html
+    assert "T7 lies in T3–T10: semirigid, 1 point." in html
+    assert "Collapse is judged on CT." in html
+    assert "index level" in html and "your level" in html  # the spine diagram marks both levels
+    assert re.search(
+        r'<li class="item-result wrong">\s*<details open>\s*<summary>\s*<span class="result-label">Index', html
+    )
+
+
+def test_the_feedback_emphasises_under_triage(client, trainee):
+    attempt = commit(client, published_case(), pain="none", bone_lesion="blastic", collapse="none")
+
+    html = client.get(f"/attempts/{attempt.pk}/").content.decode()
+
+    assert 'class="consultation under_triage" role="alert"' in html
+    assert "This is the dangerous error." in html
+
+
+def test_an_answer_another_expert_gave_is_shown_as_expert_disagreement(client, trainee):
+    case = published_case()
+    ReferenceReadingFactory(case=case, is_primary=False, reader_name="Dr B. Second", bone_lesion="mixed")
+    attempt = commit(client, case, bone_lesion="mixed")
+
+    html = client.get(f"/attempts/{attempt.pk}/").content.decode()
+
+    assert "Another expert (Dr B. Second) gave your answer" in html
+
+
+def test_the_feedback_is_never_stored_by_browsers_or_proxies(client, trainee):
+    attempt = commit(client, published_case())
+
+    response = client.get(f"/attempts/{attempt.pk}/")
+
+    assert "no-store" in response["Cache-Control"]
+    assert 'hx-history="false"' in response.content.decode()
+
+
+def test_a_draft_has_no_feedback_yet(client, trainee):
+    case = published_case()
+    draft_id = client.get(f"/cases/{case.slug}/").context["attempt_id"]
+
+    response = client.get(f"/attempts/{draft_id}/")
+
+    assert response.status_code == 302 and response.url == f"/cases/{case.slug}/"
+
+
+def test_only_the_trainee_their_educators_and_superusers_see_an_attempt(client, django_user_model):
+    owner = TraineeFactory()
+    client.force_login(owner)
+    attempt = commit(client, published_case())
+    educator, outsider = EducatorFactory(), EducatorFactory()
+    Cohort.objects.create(name="A").educators.add(educator)
+    Cohort.objects.get(name="A").trainees.add(owner)
+
+    expected = [
+        (TraineeFactory(), 404),
+        (outsider, 404),
+        (educator, 200),
+        (django_user_model.objects.create_superuser("root", password="a-long-password"), 200),
+    ]
+    for user, status in expected:
+        client.force_login(user)
+        assert client.get(f"/attempts/{attempt.pk}/").status_code == status, user
+    client.logout()
+    assert client.get(f"/attempts/{attempt.pk}/").status_code == 302
+
+
+def test_the_feedback_page_costs_the_same_queries_for_small_and_large_cases(client, trainee):
+    small = commit(client, published_case(series=1, slices=1))
+    large = commit(client, published_case(series=6, slices=20))
+
+    assert count_queries(client, f"/attempts/{small.pk}/") == count_queries(client, f"/attempts/{large.pk}/")
+
+
+SENTINEL = "SENTINEL-7f3a"
+
+
+def models_in_context(response) -> list:
+    """Cases, readings and attempts handed to templates (each would bring the reference along)."""
+    found = []
+    for context in response.context or []:
+        for layer in context.dicts:
+            for value in layer.values():
+                for item in value if isinstance(value, list | tuple) else [value]:
+                    if isinstance(item, Case | ReferenceReading | Attempt):
+                        found.append(item)
+    return found
+
+
+def test_no_reference_reaches_the_trainee_before_the_commit_in_any_response(client, trainee):
+    case = published_case(teaching_points=f"{SENTINEL} points", discussion=f"{SENTINEL} discussion")
+    rationales = {f"{item}_rationale": f"{SENTINEL} {item}" for item in ANSWER}
+    ReferenceReading.objects.filter(case=case).update(reader_name=f"{SENTINEL} reader", escc="2", **rationales)
+    ReferenceReadingFactory(case=case, is_primary=False, reader_name=f"{SENTINEL} second")
+
+    page = client.get(f"/cases/{case.slug}/")
+    attempt = Attempt.objects.get(pk=page.context["attempt_id"])
+    responses = [
+        page,
+        client.get("/"),
+        client.get("/cases/"),
+        client.get("/cases/", headers=HX),
+        client.get(f"/cases/?q={case.title}", headers=HX),
+        client.post(f"/attempts/{attempt.pk}/save/", ANSWER, headers=HX),
+        client.post(f"/attempts/{attempt.pk}/save/", {"pain": "none"}),
+        client.post(f"/attempts/{attempt.pk}/commit/", {"pain": "none"}, headers=HX),
+        client.post(f"/attempts/{attempt.pk}/commit/", {"pain": "none"}),
+        client.get(f"/attempts/{attempt.pk}/", follow=True),
+    ]
+    for response in responses:
+        body = response.content.decode()
+        assert SENTINEL not in body, response.request["PATH_INFO"]
+    for response in responses:
+        assert models_in_context(response) == [], response.request["PATH_INFO"]
+    assert not hasattr(page.context["case"], "index_level")
+
+    client.post(f"/attempts/{attempt.pk}/commit/", ANSWER)
+    assert SENTINEL in client.get(f"/attempts/{attempt.pk}/").content.decode()
+
+
+def test_the_trainee_reads_your_reading_and_their_educator_reads_whose_it_is(client, trainee):
+    trainee.first_name, trainee.last_name = "Ada", "Byron"
+    trainee.save()
+    attempt = commit(client, published_case())
+    assert "Your reading, committed" in client.get(f"/attempts/{attempt.pk}/").content.decode()
+
+    educator = EducatorFactory()
+    cohort = Cohort.objects.create(name="A")
+    cohort.educators.add(educator)
+    cohort.trainees.add(trainee)
+    client.force_login(educator)
+    assert "Ada Byron’s reading, committed" in client.get(f"/attempts/{attempt.pk}/").content.decode()
+
+    trainee.first_name = "Augusta"
+    trainee.save()
+    assert "Augusta Byron’s reading, committed" in client.get(f"/attempts/{attempt.pk}/").content.decode()
+
+
+def test_the_feedback_lists_the_trainees_own_attempts_at_its_case_newest_first(client, trainee):
+    case, other = published_case(), published_case()
+    first = commit(client, case)
+    commit(client, other)
+    client.get(f"/cases/{case.slug}/")  # a new draft at the case is not an attempt yet
+    client.force_login(TraineeFactory())
+    commit(client, case)  # nor someone else's
+    client.force_login(trainee)
+    second = commit(client, case)
+
+    response = client.get(f"/attempts/{first.pk}/")
+
+    assert [a.pk for a in response.context["earlier"]] == [second.pk, first.pk]
+    assert f'href="/attempts/{second.pk}/"' in response.content.decode()
