@@ -2,6 +2,7 @@
 
 import importlib
 import io
+import random
 
 import factory
 from django.apps import apps
@@ -172,3 +173,27 @@ def commit(client, case, **changes):
     attempt_id = client.get(f"/cases/{case.slug}/").context["attempt_id"]
     client.post(f"/attempts/{attempt_id}/commit/", {**ANSWER, **changes})
     return Attempt.objects.get(pk=attempt_id)
+
+
+def bulk_attempts(trainee, cases, count, seed=1):
+    """`count` submitted attempts spread over `cases`, written in bulk (the figures are not the point here)."""
+    from sinsquiz import sins
+    from sinsquiz.training.models import Attempt
+
+    rng = random.Random(seed)
+    attempts = []
+    for n in range(count):
+        case = cases[n % len(cases)]
+        answer = {**ANSWER, "collapse": rng.choice(sins.COLLAPSE.codes), "pain": rng.choice(sins.PAIN.codes)}
+        reading = sins.Reading(**answer)
+        score = reading.score
+        attempts.append(
+            Attempt(
+                trainee=trainee, case=case, state=Attempt.State.SUBMITTED, submitted=case.created,
+                first_try=n < len(cases), total=score.total, category=score.category, reference_total=9,
+                reference_category="potentially_unstable", components_right=4,
+                **answer, **{f"reference_{item}": value for item, value in ANSWER.items()},
+                **{f"{item}_correct": answer[item] == ANSWER[item] for item in ANSWER},
+            )
+        )  # fmt: skip
+    Attempt.objects.bulk_create(attempts, batch_size=2000)

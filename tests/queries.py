@@ -3,10 +3,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 
-def count_queries(client, url: str, **kwargs) -> int:
-    """How many SQL queries one successful request costs, with nothing in the cache (the worst case)."""
+def count_queries(client, url: str, *, method: str = "get", status: int = 200, **kwargs) -> int:
+    """How many SQL queries one request costs, with nothing in the cache (the worst case)."""
     cache.clear()
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(url, **kwargs)
-    assert response.status_code == 200, (url, response.status_code)
+        response = getattr(client, method)(url, **kwargs)
+    assert response.status_code == status, (method, url, response.status_code)
     return len(queries)

@@ -1,14 +1,9 @@
 """The trainee dashboard and the educator's cohort page, on attempts whose figures are worked out here."""
 
-import random
-
 import pytest
 
-from sinsquiz import sins
-from sinsquiz.progress.models import Cohort
 from sinsquiz.training.models import Attempt
-from tests.factories import ANSWER, EducatorFactory, TraineeFactory, commit, published_case
-from tests.queries import count_queries
+from tests.factories import TraineeFactory, commit, published_case
 
 pytestmark = pytest.mark.django_db
 
@@ -82,43 +77,3 @@ def test_an_empty_dashboard_invites_a_first_case(client, trainee):
     html = client.get("/progress/").content.decode()
 
     assert "No committed reading yet." in html and "Start with a case" in html
-
-
-def bulk_history(trainee, cases, count, seed=1):
-    """`count` submitted attempts spread over `cases`, written in bulk (the figures are not the point here)."""
-    rng = random.Random(seed)
-    attempts = []
-    for n in range(count):
-        case = cases[n % len(cases)]
-        answer = {**ANSWER, "collapse": rng.choice(sins.COLLAPSE.codes), "pain": rng.choice(sins.PAIN.codes)}
-        reading = sins.Reading(**answer)
-        score = reading.score
-        attempts.append(
-            Attempt(
-                trainee=trainee, case=case, state=Attempt.State.SUBMITTED, submitted=case.created,
-                first_try=n < len(cases), total=score.total, category=score.category, reference_total=9,
-                reference_category="potentially_unstable", components_right=4,
-                **answer, **{f"reference_{item}": value for item, value in ANSWER.items()},
-                **{f"{item}_correct": answer[item] == ANSWER[item] for item in ANSWER},
-            )
-        )  # fmt: skip
-    Attempt.objects.bulk_create(attempts, batch_size=2000)
-
-
-def test_the_dashboard_and_cohort_page_cost_the_same_queries_at_ten_and_ten_thousand_attempts(client):
-    cases = [published_case(series=1, slices=1) for _ in range(5)]
-    small, large = TraineeFactory(), TraineeFactory()
-    educator = EducatorFactory()
-    for trainee in (small, large):
-        group = Cohort.objects.create(name=f"Cohort of {trainee.username}")
-        group.trainees.add(trainee)
-        group.educators.add(educator)
-    bulk_history(small, cases, 10)
-    bulk_history(large, cases, 10_000)
-
-    client.force_login(educator)
-    dashboards = [count_queries(client, f"/progress/{t.pk}/") for t in (small, large)]
-    cohorts = [count_queries(client, f"/cohorts/{c.pk}/") for c in Cohort.objects.order_by("pk")]
-
-    assert dashboards[0] == dashboards[1]
-    assert cohorts[0] == cohorts[1]

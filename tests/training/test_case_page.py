@@ -6,8 +6,7 @@ import pytest
 
 from cases.models import Case, ReferenceReading
 from sinsquiz.training.models import Attempt
-from tests.factories import ANSWER, EducatorFactory, SeriesFactory, SliceFactory, TraineeFactory, published_case
-from tests.queries import count_queries
+from tests.factories import ANSWER, EducatorFactory, TraineeFactory, published_case
 
 pytestmark = pytest.mark.django_db
 
@@ -237,18 +236,6 @@ def test_a_draft_case_without_reference_cannot_be_committed_and_says_why(client)
     assert Attempt.objects.get(pk=attempt.pk).state == Attempt.State.DRAFT
 
 
-def test_the_case_page_costs_the_same_queries_with_many_earlier_attempts(client, trainee, case):
-    attempt = open_case(client, case)
-    client.post(f"/attempts/{attempt.pk}/commit/", ANSWER)
-    open_case(client, case)
-    one = count_queries(client, f"/cases/{case.slug}/")
-    for _ in range(10):
-        client.post(f"/attempts/{open_case(client, case).pk}/commit/", ANSWER)
-    open_case(client, case)
-
-    assert count_queries(client, f"/cases/{case.slug}/") == one
-
-
 def test_a_case_unpublished_meanwhile_can_no_longer_be_saved_or_committed(client, trainee, case):
     attempt = open_case(client, case)
     Case.objects.filter(pk=case.pk).update(status=Case.Status.DRAFT)
@@ -341,23 +328,3 @@ def test_no_reference_data_reaches_a_trainee_before_they_answer(trainee_client):
     html = trainee_client.get(f"/cases/{case.slug}/").content.decode()
     assert not re.search(r'<input type="radio"[^>]* checked', html)  # nothing is pre-answered
     assert not re.search(r'<option value="\w+" selected>', html)
-
-
-def test_the_case_page_costs_the_same_queries_for_one_slice_and_for_forty(
-    trainee_client, django_assert_max_num_queries
-):
-    small = published_case(series=2, slices=1)
-    big = published_case(series=2, slices=1)
-    for series in big.series.all():
-        for position in range(1, 40):
-            SliceFactory(series=series, position=position)
-    SeriesFactory(case=big)
-
-    for case in (small, big):  # the first visit also opens the trainee's draft
-        trainee_client.get(f"/cases/{case.slug}/")
-
-    one = count_queries(trainee_client, f"/cases/{small.slug}/")
-    forty = count_queries(trainee_client, f"/cases/{big.slug}/")
-
-    assert forty == one
-    assert one

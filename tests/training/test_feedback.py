@@ -8,7 +8,6 @@ from cases.models import Case, ReferenceReading
 from sinsquiz.progress.models import Cohort
 from sinsquiz.training.models import Attempt
 from tests.factories import ANSWER, EducatorFactory, ReferenceReadingFactory, TraineeFactory, commit, published_case
-from tests.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -95,13 +94,6 @@ def test_only_the_trainee_their_educators_and_superusers_see_an_attempt(client, 
         assert client.get(f"/attempts/{attempt.pk}/").status_code == status, user
     client.logout()
     assert client.get(f"/attempts/{attempt.pk}/").status_code == 302
-
-
-def test_the_feedback_page_costs_the_same_queries_for_small_and_large_cases(client, trainee):
-    small = commit(client, published_case(series=1, slices=1))
-    large = commit(client, published_case(series=6, slices=20))
-
-    assert count_queries(client, f"/attempts/{small.pk}/") == count_queries(client, f"/attempts/{large.pk}/")
 
 
 SENTINEL = "SENTINEL-7f3a"
