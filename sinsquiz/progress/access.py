@@ -2,7 +2,8 @@
 
 from django.shortcuts import get_object_or_404
 
-from sinsquiz.progress.models import Cohort, followed_by
+from sinsquiz.progress.models import Cohort
+from sinsquiz.training.models import followed_by
 
 
 def get_trainee_for_user(request, user_id: int):

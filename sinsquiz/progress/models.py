@@ -1,9 +1,7 @@
 """Cohorts: groups of trainees and the educators who follow their progress."""
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import models
-from django.db.models import Q
 from django.urls import reverse
 
 
@@ -38,11 +36,3 @@ class Cohort(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("cohort", args=[self.pk])
-
-
-def followed_by(user):
-    """The users whose progress `user` may follow: themselves and their cohorts' trainees (all, for a superuser)."""
-    users = get_user_model().objects.all()
-    if user.is_superuser:
-        return users
-    return users.filter(Q(pk=user.pk) | Q(cohorts__educators=user)).distinct()

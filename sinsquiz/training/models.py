@@ -3,13 +3,13 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 
 from cases.models import Case, Reading
 from sinsquiz import grading, sins
-from sinsquiz.progress.models import followed_by
 
 # Gaps longer than this between two saves of a draft count as time away, not time spent on the case.
 IDLE_AFTER = timedelta(minutes=10)
@@ -164,3 +164,12 @@ for _item in sins.READING_ITEMS:
 def done_by(user):
     """An expression for annotating cases: has this user submitted an attempt at the case?"""
     return Exists(Attempt.objects.submitted().filter(case=OuterRef("pk"), trainee=user))
+
+
+def followed_by(user):
+    """The users whose attempts and progress `user` may read: their own, and those of the trainees in the
+    cohorts they teach (`cohorts` is progress.Cohort's relation to its trainees); everyone's, for a superuser."""
+    users = get_user_model().objects.all()
+    if user.is_superuser:
+        return users
+    return users.filter(Q(pk=user.pk) | Q(cohorts__educators=user)).distinct()
