@@ -14,6 +14,7 @@ tables below and can correct it here without touching any other code.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 
 class SinsError(ValueError):
@@ -105,7 +106,7 @@ class Component:
     def points(self, code: object) -> int:
         return self.option(code).points
 
-    @property
+    @cached_property
     def codes(self) -> tuple[str, ...]:
         return tuple(o.code for o in self.options)
 
