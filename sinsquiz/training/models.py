@@ -103,8 +103,8 @@ class Attempt(Reading):
             # Partial: only first attempts, the ones agreement statistics read.
             models.Index(fields=["trainee", "state"], condition=Q(first_try=True), name="attempt_first_tries"),
             models.Index(fields=["case", "first_try"]),
-            # A trainee's attempts at one case: the case page, the feedback page's earlier attempts.
-            models.Index(fields=["trainee", "case", "state"], name="attempts_at_case"),
+            # A trainee's attempts at one case, newest first: the case page, the feedback page's earlier attempts.
+            models.Index(fields=["trainee", "case", "state", "submitted"], name="attempts_at_case"),
         ]
 
     def __str__(self) -> str:
