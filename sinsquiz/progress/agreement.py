@@ -1,16 +1,16 @@
 """Where trainees stand: agreement with the reference, bias, safety and the learning curve.
 
-Every figure is aggregated by the database into small tables of counts, so a page costs the same few queries
-and nearly the same time at ten attempts and at ten thousand; stats.py turns the tables into statistics.
+Agreement is counted from first attempts, at most one a case, into small confusion tables that stats.py
+turns into statistics; the counts over a whole history (every attempt) are aggregated by the database.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Avg, Count, F, Max, Q, QuerySet, Sum, Window
-from django.db.models.functions import Ntile
+from django.db.models import Avg, Count, Max, Q, QuerySet
 
 from sinsquiz import literature, sins, stats
 from sinsquiz.training.models import Attempt
@@ -23,24 +23,17 @@ CONSULT = sins.SURGICAL_CONSULTATION_THRESHOLD
 CATEGORY_CODES = [c.code for c in sins.CATEGORIES]
 
 
-def _first_tables() -> dict:
-    """Conditional counts that fill every confusion table in one pass over the first attempts."""
-    counts = {"first": Count("pk")}
-    for component in sins.COMPONENTS:
-        for expected in component.codes:
-            for given in component.codes:
-                condition = Q(**{f"reference_{component.name}": expected, component.name: given})
-                counts[f"{component.name}|{expected}|{given}"] = Count("pk", filter=condition)
-    for expected in CATEGORY_CODES:
-        for given in CATEGORY_CODES:
-            counts[f"category|{expected}|{given}"] = Count("pk", filter=Q(reference_category=expected, category=given))
-    for expected in (True, False):
-        for given in (True, False):
-            condition = Q(reference_total__gte=CONSULT) if expected else Q(reference_total__lt=CONSULT)
-            condition &= Q(total__gte=CONSULT) if given else Q(total__lt=CONSULT)
-            counts[f"consult|{expected}|{given}"] = Count("pk", filter=condition)
-    counts["level_right"] = Count("pk", filter=Q(level_correct=True))
-    return counts
+# What the confusion tables are counted from, for each first attempt.
+FIRST_TRY_COLUMNS = (
+    *(column for c in sins.COMPONENTS for column in (f"reference_{c.name}", c.name)),
+    *("reference_category", "category", "reference_total", "total", "level_correct"),
+)
+
+
+def first_tries(attempts: QuerySet, *also: str) -> list:
+    """The first attempts among `attempts`, each with FIRST_TRY_COLUMNS and the columns named in `also`."""
+    # In no order: sorted, the database would read a trainee's every attempt rather than their first ones.
+    return list(attempts.filter(first_try=True).order_by().values_list(*also, *FIRST_TRY_COLUMNS, named=True))
 
 
 def _all_counts() -> dict:
@@ -59,8 +52,14 @@ def history_counts(attempts: QuerySet) -> dict:
     return attempts.aggregate(**_all_counts())
 
 
-def history_counts_by(attempts: QuerySet, *fields: str) -> list[dict]:
-    return list(attempts.values(*fields).order_by(*fields).annotate(**_all_counts()))
+def history_counts_by(attempts: QuerySet, field: str) -> dict[object, dict]:
+    """The same counts for each value of `field` (each trainee, say), keyed by it."""
+    return {row[field]: row for row in attempts.values(field).order_by(field).annotate(**_all_counts())}
+
+
+def table(counts: Counter, codes) -> list[list[int]]:
+    """A confusion table from (reference, given) counts: rows the reference's answer, columns the given one."""
+    return [[counts[expected, given] for given in codes] for expected in codes]
 
 
 @dataclass(frozen=True)
@@ -130,7 +129,7 @@ class ComponentAgreement:
 
 @dataclass(frozen=True)
 class Agreement:
-    """Everything the dashboards say about a set of attempts, from one row of counts."""
+    """Everything the dashboards say about a set of attempts."""
 
     first: int  # cases answered (first attempts)
     attempts: int
@@ -144,52 +143,23 @@ class Agreement:
     extra: dict = field(default_factory=dict)
 
     @classmethod
-    def combine(cls, agreements: list[Agreement]) -> Agreement:
-        """The agreement of several groups together (a cohort from its trainees), without a query."""
-
-        def add(tables):
-            return [[sum(cells) for cells in zip(*rows, strict=True)] for rows in zip(*tables, strict=True)]
-
-        attempts = sum(a.attempts for a in agreements)
-        right = sum(a.mean_right * a.attempts for a in agreements if a.mean_right is not None)
+    def of(cls, firsts: list, history: dict, **extra) -> Agreement:
+        """From the first attempts (first_tries) and the counts over the whole history (history_counts)."""
+        categories, consultations = Counter(), Counter()
+        for row in firsts:
+            categories[row.reference_category, row.category] += 1
+            if row.reference_total is not None and row.total is not None:
+                consultations[row.reference_total >= CONSULT, row.total >= CONSULT] += 1
         return cls(
-            first=sum(a.first for a in agreements),
-            attempts=attempts,
-            components=[
-                ComponentAgreement(
-                    c,
-                    add([a.components[i].table for a in agreements])
-                    if agreements
-                    else [[0] * len(c.codes) for _ in c.codes],
-                )
-                for i, c in enumerate(sins.COMPONENTS)
-            ],  # fmt: skip
-            category_table=add([a.category_table for a in agreements]) if agreements else [[0] * 3 for _ in range(3)],
-            consult_table={
-                key: sum(a.consult_table[key] for a in agreements)
-                for key in [(e, g) for e in (True, False) for g in (True, False)]
-            },  # fmt: skip
-            level_right=sum(a.level_right for a in agreements),
-            under_triage=sum(a.under_triage for a in agreements),
-            over_triage=sum(a.over_triage for a in agreements),
-            mean_right=right / attempts if attempts else None,
-        )
-
-    @classmethod
-    def from_row(cls, row: dict, **extra) -> Agreement:
-        def table(name: str, codes) -> list[list[int]]:
-            return [[row[f"{name}|{expected}|{given}"] for given in codes] for expected in codes]
-
-        return cls(
-            first=row["first"],
-            attempts=row["attempts"],
-            components=[ComponentAgreement(c, table(c.name, c.codes)) for c in sins.COMPONENTS],
-            category_table=table("category", CATEGORY_CODES),
-            consult_table={(e, g): row[f"consult|{e}|{g}"] for e in (True, False) for g in (True, False)},
-            level_right=row["level_right"],
-            under_triage=row["under_triage"],
-            over_triage=row["over_triage"],
-            mean_right=row["mean_right"],
+            first=len(firsts),
+            attempts=history["attempts"],
+            components=component_agreements(firsts),
+            category_table=table(categories, CATEGORY_CODES),
+            consult_table={(e, g): consultations[e, g] for e in (True, False) for g in (True, False)},
+            level_right=sum(bool(row.level_correct) for row in firsts),
+            under_triage=history["under_triage"],
+            over_triage=history["over_triage"],
+            mean_right=history["mean_right"],
             extra=extra,
         )
 
@@ -236,32 +206,18 @@ class Agreement:
         return max(0, KAPPA_MINIMUM - self.first)
 
 
-def agreement(attempts: QuerySet) -> Agreement:
-    """The agreement of a set of submitted attempts (one trainee's, or a cohort's), in two queries."""
-    first = attempts.filter(first_try=True).aggregate(**_first_tables())
-    return Agreement.from_row({**first, **history_counts(attempts)})
-
-
-def agreement_by(attempts: QuerySet, *fields: str, first_only: bool = False) -> list[Agreement]:
-    """The same per group (per trainee, per case), in two grouped queries; the group keys are in .extra.
-
-    With first_only, `attempts` are first attempts already and one grouped query does.
-    """
-    if first_only:
-        rows = attempts.values(*fields).order_by(*fields).annotate(**_first_tables(), **_all_counts())
-        return [Agreement.from_row(row, **{f: row[f] for f in fields}) for row in rows]
-    firsts = {
-        tuple(row[f] for f in fields): row
-        for row in attempts.filter(first_try=True).values(*fields).order_by(*fields).annotate(**_first_tables())
-    }
-    empty = dict.fromkeys(_first_tables(), 0)
+def component_agreements(firsts: list) -> list[ComponentAgreement]:
+    """Each SINS component's confusion table over these first attempts (first_tries)."""
     agreements = []
-    for row in history_counts_by(attempts, *fields):
-        key = tuple(row[f] for f in fields)
-        agreements.append(
-            Agreement.from_row({**empty, **firsts.get(key, {}), **row}, **dict(zip(fields, key, strict=True)))
-        )
+    for component in sins.COMPONENTS:
+        answers = Counter((getattr(row, f"reference_{component.name}"), getattr(row, component.name)) for row in firsts)
+        agreements.append(ComponentAgreement(component, table(answers, component.codes)))
     return agreements
+
+
+def agreement(attempts: QuerySet) -> Agreement:
+    """The agreement of a set of submitted attempts (one trainee's, or a cohort's)."""
+    return Agreement.of(first_tries(attempts), history_counts(attempts))
 
 
 @dataclass(frozen=True)
@@ -276,20 +232,15 @@ CURVE_POINTS = 8  # a few attempts a point: single attempts zigzag too much to r
 
 
 def learning_curve(attempts: QuerySet) -> list[CurvePoint]:
-    """The attempts in the order they were committed, in at most CURVE_POINTS groups as equal as can be."""
-    numbered = attempts.annotate(point=Window(Ntile(CURVE_POINTS), order_by=F("submitted").asc()))
-    counts = {}
-    for point in range(1, CURVE_POINTS + 1):
-        counts[f"n{point}"] = Count("pk", filter=Q(point=point))
-        counts[f"right{point}"] = Sum("components_right", filter=Q(point=point))
-        counts[f"category{point}"] = Count("pk", filter=Q(point=point, category=F("reference_category")))
-    row = numbered.aggregate(**counts)
-    points, last = [], 0
-    for point in range(1, CURVE_POINTS + 1):
-        if n := row[f"n{point}"]:
-            share_right = row[f"right{point}"] / n / len(sins.COMPONENTS)
-            points.append(CurvePoint(last + 1, last + n, share_right, row[f"category{point}"] / n))
-            last += n
+    """The attempts in the order they were committed, in at most CURVE_POINTS groups of equal size."""
+    results = list(attempts.order_by("submitted").values_list("components_right", "category", "reference_category"))
+    size = max(1, -(-len(results) // CURVE_POINTS))  # ceiling division
+    points = []
+    for start in range(0, len(results), size):
+        group = results[start : start + size]
+        share_right = sum(right for right, _, _ in group) / len(group) / len(sins.COMPONENTS)
+        category_right = sum(given == expected for _, given, expected in group) / len(group)
+        points.append(CurvePoint(start + 1, start + len(group), share_right, category_right))
     return points
 
 
@@ -298,8 +249,11 @@ SUMMARY_SECONDS = 3600
 
 
 def summary(trainee) -> tuple[Agreement, list[CurvePoint]]:
-    """A trainee's agreement and learning curve, kept in the cache until they commit again."""
+    """A trainee's agreement and learning curve. The counts over their history are read every time; the rest
+    is kept in the cache under those counts, so until the trainee commits again."""
     attempts = Attempt.objects.submitted().of(trainee)
-    committed = attempts.aggregate(n=Count("pk"), last=Max("submitted"))
-    key = f"progress:{trainee.pk}:{committed['n']}:{committed['last'] and committed['last'].timestamp()}"
-    return cache.get_or_set(key, lambda: (agreement(attempts), learning_curve(attempts)), SUMMARY_SECONDS)
+    history = history_counts(attempts)
+    key = f"progress:{trainee.pk}:{history['attempts']}:{history['last'] and history['last'].timestamp()}"
+    return cache.get_or_set(
+        key, lambda: (Agreement.of(first_tries(attempts), history), learning_curve(attempts)), SUMMARY_SECONDS
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -53,6 +53,7 @@ class CohortReport:
     trainees: list[TraineeRow]
     cases: list[CaseRow]  # the hardest (lowest facility) first
     components: list[ComponentRow]
+    cases_answered: int
 
     @property
     def hardest_cases(self) -> list[CaseRow]:
@@ -72,16 +73,24 @@ def cached_report(cohort: Cohort) -> CohortReport:
     commits = commits.aggregate(n=Count("pk"), last=Max("submitted"))
     last_commit = commits["last"] and commits["last"].timestamp()
     key = f"cohort:{cohort.pk}:{members['n']}:{members['last']}:{commits['n']}:{last_commit}"
-    return cache.get_or_set(key, lambda: cohort_report(cohort), REPORT_SECONDS)
+    return cache.get_or_set(key, lambda: shown(cohort_report(cohort)), REPORT_SECONDS)
+
+
+def shown(report: CohortReport) -> CohortReport:
+    """What the cohort page shows of a report: its hardest cases, not every case (the CSV has them all)."""
+    return replace(report, cases=report.hardest_cases)
 
 
 def cohort_report(cohort: Cohort) -> CohortReport:
     members = list(get_user_model().objects.filter(cohorts=cohort).order_by("last_name", "username"))
     attempts = Attempt.objects.submitted().filter(trainee__cohorts=cohort)
-    trainee_rows = agreement.agreement_by(attempts, "trainee")
-    by_trainee = {a.extra["trainee"]: a for a in trainee_rows}
-    overall = agreement.Agreement.combine(trainee_rows)
-    cases = _case_rows(attempts.filter(first_try=True))
+    firsts = agreement.first_tries(attempts, "trainee", "case", "case__title", "case__slug", "components_right")
+    by_trainee = defaultdict(list)
+    for row in firsts:
+        by_trainee[row.trainee].append(row)
+    histories = agreement.history_counts_by(attempts, "trainee")
+    overall = agreement.Agreement.of(firsts, agreement.history_counts(attempts))
+    cases = _case_rows(firsts)
     components = []
     for index, component in enumerate(sins.COMPONENTS):
         # How many trainees chose each option on each case, for cases at least two of them answered.
@@ -100,47 +109,37 @@ def cohort_report(cohort: Cohort) -> CohortReport:
         )
     return CohortReport(
         overall=overall,
-        trainees=[TraineeRow(t, by_trainee.get(t.pk)) for t in members],
+        trainees=[
+            TraineeRow(t, agreement.Agreement.of(by_trainee[t.pk], histories[t.pk]) if t.pk in histories else None)
+            for t in members
+        ],
         cases=cases,
         components=components,
+        cases_answered=len(cases),
     )
 
 
-COMPONENT_NAMES = [c.name for c in sins.COMPONENTS]
-
-
-def _case_rows(firsts) -> list[CaseRow]:
+def _case_rows(firsts: list) -> list[CaseRow]:
     """Per case, in one pass over the first attempts: facility, confusion tables, discrimination.
 
     Discrimination is Moodle's index with cases as the items: 100 x the correlation between the case's score
     and the rest of each trainee's cases, over the trainees who answered it (from three of them).
     """
-    columns = ["case", "case__title", "case__slug", "trainee", "components_right"]
-    columns += [name for c in COMPONENT_NAMES for name in (f"reference_{c}", c)]
-    titles, scores = {}, defaultdict(dict)  # case -> (title, slug); trainee -> {case: score}
-    tables = defaultdict(lambda: [defaultdict(int) for _ in COMPONENT_NAMES])  # case -> per component counts
-    for case, title, slug, trainee, right, *answers in firsts.values_list(*columns).iterator(chunk_size=5000):
-        titles[case] = (title, slug)
-        scores[trainee][case] = right
-        for index, counts in enumerate(tables[case]):
-            counts[answers[2 * index], answers[2 * index + 1]] += 1
-    totals = {trainee: sum(cases.values()) for trainee, cases in scores.items()}
+    by_case, scores = defaultdict(list), defaultdict(dict)  # case -> rows; trainee -> {case: score}
+    for row in firsts:
+        by_case[row.case].append(row)
+        scores[row.trainee][row.case] = row.components_right
     pairs = defaultdict(list)  # case -> [(score, rest of the trainee's cases)]
-    for trainee, cases in scores.items():
+    for cases in scores.values():
+        total = sum(cases.values())
         for case, right in cases.items():
-            pairs[case].append((right, totals[trainee] - right))
+            pairs[case].append((right, total - right))
     rows = []
-    for case, (title, slug) in titles.items():
-        answered = pairs[case]
-        components = [
-            agreement.ComponentAgreement(c, [[counts[e, g] for g in c.codes] for e in c.codes])
-            for c, counts in zip(sins.COMPONENTS, tables[case], strict=True)
-        ]
-        discrimination = (
-            stats.discrimination_index([item for item, _ in answered], [rest for _, rest in answered])
-            if len(answered) >= 3
-            else None
-        )
-        facility = sum(item for item, _ in answered) / len(answered) / len(sins.COMPONENTS)
-        rows.append(CaseRow(case, title, slug, len(answered), facility, components, discrimination))
+    for case, answers in by_case.items():
+        items, rests = [item for item, _ in pairs[case]], [rest for _, rest in pairs[case]]
+        discrimination = stats.discrimination_index(items, rests) if len(items) >= 3 else None
+        facility = sum(items) / len(items) / len(sins.COMPONENTS)
+        components = agreement.component_agreements(answers)
+        title, slug = answers[0].case__title, answers[0].case__slug
+        rows.append(CaseRow(case, title, slug, len(items), facility, components, discrimination))
     return sorted(rows, key=lambda row: (row.facility, row.title))

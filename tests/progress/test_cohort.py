@@ -5,6 +5,7 @@ import io
 
 import pytest
 
+from cases.models import Case
 from sinsquiz.progress.models import Cohort
 from tests.factories import ANSWER, EducatorFactory, TraineeFactory, commit, published_case
 
@@ -51,12 +52,10 @@ def test_the_cohort_page_shows_trainees_cases_and_agreement(client, cohort):
 def test_the_cohort_page_lists_the_hardest_cases_first_and_only_so_many(client, cohort, settings, monkeypatch):
     monkeypatch.setattr("sinsquiz.progress.cohort_report.HARDEST_SHOWN", 1)
 
-    response = client.get(f"/cohorts/{cohort.pk}/")
+    html = client.get(f"/cohorts/{cohort.pk}/").content.decode()
 
-    report = response.context["report"]
-    assert [row.title for row in report.cases] == ["Y", "X"]  # Y: 16 of 18 components right; X: all 18
-    html = response.content.decode()
-    assert f'href="/cases/{report.cases[0].slug}/"' in html and f'href="/cases/{report.cases[1].slug}/"' not in html
+    hardest, easier = (Case.objects.get(title=title) for title in ("Y", "X"))  # Y: 16 of 18 components right
+    assert f'href="/cases/{hardest.slug}/"' in html and f'href="/cases/{easier.slug}/"' not in html
     assert "The 1 cases with the lowest facility, of 2 answered" in html
 
 
