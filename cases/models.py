@@ -4,6 +4,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import models, transaction
@@ -318,9 +319,17 @@ class PublicSeries:
         return self.images[self.start_index] if self.images else None
 
 
+SERIES_SECONDS = 24 * 3600
+
+
 def public_series(case: "Case") -> tuple[PublicSeries, ...]:
-    """The case's image series, in order, as the viewer shows them."""
-    return tuple(PublicSeries.of(series) for series in case.series.prefetch_related("slices"))
+    """The case's image series, in order, as the viewer shows them: kept in the cache until the case changes
+    (any change to its series or images moves `updated`)."""
+    return cache.get_or_set(
+        f"case-series:{case.pk}:{case.updated.timestamp()}",
+        lambda: tuple(PublicSeries.of(series) for series in case.series.prefetch_related("slices")),
+        SERIES_SECONDS,
+    )
 
 
 @dataclass(frozen=True)
