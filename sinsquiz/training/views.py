@@ -168,15 +168,14 @@ def feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     grade = attempt.grade()
     series_list = public_series(attempt.case)
     key_images = _key_images(series_list)
+    # Whose reading it is, when it is not the reader's own (an educator's view).
+    reader = "" if attempt.trainee_id == request.user.pk else attempt.trainee.get_full_name() or attempt.trainee
     response = render(
         request,
         "training/feedback.html",
         {
             "attempt": attempt,
-            # Whose reading it is, when it is not the reader's own (an educator's view).
-            "reader": ""
-            if attempt.trainee_id == request.user.pk
-            else attempt.trainee.get_full_name() or attempt.trainee.username,
+            "reader": reader,
             "case": PublicCase.of(attempt.case),
             "series_list": series_list,
             "reference": attempt.reference,
