@@ -248,67 +248,69 @@ def consistency_notes(
     yours: sins.Reading, reference: sins.Reading, *, prior_treatment: str = "none", escc_asked: bool = False
 ) -> list[Note]:
     """Where the trainee's answers contradict each other, and what the case teaches beyond the points."""
-    notes = []
+    return [Note("inconsistent", text) for text in _contradictions(yours)] + [
+        Note("teaching", text) for text in _teaching(yours, reference, prior_treatment, escc_asked)
+    ]
 
-    def inconsistent(text: str) -> None:
-        notes.append(Note("inconsistent", text))
 
+def _contradictions(yours: sins.Reading) -> list[str]:
+    """Pairs of the trainee's own answers that cannot both be true."""
+    texts = []
     if yours.level and yours.location and sins.location_for_level(yours.level) != yours.location:
-        inconsistent(
+        texts.append(
             f"You named {sins.level_label(yours.level)} but chose {yours.location}: "
             f"{sins.explain_location(yours.level)}."
         )
     pedicle_types = {2: "body and pedicle", 3: "body, pedicle and lamina"}
     if yours.tomita in pedicle_types and yours.posterolateral == "none":
-        inconsistent(
+        texts.append(
             f"Tomita type {yours.tomita} ({pedicle_types[yours.tomita]}) puts tumour in a pedicle, which is "
             "posterolateral involvement, yet you scored posterolateral involvement as none."
         )
     if yours.tomita == 1 and yours.posterolateral in {"unilateral", "bilateral"}:
-        inconsistent(
+        texts.append(
             f"You scored {yours.posterolateral} posterolateral involvement, but Tomita type 1 keeps the tumour "
             "inside the vertebral body."
         )
     if yours.absent_pedicle == "present" and yours.posterolateral == "none":
-        inconsistent(
+        texts.append(
             "A missing pedicle outline means that pedicle is destroyed, which is posterolateral involvement, "
             "yet you scored it as none."
         )
     if yours.absent_pedicle == "present" and yours.bone_lesion == "blastic":
-        inconsistent(
+        texts.append(
             "The absent pedicle sign comes from bone destruction; a purely blastic lesion keeps (or thickens) "
             "the pedicle outline."
         )
     epidural = {"1a", "1b", "1c", "2", "3"}
     if yours.escc in epidural and yours.tomita in {1, 2, 3}:
-        inconsistent(
+        texts.append(
             f"ESCC grade {yours.escc} means tumour outside the bone in the epidural space, but Tomita type "
             f"{yours.tomita} keeps it inside the bone (epidural extension is type 4)."
         )
     if yours.escc == "0" and yours.tomita == 4:
-        inconsistent("Tomita type 4 is epidural extension, but ESCC grade 0 means there is no epidural tumour.")
+        texts.append("Tomita type 4 is epidural extension, but ESCC grade 0 means there is no epidural tumour.")
+    return texts
 
+
+def _teaching(yours: sins.Reading, reference: sins.Reading, prior_treatment: str, escc_asked: bool) -> list[str]:
+    """What the case teaches beyond the points: how its lesion looks, and what its findings mean."""
+    texts = []
     if yours.bone_lesion != reference.bone_lesion and reference.bone_lesion:
         appearance = sins.LESION_APPEARANCE_BY_CODE[reference.bone_lesion]
-        text = (
-            f"{appearance.name} lesions: on CT {appearance.ct}; T1 {appearance.t1}, T2 {appearance.t2}"
-            + (f"; {appearance.other}" if appearance.other else "")
-            + "."
+        other = f"; {appearance.other}" if appearance.other else ""
+        texts.append(
+            f"{appearance.name} lesions: on CT {appearance.ct}; T1 {appearance.t1}, T2 {appearance.t2}{other}."
         )
-        notes.append(Note("teaching", text))
     if prior_treatment != "none" and reference.bone_lesion in {"blastic", "mixed"}:
-        notes.append(Note("teaching", "This patient has been treated: " + sins.TREATED_LESIONS_NOTE))
+        texts.append("This patient has been treated: " + sins.TREATED_LESIONS_NOTE)
     if reference.absent_pedicle == "present":
-        notes.append(
-            Note(
-                "teaching",
-                "A missing pedicle outline is a clue to a lytic metastasis, but not proof: think also of "
-                + ", ".join(sins.ABSENT_PEDICLE_DIFFERENTIAL)
-                + ".",
-            )
+        differential = ", ".join(sins.ABSENT_PEDICLE_DIFFERENTIAL)
+        texts.append(
+            f"A missing pedicle outline is a clue to a lytic metastasis, but not proof: think also of {differential}."
         )
     if escc_asked and reference.escc:
         grade = sins.escc_grade(reference.escc)
         severity = "high-grade compression" if grade.high_grade else "low-grade epidural disease"
-        notes.append(Note("teaching", f"ESCC grade {grade.code} is {severity}. {sins.ESCC_MANAGEMENT}"))
-    return notes
+        texts.append(f"ESCC grade {grade.code} is {severity}. {sins.ESCC_MANAGEMENT}")
+    return texts
