@@ -549,6 +549,10 @@ def main() -> int:
     finally:
         for process in extra:
             stop(process)
+        if redis_url:
+            import redis
+
+            redis.Redis.from_url(redis_url).flushdb()  # db 7 only
         if database.startswith("postgres") and not args.keep:
             from django.db import connections
 
