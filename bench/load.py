@@ -81,6 +81,8 @@ IMAGE = re.compile(r'class="stack-image"[^>]*? src="([^"]+)"')
 CASE_LINK = re.compile(r'class="case-link" href="/cases/([^/"]+)/"')
 ATTEMPTS = re.compile(r"\((\d+) attempts?\)")
 LOGIN_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+ACCESS_FORMAT = '%(t)s "%(r)s" %(s)s %(M)s'
+ACCESS_LINE = re.compile(r'^\[([^\]]+)\] "(\w+) (\S+) [^"]*" \d+ (\d+)$', re.M)
 
 
 @dataclass
@@ -316,8 +318,10 @@ def stop(process: subprocess.Popen) -> None:
 
 def gunicorn(log: Path, args) -> tuple[subprocess.Popen, str]:
     port = free_port()
+    # The recommended settings; the access log also gives each request's time in the worker, in ms.
     command = [str(Path(sys.executable).parent / "gunicorn"), "-c", "python:sinsquiz.gunicorn",
-               f"--bind=127.0.0.1:{port}", "--no-control-socket", "sinsquiz.wsgi"]  # fmt: skip
+               f"--bind=127.0.0.1:{port}", "--no-control-socket", f"--access-logformat={ACCESS_FORMAT}",
+               "sinsquiz.wsgi"]  # fmt: skip
     command[4:4] = [f"--{name}={value}" for name in ("workers", "threads") if (value := getattr(args, name))]
     url = f"http://127.0.0.1:{port}"
     return start(command, log, f"{url}/login/"), url
@@ -336,12 +340,12 @@ def group_cpu(pgid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def cpu_sample(groups: list[int]) -> tuple[float, float, float, float]:
-    """(wall clock, this process's CPU, the servers' CPU, the machine's busy CPU), in seconds."""
+def cpu_sample(groups: list[int]) -> tuple[float, float, float, float, float]:
+    """(monotonic clock, this process's CPU, the servers' CPU, the machine's busy CPU, time of day), in s."""
     with open("/proc/stat") as stat:
         jiffies = [int(n) for n in stat.readline().split()[1:9]]
     busy = (sum(jiffies) - jiffies[3] - jiffies[4]) / os.sysconf("SC_CLK_TCK")  # less idle and iowait
-    return time.monotonic(), time.process_time(), sum(group_cpu(g) for g in groups), busy
+    return time.monotonic(), time.process_time(), sum(group_cpu(g) for g in groups), busy, time.time()
 
 
 # --- The database: created, seeded once, checked after each step ---------------------------------------
@@ -423,6 +427,27 @@ def check(before: set[int], step: Step, logs: list[Path]) -> tuple[int, list[str
 # --- A run: the steps, and their report ----------------------------------------------------------------
 
 
+def route_of(method: str, path: str) -> str | None:
+    if path.startswith("/cases/"):
+        return "list" if path.startswith("/cases/?") else "case"
+    if path.startswith("/attempts/"):
+        return "save" if path.endswith("/save/") else "commit" if path.endswith("/commit/") else "feedback"
+    return {"/progress/": "progress"}.get(path) or ("image" if path.startswith("/media/") else None)
+
+
+def server_times(logs: list[Path], since: float) -> dict[str, list[float]]:
+    """Each route's time in the workers (from the access log: %(M)s), for requests logged after `since`."""
+    from datetime import datetime
+
+    times = {route: [] for route in ROUTES}
+    for log in logs:
+        for when, method, path, ms in ACCESS_LINE.findall(log.read_text(errors="replace")):
+            logged = datetime.strptime(when, "%d/%b/%Y:%H:%M:%S %z").timestamp()
+            if logged >= since and (route := route_of(method, path)):
+                times[route].append(int(ms) / 1000)
+    return times
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))] if ordered else 0.0
@@ -485,9 +510,12 @@ def run(args, nodes: int, work: Path, redis_url: str | None) -> int:
         wall = cpu[1][0] - cpu[0][0]
         load, servers_cpu, machine = ((cpu[1][i] - cpu[0][i]) / wall for i in (1, 2, 3))
         cells = "".join(f"{p95[route] * 1000:>9.0f}" for route in ROUTES)
+        in_workers = server_times(logs, cpu[0][4])
+        worker_cells = "".join(f"{percentile(in_workers[route], 95) * 1000:>9.0f}" for route in ROUTES)
         print(f"{users:>6}{measured / seconds:>7.1f}{cells}{'':10}{errors:>8}{lost:>6}{stale:>6}"
               f"{load:>12.2f}{servers_cpu:>9.2f}{machine:>8.2f}{percentile(step.lag, 95) * 1000:>6.0f}"
               f"{os.getloadavg()[0]:>8.1f}  {'PASS' if ok else 'FAIL'}", flush=True)  # fmt: skip
+        print(f"{'':>13}{worker_cells}  (p95 ms in the workers)")
         for problem, n in [*step.errors.most_common(), *step.stale.most_common()]:
             print(f"{'':>6}{n} x {problem}")
         for problem in problems:
