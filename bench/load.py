@@ -33,7 +33,9 @@ or a missing redirect), lost commits (acknowledged but not stored, or stored twi
 the whole step. A stale page is a dashboard whose attempt count is not the trainee's history plus its own
 commits, or a case page offering as the draft an attempt the trainee has already committed. CPU columns
 are the cores used during the measured time: the load generator (this process), gunicorn (all workers)
-and the machine as a whole (the rest is the database, moto, and whatever else runs). "lag" is the p95
+and the machine as a whole (the rest is the database, moto, and whatever else runs); "wait" is how many
+gunicorn processes were, on average, ready to run but waiting for a CPU (/proc/PID/schedstat): well above
+zero, the workers are short of CPU, from each other or from other work on the machine. "lag" is the p95
 lateness of this process's event loop: above a few ms, the load generator itself is the limit. A step PASSES
 when every route's p95 < 300 ms, with no error, no lost commit, no stale page, no failed check (every
 acknowledged commit stored once and graded, no trainee with two drafts of one case, no "database is
@@ -327,25 +329,30 @@ def gunicorn(log: Path, args) -> tuple[subprocess.Popen, str]:
     return start(command, log, f"{url}/login/"), url
 
 
-def group_cpu(pgid: int) -> float:
-    """CPU seconds of every process in a process group, and of the children it has reaped."""
-    ticks = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+def group_cpu(pgid: int) -> tuple[float, float]:
+    """CPU seconds of every process in a process group (with the children it has reaped), and the seconds
+    they spent runnable but waiting for a CPU (the machine's other work, or too many processes)."""
+    ticks = waited = 0
+    for folder in Path("/proc").glob("[0-9]*"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            fields = (folder / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == pgid:
+                ticks += sum(int(n) for n in fields[11:15])  # utime, stime, cutime, cstime
+                waited += int((folder / "schedstat").read_text().split()[1])  # ns on a run queue
+        except (OSError, IndexError):
             continue  # gone
-        if int(fields[2]) == pgid:
-            ticks += sum(int(n) for n in fields[11:15])  # utime, stime, cutime, cstime
-    return ticks / os.sysconf("SC_CLK_TCK")
+    return ticks / os.sysconf("SC_CLK_TCK"), waited / 1e9
 
 
-def cpu_sample(groups: list[int]) -> tuple[float, float, float, float, float]:
-    """(monotonic clock, this process's CPU, the servers' CPU, the machine's busy CPU, time of day), in s."""
+def cpu_sample(groups: list[int]) -> tuple[float, ...]:
+    """(monotonic clock, this process's CPU, the servers' CPU, the machine's busy CPU, time of day, the
+    servers' wait for a CPU), in seconds."""
     with open("/proc/stat") as stat:
         jiffies = [int(n) for n in stat.readline().split()[1:9]]
     busy = (sum(jiffies) - jiffies[3] - jiffies[4]) / os.sysconf("SC_CLK_TCK")  # less idle and iowait
-    return time.monotonic(), time.process_time(), sum(group_cpu(g) for g in groups), busy, time.time()
+    servers = [group_cpu(g) for g in groups]
+    used, waited = sum(s[0] for s in servers), sum(s[1] for s in servers)
+    return time.monotonic(), time.process_time(), used, busy, time.time(), waited
 
 
 # --- The database: created, seeded once, checked after each step ---------------------------------------
@@ -474,7 +481,7 @@ def run(args, nodes: int, work: Path, redis_url: str | None) -> int:
           f"{think[1]:g} s, ramp {ramp:g} s, then {seconds:g} s measured; {os.cpu_count()} CPUs")  # fmt: skip
     head = "".join(f"{route:>9}" for route in ROUTES)
     print(f"\n{'users':>6}{'req/s':>7}{head}  (p95 ms){'errors':>8}{'lost':>6}{'stale':>6}"
-          f"   cpu: load gunicorn machine{'lag':>6}{'loadavg':>8}  verdict")  # fmt: skip
+          f"   cpu: load gunicorn machine  wait{'lag':>6}{'loadavg':>8}  verdict")  # fmt: skip
     passed, details = 0, []
     for users in args.steps:
         if redis_url:
@@ -508,14 +515,17 @@ def run(args, nodes: int, work: Path, redis_url: str | None) -> int:
         fast = all(p < P95_LIMIT for p in p95.values()) or args.smoke  # fast thinking: no latency goal
         ok = fast and measured > 0 and not (errors or lost or stale or problems)
         wall = cpu[1][0] - cpu[0][0]
-        load, servers_cpu, machine = ((cpu[1][i] - cpu[0][i]) / wall for i in (1, 2, 3))
+        load, servers_cpu, machine, waiting = ((cpu[1][i] - cpu[0][i]) / wall for i in (1, 2, 3, 5))
         cells = "".join(f"{p95[route] * 1000:>9.0f}" for route in ROUTES)
         in_workers = server_times(logs, cpu[0][4])
         worker_cells = "".join(f"{percentile(in_workers[route], 95) * 1000:>9.0f}" for route in ROUTES)
         print(f"{users:>6}{measured / seconds:>7.1f}{cells}{'':10}{errors:>8}{lost:>6}{stale:>6}"
-              f"{load:>12.2f}{servers_cpu:>9.2f}{machine:>8.2f}{percentile(step.lag, 95) * 1000:>6.0f}"
+              f"{load:>12.2f}{servers_cpu:>9.2f}{machine:>8.2f}{waiting:>6.2f}{percentile(step.lag, 95) * 1000:>6.0f}"
               f"{os.getloadavg()[0]:>8.1f}  {'PASS' if ok else 'FAIL'}", flush=True)  # fmt: skip
-        print(f"{'':>13}{worker_cells}  (p95 ms in the workers)")
+        print(
+            f"{'':>13}{worker_cells}  (p95 ms in the workers; {servers_cpu * wall / measured * 1000:.1f} ms"
+            f" of gunicorn CPU and {load * wall / measured * 1000:.1f} ms of load generator CPU a request)"
+        )
         for problem, n in [*step.errors.most_common(), *step.stale.most_common()]:
             print(f"{'':>6}{n} x {problem}")
         for problem in problems:
