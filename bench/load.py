@@ -518,7 +518,10 @@ def run(args, nodes: int, work: Path, redis_url: str | None) -> int:
         load, servers_cpu, machine, waiting = ((cpu[1][i] - cpu[0][i]) / wall for i in (1, 2, 3, 5))
         cells = "".join(f"{p95[route] * 1000:>9.0f}" for route in ROUTES)
         in_workers = server_times(logs, cpu[0][4])
-        worker_cells = "".join(f"{percentile(in_workers[route], 95) * 1000:>9.0f}" for route in ROUTES)
+        worker_cells = "".join(  # images from S3 never reach the workers
+            f"{percentile(in_workers[route], 95) * 1000:>9.0f}" if in_workers[route] else f"{'-':>9}"
+            for route in ROUTES
+        )
         print(f"{users:>6}{measured / seconds:>7.1f}{cells}{'':10}{errors:>8}{lost:>6}{stale:>6}"
               f"{load:>12.2f}{servers_cpu:>9.2f}{machine:>8.2f}{waiting:>6.2f}{percentile(step.lag, 95) * 1000:>6.0f}"
               f"{os.getloadavg()[0]:>8.1f}  {'PASS' if ok else 'FAIL'}", flush=True)  # fmt: skip
