@@ -247,7 +247,8 @@ async def drive(nodes, trainees, ramp, seconds, think, cases, seed, groups) -> t
     now = time.monotonic()
     step, cpu = Step(measure_from=now + ramp, deadline=now + ramp + seconds), []
     jar = http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))  # cookies by hand
-    limits = httpx.Limits(max_connections=None, max_keepalive_connections=len(trainees))
+    # A kept-alive connection is dropped before gunicorn's keep-alive of 2 s would close it under a request.
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=len(trainees), keepalive_expiry=1.0)
     async with httpx.AsyncClient(timeout=TIMEOUT, limits=limits, cookies=jar, follow_redirects=False) as client:
         driver = Driver(nodes, client, step, think, cases)
         rng = random.Random(seed)
@@ -460,6 +461,76 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))] if ordered else 0.0
 
 
+@dataclass
+class Plan:
+    """What every step of a run shares."""
+
+    args: argparse.Namespace
+    nodes: int
+    work: Path
+    redis_url: str | None
+    think: tuple = (3.0, 15.0)
+    ramp: float = 30.0
+    seconds: float = 120.0
+    cases: int = CASES
+
+
+def run_step(plan: Plan, trainees: list[Trainee], logins: list[str]) -> tuple[Step, list, list[Path]]:
+    """Start the servers, (on the first step, time the logins,) let the trainees practise, stop the servers."""
+    from django.db import connections
+
+    if plan.redis_url:
+        import redis
+
+        redis.Redis.from_url(plan.redis_url).flushdb()  # db 7 only: the cache and cached sessions of this run
+    connections.close_all()
+    logs = [plan.work / f"step-{len(trainees)}-node-{n}.log" for n in range(plan.nodes)]
+    servers = []
+    try:
+        for log in logs:
+            servers.append(gunicorn(log, plan.args))
+        if logins:
+            times = measure_logins(servers[0][1], logins)
+            print(f"{'':>6}logins: {len(times)}, 4 at a time: p50 {percentile(times, 50) * 1000:.0f} ms, "
+                  f"p95 {percentile(times, 95) * 1000:.0f} ms (password hashing; reported, not gated)")  # fmt: skip
+        nodes, groups = [url for _, url in servers], [process.pid for process, _ in servers]
+        step, cpu = asyncio.run(
+            drive(nodes, trainees, plan.ramp, plan.seconds, plan.think, plan.cases, plan.args.seed, groups)
+        )
+    finally:
+        for process, _ in servers:
+            stop(process)
+    return step, cpu, logs
+
+
+def report_step(plan: Plan, users: int, before: set[int], step: Step, cpu: list, logs: list[Path]) -> bool:
+    """Check the database and the logs, print the step's lines; True if it passes."""
+    lost, problems = check(before, step, logs)
+    measured = sum(len(v) for v in step.latencies.values())
+    p95 = {route: percentile(values, 95) for route, values in step.latencies.items()}
+    errors, stale = sum(step.errors.values()), sum(step.stale.values())
+    fast = all(p < P95_LIMIT for p in p95.values()) or plan.args.smoke  # fast thinking: no latency goal
+    ok = fast and measured > 0 and not (errors or lost or stale or problems)
+    wall = cpu[1][0] - cpu[0][0]
+    load, servers_cpu, machine, waiting = ((cpu[1][i] - cpu[0][i]) / wall for i in (1, 2, 3, 5))
+    cells = "".join(f"{p95[route] * 1000:>9.0f}" for route in ROUTES)
+    in_workers = server_times(logs, cpu[0][4])
+    worker_cells = "".join(  # images from S3 never reach the workers
+        f"{percentile(in_workers[route], 95) * 1000:>9.0f}" if in_workers[route] else f"{'-':>9}" for route in ROUTES
+    )
+    print(f"{users:>6}{measured / plan.seconds:>7.1f}{cells}{'':10}{errors:>8}{lost:>6}{stale:>6}"
+          f"{load:>12.2f}{servers_cpu:>9.2f}{machine:>8.2f}{waiting:>6.2f}{percentile(step.lag, 95) * 1000:>6.0f}"
+          f"{os.getloadavg()[0]:>8.1f}  {'PASS' if ok else 'FAIL'}")  # fmt: skip
+    print(f"{'':>13}{worker_cells}  (p95 ms in the workers; {servers_cpu * wall / max(1, measured) * 1000:.1f} ms"
+          f" of gunicorn CPU and {load * wall / max(1, measured) * 1000:.1f} ms of load generator CPU a request)",
+          flush=True)  # fmt: skip
+    for problem, n in [*step.errors.most_common(), *step.stale.most_common()]:
+        print(f"{'':>6}{n} x {problem}")
+    for problem in problems:
+        print(f"{'':>6}CHECK FAILED: {problem}")
+    return ok
+
+
 def run(args, nodes: int, work: Path, redis_url: str | None) -> int:
     import django
 
@@ -467,75 +538,29 @@ def run(args, nodes: int, work: Path, redis_url: str | None) -> int:
     from django.db import connection, connections
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # the settings log INFO: not a line per request
-
-    think, ramp, seconds, cases, series, slices = (3.0, 15.0), args.ramp, args.step_seconds, CASES, SERIES, SLICES
+    plan = Plan(args, nodes, work, redis_url, ramp=args.ramp, seconds=args.step_seconds)
+    series, slices = SERIES, SLICES
     if args.smoke:
-        think, ramp, seconds, cases, series, slices = (0.05, 0.3), 3.0, 12.0, 20, 2, 3
-    trainees, logins = seed(max(args.steps), cases, series, slices, args.seed)
+        plan.think, plan.ramp, plan.seconds, plan.cases, series, slices = (0.05, 0.3), 3.0, 12.0, 20, 2, 3
+    trainees, logins = seed(max(args.steps), plan.cases, series, slices, args.seed)
     connections.close_all()
     workers = args.workers or os.environ.get("WEB_CONCURRENCY") or f"{2 * (os.cpu_count() or 1) + 1}"
     threads = args.threads or os.environ.get("GUNICORN_THREADS") or "1"
-    print(f"{nodes} node(s) of gunicorn -c python:sinsquiz.gunicorn ({workers} workers x {threads} threads) on "
-          f"{connection.vendor}{', Redis cache and sessions' if redis_url else ''}"
-          f"{', S3 media on moto' if os.environ.get('AWS_STORAGE_BUCKET_NAME') else ''}; think {think[0]:g}-"
-          f"{think[1]:g} s, ramp {ramp:g} s, then {seconds:g} s measured; {os.cpu_count()} CPUs")  # fmt: skip
+    print(
+        f"{nodes} node(s) of gunicorn -c python:sinsquiz.gunicorn ({workers} workers x {threads} threads) on "
+        f"{connection.vendor}{', Redis cache and sessions' if redis_url else ''}"
+        f"{', S3 media on moto' if os.environ.get('AWS_STORAGE_BUCKET_NAME') else ''}; think {plan.think[0]:g}-"
+        f"{plan.think[1]:g} s, ramp {plan.ramp:g} s, then {plan.seconds:g} s measured; {os.cpu_count()} CPUs"
+    )
     head = "".join(f"{route:>9}" for route in ROUTES)
     print(f"\n{'users':>6}{'req/s':>7}{head}  (p95 ms){'errors':>8}{'lost':>6}{'stale':>6}"
           f"   cpu: load gunicorn machine  wait{'lag':>6}{'loadavg':>8}  verdict")  # fmt: skip
-    passed, details = 0, []
-    for users in args.steps:
-        if redis_url:
-            import redis
-
-            redis.Redis.from_url(redis_url).flushdb()  # db 7 only: the cache and cached sessions of this run
+    passed = 0
+    for n, users in enumerate(args.steps):
         before = submitted()
-        connections.close_all()
-        logs = [work / f"step-{users}-node-{n}.log" for n in range(nodes)]
-        servers = []
-        try:
-            for log in logs:
-                servers.append(gunicorn(log, args))
-            if not passed and not details:  # the first step: logins first, on their own
-                times = measure_logins(servers[0][1], logins)
-                print(
-                    f"{'':>6}logins: {len(times)}, 4 at a time: p50 {percentile(times, 50) * 1000:.0f} ms, "
-                    f"p95 {percentile(times, 95) * 1000:.0f} ms (password hashing; reported, not gated)"
-                )
-            groups = [process.pid for process, _ in servers]
-            step, cpu = asyncio.run(
-                drive([url for _, url in servers], trainees[:users], ramp, seconds, think, cases, args.seed, groups)
-            )
-        finally:
-            for process, _ in servers:
-                stop(process)
-        lost, problems = check(before, step, logs)
-        measured = sum(len(v) for v in step.latencies.values())
-        p95 = {route: percentile(values, 95) for route, values in step.latencies.items()}
-        errors, stale = sum(step.errors.values()), sum(step.stale.values())
-        fast = all(p < P95_LIMIT for p in p95.values()) or args.smoke  # fast thinking: no latency goal
-        ok = fast and measured > 0 and not (errors or lost or stale or problems)
-        wall = cpu[1][0] - cpu[0][0]
-        load, servers_cpu, machine, waiting = ((cpu[1][i] - cpu[0][i]) / wall for i in (1, 2, 3, 5))
-        cells = "".join(f"{p95[route] * 1000:>9.0f}" for route in ROUTES)
-        in_workers = server_times(logs, cpu[0][4])
-        worker_cells = "".join(  # images from S3 never reach the workers
-            f"{percentile(in_workers[route], 95) * 1000:>9.0f}" if in_workers[route] else f"{'-':>9}"
-            for route in ROUTES
-        )
-        print(f"{users:>6}{measured / seconds:>7.1f}{cells}{'':10}{errors:>8}{lost:>6}{stale:>6}"
-              f"{load:>12.2f}{servers_cpu:>9.2f}{machine:>8.2f}{waiting:>6.2f}{percentile(step.lag, 95) * 1000:>6.0f}"
-              f"{os.getloadavg()[0]:>8.1f}  {'PASS' if ok else 'FAIL'}", flush=True)  # fmt: skip
-        print(
-            f"{'':>13}{worker_cells}  (p95 ms in the workers; {servers_cpu * wall / measured * 1000:.1f} ms"
-            f" of gunicorn CPU and {load * wall / measured * 1000:.1f} ms of load generator CPU a request)"
-        )
-        for problem, n in [*step.errors.most_common(), *step.stale.most_common()]:
-            print(f"{'':>6}{n} x {problem}")
-        for problem in problems:
-            print(f"{'':>6}CHECK FAILED: {problem}")
-        details.append(users)
-        if not ok:
-            break
+        step, cpu, logs = run_step(plan, trainees[:users], logins if n == 0 else [])
+        if not report_step(plan, users, before, step, cpu, logs):
+            break  # no further steps after the first that fails
         passed = users
     if args.smoke:
         print("smoke run:", "PASS" if passed else "FAIL")
