@@ -9,7 +9,10 @@ Run (from the checkout; each run takes a few minutes per step):
     .venv/bin/python bench/load.py capacity --smoke            # CI: 40 trainees, fast thinking, ~15 s
 
 Options: --steps 250,500,1000,1500 (concurrent trainees per step), --step-seconds (measured time per step,
-after the ramp), --ramp (the trainees arrive over this many seconds), --seed, --keep (keep the work folder),
+after the ramp; default 120), --ramp (the trainees arrive over this many seconds; default 120, about one
+trainee's round from case list to feedback, so that they arrive no faster than they start cases later: a
+shorter ramp with cold caches is a storm of case lists and case pages that the steady state never sees, and
+a shorter measured time holds too few commits and dashboards), --seed, --keep (keep the work folder),
 --redis (single node with the production cache and sessions in Redis db 7), and to try other gunicorn
 settings than sinsquiz/gunicorn.py's: --workers, --threads. A PostgreSQL database named by DATABASE_URL must
 be called sinsquiz_load…: the script drops and creates it.
@@ -470,7 +473,7 @@ class Plan:
     work: Path
     redis_url: str | None
     think: tuple = (3.0, 15.0)
-    ramp: float = 30.0
+    ramp: float = 120.0
     seconds: float = 120.0
     cases: int = CASES
 
@@ -575,7 +578,7 @@ def main() -> int:
     parser.add_argument("mode", choices=("capacity", "two-node"))
     parser.add_argument("--steps", default="250,500,1000,1500,2000,3000", help="concurrent trainees per step")
     parser.add_argument("--step-seconds", type=float, default=120, help="measured seconds per step (default 120)")
-    parser.add_argument("--ramp", type=float, default=30, help="the trainees arrive over this many seconds")
+    parser.add_argument("--ramp", type=float, default=120, help="the trainees arrive over this many s (default 120)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--smoke", action="store_true", help="one short step of 40 fast trainees (CI)")
     parser.add_argument("--redis", action="store_true", help="single node: cache and sessions in Redis db 7")
