@@ -31,24 +31,23 @@ feedback and one time in three the dashboard; a thinking pause of 3-15 s (seeded
 but the image. One time in four the next case is the same one again ("Try this case again"). In two-node
 mode every request goes to the next node in turn, whatever the trainee did before.
 
-Reading the output: one line per step. users, req/s and the p95 of each route in ms are over the measured
-time (requests started after the ramp); errors (exceptions, timeouts of 30 s, 5xx, an unexpected status
-or a missing redirect), lost commits (acknowledged but not stored, or acknowledged twice) and stale pages
-are over the whole step. A stale page is a dashboard whose attempt count is not the trainee's history plus
-its own commits, or a case page offering as the draft an attempt the trainee has already committed. The
-line under each step gives each route's p95 inside the workers (gunicorn's access log, with %(M)s added
-to the recommended settings' log format: the difference from the client's is time queueing for a worker),
-and gunicorn's and this process's CPU per request.
-are the cores used during the measured time: the load generator (this process), gunicorn (all workers)
-and the machine as a whole (the rest is the database, moto, and whatever else runs); "wait" is how many
-gunicorn processes were, on average, ready to run but waiting for a CPU (/proc/PID/schedstat): well above
-zero, the workers are short of CPU, from each other or from other work on the machine. "lag" is the p95
-lateness of this process's event loop: above a few ms, the load generator itself is the limit. A step PASSES
-when every route's p95 < 300 ms, with no error, no lost commit, no stale page, no failed check (every
-acknowledged commit stored once and graded, no trainee with two drafts of one case, no "database is
-locked", traceback or worker timeout in the server logs). Stepping stops at the first failing step; the last
-line gives the largest passing N against the goal of 1,000. The exit status is 0 when that goal is met
-(for --smoke: when its one step passes).
+Reading the output: one line per step. users, req/s and the p95 of each route in ms are over the measured time
+(requests started after the ramp); errors (exceptions, timeouts of 30 s, 5xx, an unexpected status or a
+missing redirect), lost commits (acknowledged but not stored, or acknowledged twice) and stale pages are over
+the whole step. A stale page is a dashboard whose attempt count is not the trainee's history plus its own
+commits, or a case page offering as the draft an attempt the trainee has already committed. The line under
+each step gives each route's p95 inside the workers (gunicorn's access log, with %(M)s added to the
+recommended settings' log format: the difference from the client's is time queueing for a worker), and
+gunicorn's and this process's CPU per request. The CPU columns are the cores used during the measured time:
+the load generator (this process), gunicorn (all workers) and the machine as a whole (the rest is the
+database, moto, and whatever else runs); "wait" is how many gunicorn processes were, on average, ready to run
+but waiting for a CPU (/proc/PID/schedstat): well above zero, the workers are short of CPU, from each other or
+from other work on the machine. "lag" is the p95 lateness of this process's event loop: above a few ms, the
+load generator itself is the limit. A step PASSES when every route's p95 < 300 ms, with no error, no lost
+commit, no stale page, no failed check (every acknowledged commit stored once and graded, no trainee with two
+drafts of one case, no "database is locked", traceback or worker timeout in the server logs). Stepping stops
+at the first failing step; the last line gives the largest passing N against the goal of 1,000. The exit
+status is 0 when that goal is met (for --smoke: when its one step passes).
 """
 
 import argparse
