@@ -11,9 +11,13 @@ from PIL import Image
 from cases import images
 from cases.models import Case, ReferenceReading, Series, Slice
 from sinsquiz import sins
+
+# The app's models, imported here only: the benchmarks import them from this module.
+from sinsquiz.progress.models import Cohort
 from sinsquiz.training.models import Attempt
 
 HALF_HOUR = timedelta(minutes=30)
+PASSWORD = "bench-password-123"  # every benchmark user's
 REFERENCE = {
     "level": "T7",
     "location": "semirigid",
@@ -28,7 +32,7 @@ REFERENCE = {
 
 
 def make_user(username: str, group: str = "Trainees", **fields) -> User:
-    user = User.objects.create_user(username, password="bench-password-123", **fields)
+    user = User.objects.create_user(username, password=PASSWORD, **fields)
     user.groups.add(Group.objects.get(name=group))
     return user
 
@@ -105,26 +109,41 @@ def bulk_attempts(trainee: User, cases: list[Case], count: int, rng) -> None:
     """`count` submitted attempts by `trainee`, cycling through `cases`, with random misreadings, one every
     half hour up to now: a history, not thousands of commits in the same instant."""
     now = timezone.now()
-    attempts = []
-    for n in range(count):
-        case = cases[n % len(cases)]
-        answer = {**REFERENCE}
-        for component in ("pain", "bone_lesion", "collapse", "posterolateral"):
-            if rng.random() < 0.3:
-                answer[component] = rng.choice(sins.COMPONENTS_BY_NAME[component].codes)
-        score = sins.Reading(**answer).score
-        right = sum(answer[c.name] == REFERENCE[c.name] for c in sins.COMPONENTS)
-        attempts.append(
-            Attempt(
-                trainee=trainee, case=case, state=Attempt.State.SUBMITTED, first_try=n < len(cases),
-                submitted=now - HALF_HOUR * (count - n), total=score.total, category=score.category, reference_total=9,
-                reference_category="potentially_unstable", components_right=right,
-                consultation="agree" if score.total >= 7 else "under_triage", reference=SNAPSHOT,
-                **answer, **{f"reference_{item}": value for item, value in REFERENCE.items()},
-                **{f"{item}_correct": answer[item] == REFERENCE[item] for item in REFERENCE},
-            )
-        )  # fmt: skip
+    attempts = [
+        _submitted(trainee, cases[n % len(cases)], n < len(cases), now - HALF_HOUR * (count - n), rng)
+        for n in range(count)
+    ]
     Attempt.objects.bulk_create(attempts, batch_size=2000)
+
+
+def bulk_histories(histories: dict[User, int], cases: list[Case], rng) -> None:
+    """Many trainees' histories in one bulk insert: for each trainee, that many submitted attempts at distinct
+    cases drawn from `cases`, one every half hour up to now."""
+    now = timezone.now()
+    attempts = [
+        _submitted(trainee, case, True, now - HALF_HOUR * (count - n), rng)
+        for trainee, count in histories.items()
+        for n, case in enumerate(rng.sample(cases, count))
+    ]
+    Attempt.objects.bulk_create(attempts, batch_size=2000)
+
+
+def _submitted(trainee: User, case: Case, first_try: bool, when, rng) -> Attempt:
+    """A submitted, graded attempt at a case whose reference is REFERENCE, with random misreadings."""
+    answer = {**REFERENCE}
+    for component in ("pain", "bone_lesion", "collapse", "posterolateral"):
+        if rng.random() < 0.3:
+            answer[component] = rng.choice(sins.COMPONENTS_BY_NAME[component].codes)
+    score = sins.Reading(**answer).score
+    right = sum(answer[c.name] == REFERENCE[c.name] for c in sins.COMPONENTS)
+    return Attempt(
+        trainee=trainee, case=case, state=Attempt.State.SUBMITTED, first_try=first_try,
+        submitted=when, total=score.total, category=score.category, reference_total=9,
+        reference_category="potentially_unstable", components_right=right,
+        consultation="agree" if score.total >= 7 else "under_triage", reference=SNAPSHOT,
+        **answer, **{f"reference_{item}": value for item, value in REFERENCE.items()},
+        **{f"{item}_correct": answer[item] == REFERENCE[item] for item in REFERENCE},
+    )  # fmt: skip
 
 
 def make_trainees(count: int, prefix: str = "trainee") -> list[User]:
@@ -139,8 +158,6 @@ def make_trainees(count: int, prefix: str = "trainee") -> list[User]:
 
 
 def make_cohorts(trainees: list[User], educator: User, count: int, prefix: str = "Bench cohort") -> list:
-    from sinsquiz.progress.models import Cohort
-
     cohorts = []
     size = -(-len(trainees) // count)
     for n in range(count):
@@ -149,3 +166,26 @@ def make_cohorts(trainees: list[User], educator: User, count: int, prefix: str =
         cohort.educators.add(educator)
         cohorts.append(cohort)
     return cohorts
+
+
+def make_sessions(users: list[User], days: int = 30) -> dict[int, str]:
+    """A signed-in session for each user, written in bulk: what logging in leaves in the database, valid for
+    `days`. Works with the database and the cached_db session engines (a session missing from the cache is
+    read from the database). Returns the session key of each user's id."""
+    from django.conf import settings
+    from django.contrib.sessions.backends.base import VALID_KEY_CHARS
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.utils.crypto import get_random_string
+
+    encoder, expires = SessionStore(), timezone.now() + timedelta(days=days)
+    backend = "django.contrib.auth.backends.ModelBackend"
+    assert backend in settings.AUTHENTICATION_BACKENDS
+    keys, rows = {}, []
+    for user in users:
+        keys[user.pk] = key = get_random_string(32, VALID_KEY_CHARS)
+        data = {"_auth_user_id": str(user.pk), "_auth_user_backend": backend,
+                "_auth_user_hash": user.get_session_auth_hash()}  # fmt: skip
+        rows.append(Session(session_key=key, session_data=encoder.encode(data), expire_date=expires))
+    Session.objects.bulk_create(rows, batch_size=2000)
+    return keys
