@@ -153,6 +153,11 @@ class ReadingForm(forms.Form):
             name: self.cleaned_data[name] for name in self.fields if name in self.cleaned_data and name in self.data
         }
 
+    @property
+    def answers_key(self) -> str:
+        """What an unbound form's fields show: the items asked and the answers chosen."""
+        return f"{list(self.fields)}{sorted(self.initial.items())}"
+
     def running(self) -> "Running":
         """The running total of what has been chosen so far, computed by sins.py."""
         values = self.valid_values() if self.is_bound else self.initial

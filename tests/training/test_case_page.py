@@ -80,6 +80,26 @@ def test_the_draft_survives_logging_out_and_in_again(client, trainee, case):
     assert re.search(r'name="tomita" value="3"[^>]* checked', html)
 
 
+def test_each_trainee_sees_their_own_answers_whatever_page_was_drawn_before(client, trainee, case):
+    others = TraineeFactory()
+    client.force_login(others)
+    client.post(f"/attempts/{open_case(client, case).pk}/save/", {"pain": "none"}, headers=HX)
+    client.get(f"/cases/{case.slug}/")
+    client.force_login(trainee)
+    client.post(f"/attempts/{open_case(client, case).pk}/save/", {"pain": "occasional"}, headers=HX)
+
+    mine = client.get(f"/cases/{case.slug}/").content.decode()
+    client.force_login(others)
+    theirs = client.get(f"/cases/{case.slug}/").content.decode()
+
+    assert re.search(r'name="pain" value="occasional"[^>]* checked', mine) and not re.search(
+        r'name="pain" value="none"[^>]* checked', mine
+    )
+    assert re.search(r'name="pain" value="none"[^>]* checked', theirs) and not re.search(
+        r'name="pain" value="occasional"[^>]* checked', theirs
+    )
+
+
 def test_without_javascript_saving_a_draft_returns_to_the_case(client, trainee, case):
     attempt = open_case(client, case)
 
