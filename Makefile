@@ -38,4 +38,4 @@ format: $(UV)
 	$(RUN) ruff check --fix .
 
 bench: $(UV)
-	$(RUN) python bench/pages.py
+	$(RUN) python bench/run.py

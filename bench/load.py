@@ -572,7 +572,7 @@ def run(args, nodes: int, work: Path, redis_url: str | None) -> int:
         print("smoke run:", "PASS" if passed else "FAIL")
         return 0 if passed else 1
     goal = "PASS" if passed >= GOAL_USERS else "FAIL"
-    print(f"\nlargest passing step: {passed:,} concurrent trainees (goal >= {GOAL_USERS:,}): {goal}")
+    print(f"\nRESULT: largest passing step {passed:,} concurrent trainees (goal >= {GOAL_USERS:,}): {goal}")
     return 0 if goal == "PASS" else 1
 
 
