@@ -7,7 +7,7 @@ turns into statistics; the counts over a whole history (every attempt) are aggre
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db.models import Avg, Count, Max, Q, QuerySet
@@ -140,10 +140,9 @@ class Agreement:
     under_triage: int
     over_triage: int
     mean_right: float | None
-    extra: dict = field(default_factory=dict)
 
     @classmethod
-    def of(cls, firsts: list, history: dict, **extra) -> Agreement:
+    def of(cls, firsts: list, history: dict) -> Agreement:
         """From the first attempts (first_tries) and the counts over the whole history (history_counts)."""
         categories, consultations = Counter(), Counter()
         for row in firsts:
@@ -160,7 +159,6 @@ class Agreement:
             under_triage=history["under_triage"],
             over_triage=history["over_triage"],
             mean_right=history["mean_right"],
-            extra=extra,
         )
 
     @property
