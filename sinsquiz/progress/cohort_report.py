@@ -69,8 +69,9 @@ def cached_report(cohort: Cohort) -> CohortReport:
     """The cohort's report, from the cache while neither its members nor their commits have changed."""
     # A trainee who joins adds a membership with a new, higher id; one who leaves takes one away.
     members = Cohort.trainees.through.objects.filter(cohort=cohort).aggregate(n=Count("pk"), last=Max("pk"))
-    commits = Attempt.objects.submitted().filter(trainee__cohorts=cohort)
-    commits = commits.aggregate(n=Count("pk"), last=Max("submitted"))
+    commits = (
+        Attempt.objects.submitted().filter(trainee__cohorts=cohort).aggregate(n=Count("pk"), last=Max("submitted"))
+    )
     last_commit = commits["last"] and commits["last"].timestamp()
     key = f"cohort:{cohort.pk}:{members['n']}:{members['last']}:{commits['n']}:{last_commit}"
     return cache.get_or_set(key, lambda: shown(cohort_report(cohort)), REPORT_SECONDS)
