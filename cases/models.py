@@ -225,8 +225,32 @@ class Case(models.Model):
                     "A published case needs at least one image: save it as a draft, add a series with its slices, "
                     "then publish."
                 )
+            for name in self.SHOWN_BEFORE_COMMIT:
+                if self.names_index_level(getattr(self, name)):
+                    errors[name] = self._names_level_message()
             if errors:
                 raise ValidationError(errors)
+
+    # What a trainee reads before committing: none of it may name the index level.
+    SHOWN_BEFORE_COMMIT = ("title", "slug", "primary_tumour", "presentation", "pain_statement")
+
+    def names_index_level(self, text: str) -> bool:
+        try:
+            return sins.names_level(text, self.index_level)
+        except sins.SinsError:
+            return False  # no valid index level yet: clean_fields says so
+
+    def _names_level_message(self) -> str:
+        return (
+            f"Trainees read this before they answer, and it names the index level "
+            f"({sins.level_label(self.index_level)}): describe the patient, not the answer."
+        )
+
+    def level_named_in_series(self) -> list[str]:
+        """The series whose description names the index level."""
+        if not self.pk:
+            return []
+        return [str(s.label) for s in self.series.all() if self.names_index_level(s.description)]
 
     def has_images(self) -> bool:
         return bool(self.pk) and Slice.objects.filter(series__case=self).exists()
@@ -242,6 +266,10 @@ class Case(models.Model):
             self.clean()
         except ValidationError as error:
             problems += error.messages
+        if self.status == self.Status.PUBLISHED and (named := self.level_named_in_series()):
+            problems.append(
+                f"A series description names the index level: {', '.join(named)}. " + self._names_level_message()
+            )
         problems += reading_problems(self, self.readings.all() if readings is None else readings)
         return problems
 
@@ -416,6 +444,11 @@ class Series(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} · {self.label}"
+
+    def clean(self) -> None:
+        case = self.case if self.case_id or Series.case.is_cached(self) else None  # a new case's inline: cached
+        if case and case.is_published and case.names_index_level(self.description):
+            raise ValidationError({"description": case._names_level_message()})
 
     @property
     def label(self) -> str:

@@ -13,6 +13,7 @@ tables below and can correct it here without touching any other code.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -51,6 +52,13 @@ def level_label(level: str) -> str:
     """How a level is written for people: "Occiput", "T7"."""
     level = normalise_level(level)
     return "Occiput" if level == "OCCIPUT" else level
+
+
+def names_level(text: str, level: str) -> bool:
+    """Whether `text` names `level` ("T4", "t 4"; "occiput" or "C0"): a history that does gives the answer away."""
+    code = normalise_level(level)
+    pattern = r"occiput|C\s?0" if code == "OCCIPUT" else rf"{code[0]}\s?{code[1:]}"
+    return re.search(rf"\b(?:{pattern})\b", text, re.IGNORECASE) is not None
 
 
 def region_for_level(level: str) -> str:

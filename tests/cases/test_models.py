@@ -70,6 +70,26 @@ def test_the_primary_reading_must_score_the_case_index_level():
     assert case.publication_problems() == ["The primary reading scores T8, but the case's index level is T7."]
 
 
+def test_a_published_case_may_not_name_its_index_level_where_trainees_read_before_committing():
+    case = published_case(index_level="T4", presentation="Surveillance; a treated t 4 metastasis.")
+    Series.objects.filter(case=case, order=0).update(description="Axials through T4")
+
+    problems = case.publication_problems()
+
+    assert any("names the index level (T4)" in p and "describe the patient" in p for p in problems)
+    assert any(p.startswith("A series description names the index level") for p in problems)
+    series = Series.objects.get(case=case, order=0)
+    with pytest.raises(ValidationError) as refused:
+        series.full_clean()
+    assert "description" in refused.value.message_dict
+
+
+def test_naming_another_level_or_a_draft_is_fine():
+    assert published_case(index_level="T4", presentation="An old L2 fracture.").publication_problems() == []
+    draft = CaseFactory(index_level="T4", presentation="Treated T4 metastasis.", status=Case.Status.DRAFT)
+    assert draft.publication_problems() == []
+
+
 def test_a_case_has_at_most_one_primary_reading_in_the_database():
     case = published_case()
     with pytest.raises(IntegrityError):

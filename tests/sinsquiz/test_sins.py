@@ -298,3 +298,13 @@ def test_the_rules_module_does_not_import_django():
         cwd=Path(sins.__file__).parents[1],
     )
     assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("text", "level", "named"),
+    [("a treated T4 metastasis", "T4", True), ("a treated t 4 deposit", "t4", True), ("L4-5 disc", "L4", True),
+     ("the occiput", "OCCIPUT", True), ("C0 to C2", "OCCIPUT", True), ("T40 is no level", "T4", False),
+     ("TL4", "L4", False), ("an old L2 fracture", "L4", False), ("", "T4", False)],
+)  # fmt: skip
+def test_a_text_names_a_level_only_where_it_spells_it_out(text, level, named):
+    assert sins.names_level(text, level) is named
