@@ -59,6 +59,11 @@ class SeriesKind:
     plane: str
     sequence: str
     slices: int
+    whole_spine: bool = False  # a localiser: the skull base to the coccyx, for counting levels
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return (320, 768) if self.whole_spine else SIZES[self.plane]
 
 
 SERIES_KINDS: dict[str, SeriesKind] = {
@@ -67,11 +72,12 @@ SERIES_KINDS: dict[str, SeriesKind] = {
         SeriesKind("xr_ap", "radiograph", "ap", "", 1),
         SeriesKind("xr_lateral", "radiograph", "lateral", "", 1),
         SeriesKind("ct_sagittal_bone", "ct", "sagittal", "CT bone window", 5),
-        SeriesKind("ct_axial_bone", "ct", "axial", "CT bone window", 5),
+        SeriesKind("ct_axial_bone", "ct", "axial", "CT bone window", 7),
+        SeriesKind("mr_sagittal_localiser", "mri", "sagittal", "T2, whole spine", 1, whole_spine=True),
         SeriesKind("mr_sagittal_t1", "mri", "sagittal", "T1", 5),
         SeriesKind("mr_sagittal_t2", "mri", "sagittal", "T2", 5),
         SeriesKind("mr_sagittal_stir", "mri", "sagittal", "STIR", 5),
-        SeriesKind("mr_axial_t2", "mri", "axial", "T2", 7),
+        SeriesKind("mr_axial_t2", "mri", "axial", "T2", 9),
     )
 }
 
@@ -81,11 +87,13 @@ SIZES = {"sagittal": (384, 512), "axial": (384, 384), "ap": (448, 576), "lateral
 def render_series(findings: Findings, kind: str, seed: int = 0) -> list[Image.Image]:
     """The images of one series, in order; mode "L" (8-bit greyscale); deterministic for the same arguments.
 
-    Sagittal stacks run from the patient's right through the midline to the left; axial stacks run from
-    the upper to the lower endplate of the index vertebra.
+    Sagittal stacks run from the patient's right through the midline to the left; axial stacks run down
+    from the middle of the vertebra above the index level, through the index vertebra, to the middle of the
+    one below. No image names a level: as on a real study, the reader counts from the skull base, the ribs or
+    the sacrum (the whole-spine localiser shows them all).
     """
     series = _series(kind)
-    scene = _scene(findings, seed)
+    scene = _scene(findings, seed, series.whole_spine)
     return [_render(scene, series, index) for index in range(series.slices)]
 
 
@@ -97,6 +105,8 @@ def alt_text(kind: str, index: int, count: int, region: str) -> str:
     """
     series = _series(kind)
     place = "the sacrum" if region == "sacral" else f"the {region} spine"
+    if series.whole_spine:
+        place = "the whole spine"
     text = f"{_EXAMINATION[series.code]} of {place}"
     return f"{text}, image {index + 1} of {count}" if count > 1 else text
 
@@ -114,28 +124,28 @@ def lesion_box(findings: Findings, kind: str, index: int, seed: int = 0, level: 
     Raises ValueError when that image does not cut the lesion, or the level has none.
     """
     series = _series(kind)
-    scene = _scene(findings, seed)
+    scene = _scene(findings, seed, series.whole_spine)
     vert = _vertebra(scene, level)
     lesion, a = vert.lesion, vert.anatomy
     if lesion is None:
         raise ValueError(f"{vert.code} has no lesion.")
     if series.plane == "axial":
-        if vert is not scene.index:
-            raise ValueError("Axial series show only the index vertebra.")
-        frame = _axial_frame(scene)
-        reach = _lesion_reach_axial(lesion, _axial_positions(series.slices)[index])
+        cut, t = _axial_cuts(scene, series.slices)[index]
+        reach = _lesion_reach_axial(lesion, t) if cut is vert else 0.0
         if reach <= 0:
-            raise ValueError(f"Image {index} of {kind} does not cut the lesion.")
+            raise ValueError(f"Image {index} of {kind} does not cut the lesion of {vert.code}.")
+        frame = _axial_frame(scene)
         cx, cy = lesion.cx * a.width, a.offset + lesion.cu * a.depth
         rx, ry = 0.3 * reach * lesion.rx * a.width, 0.3 * reach * lesion.ru * a.depth
         return _box([frame.px(cx - rx, cy - ry), frame.px(cx + rx, cy + ry)])
     if series.plane == "ap":
-        frame = _coronal_frame(scene, SIZES["ap"])
+        frame = _coronal_frame(scene, series.size)
         cx, cv = lesion.cx * a.width, lesion.cv * vert.height
         rx, rv = 0.35 * lesion.rx * a.width, 0.35 * lesion.rv * vert.height
         return _box([frame.px(*_cor_xy(vert, cx + dx, cv + dv)) for dx in (-rx, rx) for dv in (-rv, rv)])
-    frame = _sagittal_frame(scene, SIZES[series.plane])
-    reach = 1.0 if series.plane == "lateral" else _lesion_reach_sagittal(vert, _slice_offsets(scene, series)[index])
+    frame = _sagittal_frame(scene, series.size)
+    sagittal_slice = series.plane == "sagittal" and not series.whole_spine
+    reach = _lesion_reach_sagittal(vert, _slice_offsets(scene, series)[index]) if sagittal_slice else 1.0
     if reach <= 0:
         raise ValueError(f"Image {index} of {kind} does not cut the lesion.")
     cu, cv = a.offset + lesion.cu * a.depth, lesion.cv * vert.height
@@ -146,12 +156,12 @@ def lesion_box(findings: Findings, kind: str, index: int, seed: int = 0, level: 
 def marrow_box(findings: Findings, kind: str, index: int, seed: int = 0) -> Box:
     """A pixel box of normal marrow in a neighbouring, lesion-free body on image `index` of the series.
 
-    Axial series show the index vertebra only, so they have no such box: ValueError.
+    Only sagittal images and radiographs have one: ValueError for axial series.
     """
     series = _series(kind)
     if series.plane == "axial":
-        raise ValueError("Axial series show only the index vertebra; there is no neighbouring body.")
-    scene = _scene(findings, seed)
+        raise ValueError("Marrow boxes are measured on sagittal images and radiographs.")
+    scene = _scene(findings, seed, series.whole_spine)
     position = scene.vertebrae.index(scene.index)
     steps = [position + step for step in (-1, 1, -2, 2, -3, 3) if 0 <= position + step < len(scene.vertebrae)]
     clean = [scene.vertebrae[k] for k in steps if scene.vertebrae[k].lesion is None]
@@ -161,11 +171,11 @@ def marrow_box(findings: Findings, kind: str, index: int, seed: int = 0) -> Box:
     a = vert.anatomy
     du, dv = 0.22 * a.depth, 0.22 * vert.height
     if series.plane == "ap":
-        frame = _coronal_frame(scene, SIZES["ap"])
+        frame = _coronal_frame(scene, series.size)
         dw = 0.15 * a.width  # keeps clear of the pedicle rings and the spinous process
         corners = [(-0.1 * a.width + x, 0.15 * vert.height + y) for x in (-dw, dw) for y in (-dv / 2, dv / 2)]
         return _box(_px(frame, _cor_xy, vert, corners))
-    frame = _sagittal_frame(scene, SIZES[series.plane])
+    frame = _sagittal_frame(scene, series.size)
     return _box(_px(frame, _sag_xy, vert, [(a.offset + x, y) for x in (-du, du) for y in (-dv, dv)]))
 
 
@@ -174,44 +184,78 @@ def body_box(findings: Findings, kind: str, level: str, seed: int = 0) -> Box:
     series = _series(kind)
     if series.plane == "axial":
         raise ValueError("Body height is not shown on axial images.")
+    scene = _scene(findings, seed, series.whole_spine)
+    vert = _vertebra(scene, level)
+    if series.plane == "ap":
+        return _box(_px(_coronal_frame(scene, series.size), _cor_xy, vert, _coronal_body(vert)))
+    corners = [(vert.anatomy.offset + u, v) for u, v in _sagittal_body(vert)]
+    return _box(_px(_sagittal_frame(scene, series.size), _sag_xy, vert, corners))
+
+
+def pedicle_box(
+    findings: Findings, kind: str, side: str, index: int = 0, seed: int = 0, level: str | None = None
+) -> Box:
+    """The pixel box around a pedicle of `level` (the index level by default) on the patient's `side`: its ring
+    on the AP radiograph, or the pedicle itself on an axial image that passes through the pedicles."""
+    series = _series(kind)
     scene = _scene(findings, seed)
     vert = _vertebra(scene, level)
     if series.plane == "ap":
-        return _box(_px(_coronal_frame(scene, SIZES["ap"]), _cor_xy, vert, _coronal_body(vert)))
-    corners = [(vert.anatomy.offset + u, v) for u, v in _sagittal_body(vert)]
-    return _box(_px(_sagittal_frame(scene, SIZES[series.plane]), _sag_xy, vert, corners))
-
-
-def pedicle_box(findings: Findings, kind: str, side: str, index: int = 0, seed: int = 0) -> Box:
-    """The pixel box around the index pedicle on the patient's `side`: its ring on the AP radiograph, or the
-    pedicle itself on an axial image that passes through the pedicles."""
-    series = _series(kind)
-    scene = _scene(findings, seed)
-    vert = scene.index
-    if series.plane == "ap":
         (cx, cy), (rx, ry) = _pedicle_oval(vert, _SIGN[side])
         corners = [(cx + dx, cy + dy) for dx in (-rx, rx) for dy in (-ry, ry)]
-        return _box(_px(_coronal_frame(scene, SIZES["ap"]), _cor_xy, vert, corners))
+        return _box(_px(_coronal_frame(scene, series.size), _cor_xy, vert, corners))
     if series.plane != "axial":
         raise ValueError("Pedicles are measured on the AP radiograph or on axial images.")
-    a = vert.anatomy
+    cut, t = _axial_cuts(scene, series.slices)[index]
+    a = cut.anatomy
     ring = a.shape in ("skull", "atlas")
-    parts = _axial_ring(a) if ring else _axial_parts(a, scene.region, _axial_positions(series.slices)[index])
+    parts = _axial_ring(a) if ring else _axial_parts(a, _region_of(cut), t)
     name = f"mass_{side}" if ring else f"pedicle_{side}"
-    if name not in parts:
-        raise ValueError(f"Image {index} of {kind} does not pass through the pedicles.")
+    if cut is not vert or name not in parts:
+        raise ValueError(f"Image {index} of {kind} does not pass through the pedicles of {vert.code}.")
     frame = _axial_frame(scene)
     return _box([frame.px(x, y) for x, y in parts[name]])
 
 
 def canal_box(findings: Findings, kind: str, index: int, seed: int = 0) -> Box:
-    """The pixel box around the spinal canal of the index vertebra on an axial image."""
-    if _series(kind).plane != "axial":
+    """The pixel box around the spinal canal on an axial image."""
+    series = _series(kind)
+    if series.plane != "axial":
         raise ValueError("The canal box is measured on axial images.")
     scene = _scene(findings, seed)
-    (cx, cy), (rx, ry) = _axial_canal_geometry(scene.index.anatomy)
+    cut, _ = _axial_cuts(scene, series.slices)[index]
+    (cx, cy), (rx, ry) = _axial_canal_geometry(cut.anatomy)
     frame = _axial_frame(scene)
     return _box([frame.px(cx - rx, cy - ry), frame.px(cx + rx, cy + ry)])
+
+
+def kept_heights(findings: Findings, seed: int = 0) -> tuple[float, float]:
+    """The front and back heights the index body is drawn with, as fractions of its normal height."""
+    vert = _scene(findings, seed).index
+    return vert.h_front / vert.anatomy.height, vert.h_back / vert.anatomy.height
+
+
+def axial_levels(findings: Findings, kind: str, seed: int = 0) -> list[str]:
+    """The level each image of an axial series cuts, in order (for tests and for the key image)."""
+    series = _series(kind)
+    return [vert.code for vert, _ in _axial_cuts(_scene(findings, seed), series.slices)]
+
+
+def tissue_mask(findings: Findings, kind: str, index: int, tissues, seed: int = 0, lesions: bool = True) -> Image.Image:
+    """Where image `index` of a sagittal or axial series is drawn as one of `tissues` (before blur and noise):
+    255 there, 0 elsewhere. With lesions=False the same image is drawn as if the spine were healthy."""
+    series = _series(kind)
+    if series.plane not in ("sagittal", "axial"):
+        raise ValueError("Tissue masks are drawn for sagittal and axial images.")
+    scene = _scene(findings, seed, series.whole_spine)
+    if not lesions:
+        vertebrae = tuple(replace(v, lesion=None) for v in scene.vertebrae)
+        scene = replace(scene, vertebrae=vertebrae, index=vertebrae[scene.vertebrae.index(scene.index)])
+    unknown = set(tissues) - set(_TISSUES)
+    if unknown:
+        raise ValueError(f"Unknown tissues: {', '.join(sorted(unknown))}.")
+    pal = {tissue: 255 if tissue in tissues else 0 for tissue in _TISSUES}
+    return _draw(scene, series, index, pal).point(lambda v: 255 if v >= 128 else 0)
 
 
 def _vertebra(scene: _Scene, level: str | None) -> _Vertebra:
@@ -250,6 +294,7 @@ _CONTRAST = {
     "xr_lateral": "xr",
     "ct_sagittal_bone": "ct",
     "ct_axial_bone": "ct",
+    "mr_sagittal_localiser": "t2",
     "mr_sagittal_t1": "t1",
     "mr_sagittal_t2": "t2",
     "mr_sagittal_stir": "stir",
@@ -261,6 +306,7 @@ _EXAMINATION = {
     "xr_lateral": "Lateral radiograph",
     "ct_sagittal_bone": "Sagittal CT in bone window",
     "ct_axial_bone": "Axial CT in bone window",
+    "mr_sagittal_localiser": "Sagittal T2-weighted MRI localiser",
     "mr_sagittal_t1": "Sagittal T1-weighted MRI",
     "mr_sagittal_t2": "Sagittal T2-weighted MRI",
     "mr_sagittal_stir": "Sagittal STIR MRI",
@@ -273,6 +319,7 @@ _SERIES_NAME = {
     "xr_lateral": "LAT",
     "ct_sagittal_bone": "CT SAG BONE",
     "ct_axial_bone": "CT AX BONE",
+    "mr_sagittal_localiser": "SAG T2 LOC",
     "mr_sagittal_t1": "SAG T1",
     "mr_sagittal_t2": "SAG T2",
     "mr_sagittal_stir": "SAG STIR",
@@ -378,14 +425,14 @@ class _Lesion:
     pedicles: tuple[str, ...] = ()
     laminae: tuple[str, ...] = ()
     epidural: str | None = None  # the ESCC grade drawn in the canal, None without epidural tumour
-    paravertebral: tuple[str, ...] = ()
+    paravertebral: tuple[str, ...] = ()  # where a soft-tissue mass lies: "anterior", "left", "right"
 
 
 @dataclass(frozen=True)
 class _Vertebra:
     code: str
     anatomy: _Anatomy
-    core: bool  # one of the labelled levels in view, rather than context at the edge
+    core: bool  # one of the levels the image is framed on, rather than context at the edge
     sag: tuple[float, float]  # body centre on the midsagittal plane (x posterior, y caudal), mm
     sag_angle: float  # radians; the body's caudal axis is (sin, cos)
     cor: tuple[float, float]  # body centre on the coronal plane (x to the patient's left, y caudal), mm
@@ -422,13 +469,14 @@ def _cor_xy(vert: _Vertebra, w: float, v: float) -> tuple[float, float]:
     return vert.cor[0] + w * c + v * s, vert.cor[1] - w * s + v * c
 
 
-# Heights kept by the index body (front, back), as fractions of normal. > 50 % collapse keeps less than half
-# everywhere; < 50 % collapse keeps more than half but is plainly lower than its neighbours.
-_COLLAPSE_HEIGHTS = {"gt50": (0.30, 0.44), "lt50": (0.58, 0.72)}
-_DEFORMITY_COLLAPSE_HEIGHTS = {"gt50": (0.24, 0.44), "lt50": (0.52, 0.74)}
+# Heights kept by the index body (front, back), as fractions of normal. Each sits well inside its class, as a
+# teaching example must: > 50 % collapse keeps well under half everywhere (a loss of about 60 %); < 50 %
+# collapse loses about a quarter of the height (a third at the front), plainly lower than its neighbours.
+_COLLAPSE_HEIGHTS = {"gt50": (0.30, 0.44), "lt50": (0.66, 0.80)}
+_DEFORMITY_COLLAPSE_HEIGHTS = {"gt50": (0.26, 0.42), "lt50": (0.62, 0.80)}
 _KYPHOSIS = math.radians(16)  # extra focal kyphosis for a de novo deformity
 _SCOLIOSIS = math.radians(11)
-_TRANSLATION = 0.3  # subluxation: forward shift as a fraction of body depth (and sideways, of width)
+_TRANSLATION = 0.3  # subluxation: forward shift of the level above, as a fraction of body depth (sideways, width)
 
 # Semi-axes of the index lesion (depth, height, width fractions) by collapse reading. An ellipse with semi-axes
 # a·D and b·H covers π·a·b of the D × H rectangle: 0.25 × 0.26 is about a fifth of the body, 0.47 × 0.47
@@ -456,9 +504,12 @@ def _validate(findings: Findings) -> str:
     return level
 
 
-def _levels_in_view(level: str) -> list[tuple[str, bool]]:
-    """The index level with about three levels either side (clamped at the ends), plus one of context."""
+def _levels_in_view(level: str, whole_spine: bool = False) -> list[tuple[str, bool]]:
+    """The index level with about three levels either side (clamped at the ends), plus one of context; or,
+    for a localiser, every level and the coccyx."""
     levels = sins.LEVELS
+    if whole_spine:
+        return [(code, True) for code in (*levels, _COCCYX)]
     i, last = levels.index(level), len(levels) - 1
     first = max(0, min(i - 3, last - 6))
     end = first + 6
@@ -512,7 +563,8 @@ def _index_lesion(findings: Findings, rng: random.Random) -> _Lesion:
         pedicles=sides,
         laminae=sides if findings.tomita == 3 else (),
         epidural=findings.escc if epidural else None,
-        paravertebral=(sides or (findings.side,)) if findings.tomita == 5 else (),
+        # Beside the spine where the posterior elements are involved; otherwise in front of it (presacral).
+        paravertebral=(sides or ("anterior",)) if findings.tomita == 5 else (),
     )
 
 
@@ -551,17 +603,17 @@ def _chain(heights: list[float], discs: list[float], angles: list[float], start:
     return centres
 
 
-def _scene(findings: Findings, seed: int) -> _Scene:
+def _scene(findings: Findings, seed: int, whole_spine: bool = False) -> _Scene:
     # Callers may give the extra levels as a list; the cache below needs something hashable.
-    return _build_scene(replace(findings, extra_levels=tuple(findings.extra_levels)), seed)
+    return _build_scene(replace(findings, extra_levels=tuple(findings.extra_levels)), seed, whole_spine)
 
 
 @lru_cache(maxsize=64)
-def _build_scene(findings: Findings, seed: int) -> _Scene:
+def _build_scene(findings: Findings, seed: int, whole_spine: bool) -> _Scene:
     """Work out the geometry of a case once; every series and slice of it is drawn from this."""
     level = _validate(findings)
     rng = random.Random(_stable_seed("scene", findings, seed))
-    in_view = _levels_in_view(level)
+    in_view = _levels_in_view(level, whole_spine)
     codes = [code for code, _ in in_view]
     anatomy = [_anatomy(code) for code in codes]
     i = codes.index(level)
@@ -594,9 +646,10 @@ def _build_scene(findings: Findings, seed: int) -> _Scene:
     cor = _chain([(a + b) / 2 for a, b in zip(h_side, mean, strict=True)], discs, cor_angles, i)
 
     if f.alignment == "subluxation":
+        # The vertebra above the diseased one slips forwards (and sideways) on it, with the spine above.
         shift_x, shift_w = -_TRANSLATION * anatomy[i].depth, sign * _TRANSLATION * 0.7 * anatomy[i].width
-        sag = [(x + shift_x, y) if k <= i else (x, y) for k, (x, y) in enumerate(sag)]
-        cor = [(x + shift_w, y) if k <= i else (x, y) for k, (x, y) in enumerate(cor)]
+        sag = [(x + shift_x, y) if k < i else (x, y) for k, (x, y) in enumerate(sag)]
+        cor = [(x + shift_w, y) if k < i else (x, y) for k, (x, y) in enumerate(cor)]
 
     lesions = {level: _index_lesion(f, rng)}
     for code, towards in _extra_levels(f, level).items():
@@ -833,7 +886,8 @@ def _sagittal_body(vert: _Vertebra) -> tuple[tuple[float, float], ...]:
 
 
 def _slice_offsets(scene: _Scene, series: SeriesKind) -> list[float]:
-    """Lateral position (mm, patient's right negative) of each sagittal slice: right pedicle to left."""
+    """Lateral position (mm, patient's right negative) of each sagittal slice: right pedicle to left; a single
+    slice (a localiser) is midsagittal."""
     a = scene.index.anatomy
     reach = a.canal_width / 2 + a.pedicle_width / 2
     n = series.slices
@@ -914,8 +968,11 @@ def _cord_samples(scene: _Scene):
     if first.code in _CORD_LEVELS:
         samples.insert(0, (first, -first.h_back / 2 - 400, 1.0))
     conus = next((v for v in scene.vertebrae if v.code == "L1"), None)
+    last = scene.vertebrae[-1]
     if conus is not None:  # the cord tapers to the conus at L1
         samples += [(conus, -conus.h_back / 2, 1.0), (conus, 0.0, 0.6), (conus, 0.35 * conus.h_back, 0.05)]
+    elif last.code in _CORD_LEVELS:  # the conus lies below the field of view: the cord runs off the image
+        samples.append((last, last.h_back / 2 + 400, 1.0))
     return samples
 
 
@@ -956,10 +1013,6 @@ def _render_sagittal(scene: _Scene, pal: dict[str, int], size: tuple[int, int], 
     for vert in scene.vertebrae:
         if vert.lesion is not None:
             _sagittal_lesion(img, draw, scene, vert, frame, pal, rim, offset, mode, salt)
-    for vert in scene.vertebrae:
-        if vert.core:  # level labels at the side, as a PACS shows them
-            _, y = frame.px(*_sag_xy(vert, vert.anatomy.offset, 0))
-            _label(img, (6, y), sins.level_label(vert.code))
     return img
 
 
@@ -1269,18 +1322,20 @@ def _sagittal_lesion(img, draw, scene: _Scene, vert: _Vertebra, frame, pal, rim,
             lesion.wobble,
         )
         _paint_lesion(img, poly(blob), body, lesion, pal, salt, rim)
+    # Tumour in the posterior elements stays inside their cortex; only Tomita 4 and above leave the bone.
     parts = _posterior_parts(vert, mode)
-    involved = set(lesion.pedicles)
-    if mode == "projection" and involved and "pedicle" in parts:
-        _paint_lesion(img, poly(parts["pedicle"]), None, lesion, pal, salt + 1)
-    elif mode == "pedicle" and side in involved:
-        # Tumour replaces the pedicle and runs into the superior articular process.
-        b, c, top = a.back, a.canal, -vert.h_back / 2
-        blob = _ellipse(b + 0.45 * c, top + 0.28 * a.height, 0.75 * c, 0.3 * a.height, lesion.wobble)
-        _paint_lesion(img, poly(blob), None, lesion, pal, salt + 1)
-    if mode == "lamina" and side in lesion.laminae and "lamina" in parts:
-        _paint_lesion(img, poly(parts["lamina"]), None, lesion, pal, salt + 2)
-    if lesion.paravertebral and (mode in ("mid", "projection") or side in lesion.paravertebral):
+    replaced = []
+    if lesion.pedicles and (mode == "projection" or (mode == "pedicle" and side in lesion.pedicles)):
+        replaced += ["pedicle", "pillar"]  # the pedicle and the articular pillar (facets) above and below it
+    if mode == "lamina" and side in lesion.laminae:
+        replaced.append("lamina")
+    for k, name in enumerate(name for name in replaced if name in parts):
+        _paint_lesion(img, poly(parts[name]), poly(parts[name]), lesion, pal, salt + 1 + k, rim)
+    if "lamina" in replaced:
+        _sagittal_canal(draw, scene, frame, pal, mode)  # the lamina runs behind the canal, which stays clear
+    anterior = "anterior" in lesion.paravertebral and mode != "pedicle"
+    beside = mode in ("pedicle", "projection") and (side in lesion.paravertebral or mode == "projection")
+    if anterior or (beside and set(lesion.paravertebral) - {"anterior"}):
         grow = 1.5 if mode == "pedicle" else 1.0
         mass = _ellipse(a.offset - a.depth / 2 - 5 * grow, 0, 9 * grow, 0.75 * a.height, lesion.wobble)
         draw.polygon(poly(mass), fill=pal["tumour"])
@@ -1322,8 +1377,21 @@ def _sagittal_epidural(draw, scene: _Scene, vert: _Vertebra, frame: _Frame, pal,
 
 
 def _axial_positions(count: int) -> list[float]:
-    """Where each axial slice cuts the index body: fractions of its height, upper to lower endplate."""
+    """Where `count` slices cut a body: fractions of its height, upper to lower endplate."""
     return [(k + 0.5) / count for k in range(count)]
+
+
+def _axial_cuts(scene: _Scene, count: int) -> list[tuple[_Vertebra, float]]:
+    """What each of `count` axial images cuts, top to bottom: (vertebra, fraction of its body height).
+
+    One image through the middle of each of the two nearest neighbours (both on one side at the ends of the
+    spine), the rest spread through the index body, so that the stack does not give the index level away.
+    """
+    verts = [v for v in scene.vertebrae if v.anatomy.shape != "coccyx"]
+    i = verts.index(scene.index)
+    near = sorted((k for k in range(len(verts)) if k != i), key=lambda k: (abs(k - i), k))[:2]
+    cuts = [(k, 0.5) for k in near] + [(i, t) for t in _axial_positions(count - len(near))]
+    return [(verts[k], t) for k, t in sorted(cuts)]
 
 
 def _axial_body(a: _Anatomy, region: str) -> list[tuple[float, float]]:
@@ -1429,10 +1497,9 @@ def _axial_ring(a: _Anatomy) -> dict[str, list[tuple[float, float]]]:
     return parts
 
 
-def _render_axial(scene: _Scene, pal: dict[str, int], t: float, salt: int) -> Image.Image:
-    vert = scene.index
+def _render_axial(scene: _Scene, pal: dict[str, int], vert: _Vertebra, t: float, salt: int) -> Image.Image:
     a = vert.anatomy
-    region = scene.region
+    region = _region_of(vert)
     frame = _axial_frame(scene)
     rim = frame.width(1.2, 2)
     img = Image.new("L", SIZES["axial"], pal["fat"])
@@ -1454,16 +1521,18 @@ def _render_axial(scene: _Scene, pal: dict[str, int], t: float, salt: int) -> Im
         _bone(draw, poly(points), pal, rim)
         if name.startswith("facet2"):
             draw.line(poly(points[:9]), fill=pal["joint"], width=max(1, rim // 2))  # the facet joint space
-    for s in _SIGN.values():
-        if a.shape == "sacral":
-            oval(s * (0.5 * a.width + 2), a.back - 3, 3.5, 3.5, "root")  # anterior sacral foramina
+    if a.shape == "sacral":
+        for s in _SIGN.values():
             _bone(draw, poly(_axial_ilium(a, s)), pal, rim)
-        elif region == "cervical" and not ring:
-            oval(s * (a.width / 2 + 3), 0.02 * a.depth, 2.6, 2.6, "vessel")  # vertebral artery, foramen transversarium
     canal = _axial_canal_geometry(a)
     _axial_canal(draw, frame, pal, vert, *canal, t)
     if vert.lesion is not None:
         _axial_lesion(img, draw, frame, pal, vert, region, parts, canal, t, rim, salt)
+    for s in _SIGN.values():  # holes through the bone, drawn over any tumour in it
+        if a.shape == "sacral":
+            oval(s * (0.5 * a.width + 2), a.back - 3, 3.5, 3.5, "root")  # anterior sacral foramina
+        elif region == "cervical" and not ring:
+            oval(s * (a.width / 2 + 3), 0.02 * a.depth, 2.6, 2.6, "vessel")  # vertebral artery, foramen transversarium
     return img
 
 
@@ -1596,10 +1665,14 @@ def _axial_lesion(img, draw, frame, pal, vert, region, parts, canal, t, rim, sal
     def poly(points):
         return [frame.px(x, y) for x, y in points]
 
-    for side in lesion.paravertebral:
+    for place in lesion.paravertebral:
         # Drawn before the bone lesion, over the cortex: the tumour has broken out through it.
-        s = _SIGN[side]
-        mass = _ellipse(s * (a.width / 2 + 6), a.offset, 11, 0.5 * a.depth + 3, lesion.wobble, n=28)
+        if place == "anterior":
+            mass = _ellipse(0, a.offset - a.depth / 2 - 6, 0.4 * a.width, 11, lesion.wobble, n=28)
+        elif a.shape == "sacral":  # in front of the ala, against the pelvic wall
+            mass = _ellipse(_SIGN[place] * 0.5 * a.width, a.offset - a.depth / 2 - 4, 13, 10, lesion.wobble, n=28)
+        else:
+            mass = _ellipse(_SIGN[place] * (a.width / 2 + 6), a.offset, 11, 0.5 * a.depth + 3, lesion.wobble, n=28)
         draw.polygon(poly(mass), fill=pal["tumour"])
     reach = _lesion_reach_axial(lesion, t)
     if reach > 0:
@@ -1611,19 +1684,15 @@ def _axial_lesion(img, draw, frame, pal, vert, region, parts, canal, t, rim, sal
             lesion.wobble,
         )
         _paint_lesion(img, poly(blob), poly(parts["body"]), lesion, pal, salt, rim)
-    for side in lesion.pedicles:
-        # Posterolateral involvement: one mass replaces the pedicle and facet, and the rib head in the chest.
-        s = _SIGN[side]
-        points = [p for name in (f"pedicle_{side}", f"facet_{side}", f"mass_{side}") for p in parts.get(name, ())]
-        if region == "thoracic":
-            points += [(s * (a.width / 2 + 4), a.back - 6)]
-        if points:
-            x0, y0, x1, y1 = _box(points)
-            blob = _ellipse((x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2 + 1, (y1 - y0) / 2 + 1, lesion.wobble, n=28)
-            _paint_lesion(img, poly(blob), None, lesion, pal, salt + 1)
-    for side in lesion.laminae:
-        if f"lamina_{side}" in parts:
-            _paint_lesion(img, poly(parts[f"lamina_{side}"]), None, lesion, pal, salt + 3)
+    # Posterolateral involvement: tumour replaces the pedicle and facet (the lateral mass of C1, the ala of the
+    # sacrum), and the rib head in the chest, inside their cortex; the lamina too in Tomita type 3.
+    names = ("pedicle", "facet", "mass", "ala")
+    replaced = [parts.get(f"{name}_{side}") for side in lesion.pedicles for name in names]
+    if region == "thoracic":
+        replaced += [_ribbon(_axial_rib(a, _SIGN[side])[:3], 6) for side in lesion.pedicles]
+    replaced += [parts.get(f"lamina_{side}") for side in lesion.laminae]
+    for k, part in enumerate(part for part in replaced if part):
+        _paint_lesion(img, poly(part), poly(part), lesion, pal, salt + 1 + k, rim)
     if lesion.epidural is not None:
         # Redraw the canal so the epidural tumour sits on top of the bone lesion it grew from.
         _axial_canal(draw, frame, pal, vert, *canal, t)
@@ -1670,10 +1739,6 @@ def _render_ap(scene: _Scene, pal: dict[str, int], salt: int) -> Image.Image:
         _ap_posterior_elements(img, draw, scene, vert, frame, pal, rim, salt)
     if scene.findings.absent_pedicle == "not_assessable":
         _degrade(img, frame, scene.index, salt)
-    for vert in scene.vertebrae:
-        if vert.core:
-            _, y = frame.px(*_cor_xy(vert, vert.anatomy.width / 2, 0))
-            _label(img, (size[0] - 8, y), sins.level_label(vert.code), align="right")
     draw.rectangle((14, 14, 44, 44), outline=235, width=2)  # the lead "R" marker on the patient's right
     _label(img, (29, 29), "R", align="centre", size=20)
     return img
@@ -1707,7 +1772,7 @@ def _ap_processes(draw, vert: _Vertebra, frame: _Frame, pal, rim: int) -> None:
 
 def _ap_lesion(img, draw, vert: _Vertebra, frame: _Frame, pal, rim: int, salt: int) -> None:
     a, lesion = vert.anatomy, vert.lesion
-    for side in lesion.paravertebral:
+    for side in set(lesion.paravertebral) - {"anterior"}:
         # A paravertebral mass widens the paraspinal line; against lung it shows as a soft-tissue bulge.
         mass = _ellipse(_SIGN[side] * (0.5 * a.width + 5), 0, 12, 0.75 * a.height, lesion.wobble)
         draw.polygon(_px(frame, _cor_xy, vert, mass), fill=pal["tumour"])
@@ -1810,8 +1875,8 @@ def _ap_posterior_elements(img, draw, scene: _Scene, vert: _Vertebra, frame: _Fr
         (cx, cy), (rx, ry) = _pedicle_oval(vert, s)
         ring = _px(frame, _cor_xy, vert, _ellipse(cx, cy, rx, ry, n=24))
         involved = lesion is not None and side in lesion.pedicles
-        if vert is scene.index and f.absent_pedicle == "present" and side == f.side:
-            # The "winking owl": the pedicle on this side is destroyed, so its ring is gone.
+        if vert is scene.index and f.absent_pedicle == "present" and side in (lesion.pedicles or (f.side,)):
+            # The "winking owl": a pedicle destroyed by tumour loses its ring (both, when both are replaced).
             blob = _px(frame, _cor_xy, vert, _ellipse(cx, cy, 1.3 * rx, 1.2 * ry, lesion.wobble))
             _paint_lesion(img, blob, None, replace(lesion, bone="lytic"), pal, salt + 4)
             continue
@@ -1926,19 +1991,22 @@ def _series(kind: str) -> SeriesKind:
         raise ValueError(f"Unknown series kind {kind!r}; use one of {', '.join(SERIES_KINDS)}.") from None
 
 
-def _render(scene: _Scene, series: SeriesKind, index: int) -> Image.Image:
-    contrast = _CONTRAST[series.code]
-    pal = PALETTES[contrast]
+def _draw(scene: _Scene, series: SeriesKind, index: int, pal: dict[str, int]) -> Image.Image:
+    """Image `index` of the series, drawn in the grey levels `pal` gives each tissue."""
     salt = _stable_seed(series.code, index)
     if series.plane == "ap":
-        img = _render_ap(scene, pal, salt)
-    elif series.plane == "axial":
-        img = _render_axial(scene, pal, _axial_positions(series.slices)[index], salt)
-    elif series.plane == "lateral":
-        img = _render_sagittal(scene, pal, SIZES["lateral"], 0.0, "projection", salt)
-    else:
-        offset = _slice_offsets(scene, series)[index]
-        img = _render_sagittal(scene, pal, SIZES["sagittal"], offset, _slice_mode(scene, offset), salt)
+        return _render_ap(scene, pal, salt)
+    if series.plane == "axial":
+        return _render_axial(scene, pal, *_axial_cuts(scene, series.slices)[index], salt)
+    if series.plane == "lateral":
+        return _render_sagittal(scene, pal, series.size, 0.0, "projection", salt)
+    offset = _slice_offsets(scene, series)[index]
+    return _render_sagittal(scene, pal, series.size, offset, _slice_mode(scene, offset), salt)
+
+
+def _render(scene: _Scene, series: SeriesKind, index: int) -> Image.Image:
+    contrast = _CONTRAST[series.code]
+    img = _draw(scene, series, index, PALETTES[contrast])
     img = _finish(img, contrast, series.plane, _stable_seed("noise", scene.findings, scene.seed, series.code, index))
     _annotate(img, series, index)
     return img
