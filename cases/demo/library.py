@@ -27,12 +27,14 @@ from sinsquiz.training.models import Attempt
 DEFAULT_PASSWORD = "sins-demo"
 DEMO_USERS = (("educator", roles.EDUCATORS, True), ("resident1", roles.TRAINEES, False),
               ("resident2", roles.TRAINEES, False))  # fmt: skip
-FULL_SET = ("xr_ap", "xr_lateral", "ct_sagittal_bone", "ct_axial_bone", "mr_sagittal_t1", "mr_sagittal_t2",
-            "mr_axial_t2")  # fmt: skip
+FULL_SET = ("xr_ap", "xr_lateral", "ct_sagittal_bone", "ct_axial_bone", "mr_sagittal_localiser", "mr_sagittal_t1",
+            "mr_sagittal_t2", "mr_axial_t2")  # fmt: skip
+CT_AND_MR = ("ct_sagittal_bone", "ct_axial_bone", "mr_sagittal_localiser", "mr_sagittal_t1", "mr_sagittal_t2",
+             "mr_axial_t2")  # fmt: skip
 
 # Where each item is best seen: the key image of its rationale (series kind; the middle image of the stack).
 KEY_SERIES = {
-    "level": "mr_sagittal_t2",
+    "level": "mr_sagittal_localiser",
     "bone_lesion": "ct_sagittal_bone",
     "alignment": "xr_lateral",
     "collapse": "ct_sagittal_bone",
@@ -68,6 +70,23 @@ class DemoCase:
         # From the neutral title: the address bar must not give the level or a finding away.
         return slugify(self.title)
 
+    @property
+    def findings(self) -> phantoms.Findings:
+        """What the images must show: the reading, and where the drawing needs more (side, other levels)."""
+        r = self.reading
+        return phantoms.Findings(
+            level=r["level"],
+            bone_lesion=r["bone_lesion"],
+            collapse=r["collapse"],
+            alignment=r["alignment"],
+            posterolateral=r["posterolateral"],
+            absent_pedicle=r["absent_pedicle"],
+            tomita=r["tomita"],
+            escc=r.get("escc") or "0",
+            side=self.side,
+            extra_levels=self.extra_levels,
+        )
+
 
 MECHANICAL = (
     "Mechanical pain scores 3: it eases when the patient lies down and comes with standing, walking or turning."
@@ -98,10 +117,12 @@ CASES = (
         },  # fmt: skip
         asks_escc=True,
         rationale={
-            "level": "T7 carries the destructive lesion and the loss of height; the neighbours are normal.",
+            "level": "Counting the bodies down from C2 on the whole-spine localiser, T7 carries the destructive "
+            "lesion and the loss of height; its neighbours are normal.",
             "pain": MECHANICAL,
             "bone_lesion": "On CT the body has a soft-tissue-density defect with no new bone: lytic, 2 points.",
-            "collapse": "The body has lost height, but well under half of it: less than 50 % collapse, 2 points.",
+            "collapse": "The body has lost about a quarter of its height (a third at the front): less than 50 % "
+            "collapse, 2 points.",
             "posterolateral": "Tumour replaces the left pedicle only; the right is intact: unilateral, 1 point.",
             "absent_pedicle": "The left pedicle outline of T7 is missing on the AP radiograph: the 'winking owl'.",
             "tomita": "A small tongue of tumour has left the bone behind the body, into the canal: Tomita type 4.",
@@ -165,13 +186,14 @@ CASES = (
         side="right",
         asks_escc=True,
         rationale={
-            "level": "T12 has collapsed and carries the epidural tumour.",
+            "level": "T12, the last rib-bearing vertebra, has collapsed and carries the epidural tumour.",
             "pain": MECHANICAL,
             "bone_lesion": "Expansile lytic destruction, typical of renal carcinoma: 2 points.",
             "alignment": "A new focal kyphosis at T12 without translation: de novo deformity, 2 points.",
             "collapse": "Less than half of the body's height remains: more than 50 % collapse, 3 points.",
             "posterolateral": "Tumour replaces both pedicles and facets: bilateral, 3 points.",
-            "absent_pedicle": "The right pedicle of T12 has vanished on the AP radiograph.",
+            "absent_pedicle": "Both pedicle outlines of T12 have vanished on the AP radiograph: tumour has replaced "
+            "both pedicles.",
             "tomita": "Tumour has left the bone and entered the canal: Tomita type 4.",
             "escc": "The cord is compressed but a rim of CSF remains: grade 2.",
         },
@@ -199,15 +221,16 @@ CASES = (
             "absent_pedicle": "not_assessable",
             "tomita": 3,
         },  # fmt: skip
-        series=("ct_sagittal_bone", "ct_axial_bone", "mr_sagittal_t1", "mr_sagittal_t2", "mr_axial_t2"),
+        series=CT_AND_MR,
         rationale={
-            "level": "C5 is the only abnormal level.",
+            "level": "Counting down from C2 (the body with the dens), C5 is the only abnormal level.",
             "pain": MECHANICAL,
             "bone_lesion": "A lucent, destructive lesion without sclerosis: lytic.",
-            "collapse": "Mild loss of height, well under half: 2 points.",
+            "collapse": "About a quarter of the body's height is lost (a third at the front): less than 50 %, "
+            "2 points.",
             "posterolateral": "The left pedicle and lamina are replaced; the right side is intact: 1 point.",
             "absent_pedicle": "There is no AP radiograph in this case, so the sign cannot be assessed.",
-            "tomita": "Body, pedicle and lamina, all still inside bone: Tomita type 3.",
+            "tomita": "Body, left pedicle and lamina, all still inside their cortex: Tomita type 3.",
         },
         teaching_points="C3–C6 is the mobile cervical spine: 2 points for location.\n"
         "Do not guess a sign from a view you have not got: 'not assessable' is a real answer.",
@@ -231,15 +254,16 @@ CASES = (
             "absent_pedicle": "not_assessable",
             "tomita": 5,
         },  # fmt: skip
-        series=("ct_sagittal_bone", "ct_axial_bone", "mr_sagittal_t1", "mr_sagittal_t2", "mr_axial_t2"),
+        series=CT_AND_MR,
         rationale={
-            "level": "The expansile lesion is centred on S3.",
+            "level": "Counting down from the last lumbar disc, the lesion is centred on S3.",
             "pain": OCCASIONAL,
-            "bone_lesion": "Expansile and lucent, as thyroid deposits often are: lytic, 2 points.",
+            "bone_lesion": "A lucent, destructive focus with no new bone: lytic, 2 points.",
             "collapse": "The fused sacral segments keep their shape: 0 points.",
             "posterolateral": "No facet or pedicle at this level is involved: 0 points.",
             "absent_pedicle": "No AP radiograph of the sacrum here: not assessable.",
-            "tomita": "A presacral soft-tissue mass has broken out of the bone: Tomita type 5.",
+            "tomita": "A soft-tissue mass has broken out through the front of the sacrum into the presacral space: "
+            "Tomita type 5.",
         },
         teaching_points="S2–S5 is rigid: 0 points for location.\n"
         "A large mass can still score as stable (3 here): SINS measures instability, not tumour burden.",
@@ -284,7 +308,8 @@ CASES = (
         sex="male",
         primary_tumour="Cutaneous melanoma",
         prior_treatment="none",
-        presentation="Sudden severe back pain after lifting a box two days ago.",
+        presentation="Sudden severe back pain after lifting a box two days ago. Since this morning both legs are "
+        "weak and numb, and he has not passed urine.",
         pain_statement="Any attempt to sit or stand is agony; lying still on his side is bearable.",
         difficulty=2,
         reading={
@@ -301,18 +326,20 @@ CASES = (
         extra_levels=("T12",),
         asks_escc=True,
         rationale={
-            "level": "L1 is crushed and displaced; T12 is involved too, but less.",
+            "level": "L1 is crushed, and T12 has slipped forward on it; T12 carries tumour too, but less.",
             "pain": MECHANICAL,
             "bone_lesion": "Destructive and lucent: lytic, 2 points.",
             "alignment": "T12 has slipped forward on L1: translation, the highest alignment score (4).",
             "collapse": "More than half of L1's height is gone: 3 points.",
             "posterolateral": "Both facet joints are destroyed: bilateral, 3 points.",
-            "absent_pedicle": "The left pedicle of L1 is gone on the AP radiograph.",
+            "absent_pedicle": "Both pedicle outlines of L1 are gone on the AP radiograph.",
             "tomita": "The tumour reaches the adjacent T12: Tomita type 6.",
-            "escc": "The cord is compressed with no CSF left around it: grade 3.",
+            "escc": "The conus is compressed with no CSF left around it: grade 3.",
         },
         teaching_points="Every component takes its maximum: 18 of 18.\n"
-        "Translation is the most unstable alignment finding.",
+        "Translation is the most unstable alignment finding.\n"
+        "New weakness, numbness and retention of urine with grade 3 compression in an unstable spine is an "
+        "emergency: keep him flat and call the spinal surgeons now.",
     ),
     DemoCase(
         title="Lower back ache in colorectal cancer",
@@ -338,12 +365,13 @@ CASES = (
             "level": "Several levels are involved; L4 is the most affected (it alone has lost height).",
             "pain": OCCASIONAL,
             "bone_lesion": "Lucent and destructive: lytic, 2 points.",
-            "collapse": "L4 has lost some height, less than half: 2 points.",
+            "collapse": "L4 has lost about a quarter of its height (a third at the front): less than half, 2 points.",
             "posterolateral": "The posterior elements are intact: 0 points.",
             "absent_pedicle": "Both pedicle outlines are visible at L4.",
             "tomita": "Skip lesions at L2 and S1 as well: Tomita type 7.",
         },
-        teaching_points="With several levels involved, score the most affected one.\n"
+        teaching_points="With several levels involved, this library asks you to score the most affected one: a "
+        "convention of this product, as SINS gives no rule for multi-level disease.\n"
         "7 is the lowest potentially unstable total: ask for a surgical opinion.",
     ),
     DemoCase(
@@ -375,10 +403,11 @@ CASES = (
             "absent_pedicle": "A sclerotic pedicle is still seen on the AP radiograph: the sign is absent.",
             "tomita": "Body and one pedicle: Tomita type 2.",
         },
-        teaching_points="L5–S1 is junctional: 3 points.\nMechanical pain alone can push a blastic lesion to 7.",
+        teaching_points="L5–S1 is junctional: 3 points.\nLocation (3) and mechanical pain (3) make 6; the "
+        "unilateral posterolateral point brings this blastic lesion to 7, where a surgical opinion is due.",
     ),
     DemoCase(
-        title="Upper thoracic lesion, lung cancer",
+        title="Incidental finding on staging CT, lung cancer",
         age=70,
         sex="female",
         primary_tumour="Squamous cell lung carcinoma",
@@ -398,11 +427,12 @@ CASES = (
         },  # fmt: skip
         side="right",
         rationale={
-            "level": "T2 is the abnormal level.",
+            "level": "Counting down from C7 (the last level without a rib), T2 is the abnormal level.",
             "pain": PAIN_FREE,
             "bone_lesion": "Lucent and sclerotic areas together: mixed, 1 point.",
-            "alignment": "A new, gentle kyphosis centred on T2: de novo deformity, 2 points.",
-            "collapse": "Partial loss of height, less than half: 2 points.",
+            "alignment": "A new focal kyphosis centred on T2, without translation: de novo deformity, 2 points.",
+            "collapse": "T2 has lost about a third of its height at the front and a fifth at the back: less than "
+            "half, 2 points.",
             "posterolateral": "The right pedicle and lamina are involved: unilateral, 1 point.",
             "absent_pedicle": "The right pedicle of T2 is not seen on the AP radiograph.",
             "tomita": "Body, pedicle and lamina: Tomita type 3.",
@@ -446,7 +476,7 @@ CASES = (
         sex="female",
         primary_tumour="Breast carcinoma",
         prior_treatment="both",
-        presentation="Routine surveillance; treated T4 metastasis eight years ago.",
+        presentation="Routine surveillance; a spinal metastasis was treated eight years ago.",
         pain_statement="She has no pain.",
         difficulty=1,
         reading={
@@ -460,6 +490,7 @@ CASES = (
             "tomita": 1,
         },  # fmt: skip
         rationale={
+            "level": "Counting the bodies down from C2 on the whole-spine localiser, T4 carries the dense lesion.",
             "pain": PAIN_FREE,
             "bone_lesion": "Uniformly dense after treatment: blastic, 0 points.",
             "tomita": "Body only: Tomita type 1.",
@@ -472,7 +503,8 @@ CASES = (
         sex="male",
         primary_tumour="Hepatocellular carcinoma",
         prior_treatment="none",
-        presentation="Back pain for a month; numbness below the costal margin since yesterday.",
+        presentation="Back pain for a month. Since yesterday both legs feel heavy, and they are numb from the "
+        "groins down.",
         pain_statement="The pain is worst when he sits up in bed and eases when he lies flat.",
         difficulty=3,
         reading={
@@ -484,21 +516,23 @@ CASES = (
             "posterolateral": "bilateral",
             "absent_pedicle": "present",
             "tomita": 4,
-            "escc": "1c",
+            "escc": "2",
         },  # fmt: skip
         asks_escc=True,
         rationale={
-            "level": "T10 is collapsed, with tumour in the canal.",
+            "level": "Counting up from T12, the last rib-bearing level, T10 is collapsed, with tumour in the canal.",
             "pain": MECHANICAL,
             "bone_lesion": "Lytic, 2 points.",
             "alignment": "New focal kyphosis: 2 points.",
             "collapse": "More than half of the height is lost: 3 points.",
             "posterolateral": "Both pedicles are replaced: bilateral, 3 points.",
-            "absent_pedicle": "The left pedicle of T10 has disappeared on the AP radiograph.",
+            "absent_pedicle": "Both pedicle outlines of T10 have disappeared on the AP radiograph.",
             "tomita": "Epidural extension: Tomita type 4.",
-            "escc": "Tumour touches the cord without compressing it: grade 1c.",
+            "escc": "Epidural tumour compresses the cord, with a thin rim of CSF still around it: grade 2.",
         },
-        teaching_points="Semirigid location (1 point) does not stop a total of 14: unstable.",
+        teaching_points="Semirigid location (1 point) does not stop a total of 14: unstable.\n"
+        "Heavy, numb legs are signs of cord compression. With grade 2 compression on the MRI this is an "
+        "emergency: a spinal surgical opinion today, whatever the score.",
     ),
     DemoCase(
         title="Buttock pain in thyroid cancer",
@@ -516,18 +550,19 @@ CASES = (
             "alignment": "normal",
             "collapse": "lt50",
             "posterolateral": "unilateral",
-            "absent_pedicle": "absent",
+            "absent_pedicle": "present",
             "tomita": 5,
         },  # fmt: skip
         side="right",
         rationale={
-            "level": "S1 carries the expansile lesion.",
+            "level": "S1, the first segment below the last lumbar disc, carries the lesion.",
             "pain": MECHANICAL,
-            "bone_lesion": "Expansile, lytic: 2 points.",
-            "collapse": "The S1 body has lost a little height: less than 50 %, 2 points.",
+            "bone_lesion": "Lucent and destructive, with no new bone: lytic, 2 points.",
+            "collapse": "The S1 body has lost about a quarter of its height: less than 50 %, 2 points.",
             "posterolateral": "The right pedicle and facet are replaced: unilateral, 1 point.",
-            "absent_pedicle": "Both pedicles are still seen on the AP radiograph.",
-            "tomita": "A soft-tissue mass beside the spine: Tomita type 5.",
+            "absent_pedicle": "Tumour has replaced the right pedicle of S1, and its outline is gone on the AP "
+            "radiograph.",
+            "tomita": "A soft-tissue mass has broken out beside the sacrum on the right: Tomita type 5.",
         },
         teaching_points="S1 belongs to the L5–S1 junction: 3 points, not the 0 of the rigid sacrum below.",
     ),
@@ -574,25 +609,13 @@ def create_case(demo: DemoCase, author: User | None) -> Case:
         difficulty=demo.difficulty,
         author=author,
     )
-    findings = phantoms.Findings(
-        level=reading["level"],
-        bone_lesion=reading["bone_lesion"],
-        collapse=reading["collapse"],
-        alignment=reading["alignment"],
-        posterolateral=reading["posterolateral"],
-        absent_pedicle=reading["absent_pedicle"],
-        tomita=reading["tomita"],
-        escc=reading.get("escc") or "0",
-        side=demo.side,
-        extra_levels=demo.extra_levels,
-    )
     key_slices = {}
     for order, code in enumerate(demo.series):
         kind = phantoms.SERIES_KINDS[code]
         series = Series.objects.create(
             case=case, modality=kind.modality, plane=kind.plane, sequence=kind.sequence, order=order
         )
-        drawn = phantoms.render_series(findings, code, seed=order)
+        drawn = phantoms.render_series(demo.findings, code, seed=order)
         for position, picture in enumerate(drawn):
             slice_ = Slice.create_from_upload(
                 series,

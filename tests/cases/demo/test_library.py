@@ -71,13 +71,14 @@ def test_one_case_has_a_second_expert_who_disagrees_on_one_component(library, db
     assert differences == ["bone_lesion"]
 
 
-def test_every_case_has_several_series_and_ct_and_mri_are_stacks(library, db):
+def test_every_case_has_several_series_and_ct_and_mri_are_stacks_with_a_localiser(library, db):
     for case in Case.objects.prefetch_related("series__slices"):
         series = list(case.series.all())
         assert len(series) >= 4, case.slug
+        assert any(one.sequence == "T2, whole spine" and len(one.slices.all()) == 1 for one in series), case.slug
         for one in series:
             count = len(one.slices.all())
-            if one.modality in {Series.Modality.CT, Series.Modality.MRI}:
+            if one.modality in {Series.Modality.CT, Series.Modality.MRI} and one.sequence != "T2, whole spine":
                 assert count >= 5, (case.slug, one.label)
             else:
                 assert count >= 1
@@ -151,3 +152,10 @@ def test_no_expert_reading_contradicts_itself(primaries):
         value = reading.to_reading()
         contradictions = [n.text for n in grading.consistency_notes(value, value) if n.kind == "inconsistent"]
         assert contradictions == [], reading.case.slug
+
+
+def test_no_case_names_its_index_level_before_the_trainee_commits(library, db):
+    for case in Case.objects.prefetch_related("series"):
+        shown = [case.title, case.slug, case.primary_tumour, case.presentation, case.pain_statement]
+        shown += [series.description for series in case.series.all()]
+        assert not any(sins.names_level(text, case.index_level) for text in shown), case.slug
