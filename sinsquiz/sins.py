@@ -5,7 +5,7 @@ It is pure Python: no Django, no I/O, so it can be checked on its own.
 
 Sources: the SINS table of Fisher et al., AJR 2014;203:869 (as reprinted in Lee, "Interpretation of MR
 imaging of spinal metastasis", iMRI) and Fourney et al., J Clin Oncol 2011; the Tomita surgical
-classification as commonly taught (Tomita et al., Spine 2001;26:298); the Bilsky epidural spinal cord
+classification (Tomita et al., Spine 1997;22:324–333; see TOMITA_TYPES); the Bilsky epidural spinal cord
 compression (ESCC) grade; lesion appearance and MRI signal from the encyclopedia article on vertebral
 metastases. Descriptions are written for this product; the clinical lead owns the wording of the data
 tables below and can correct it here without touching any other code.
@@ -485,7 +485,10 @@ ABSENT_PEDICLE_DIFFERENTIAL = (
 
 
 # --- Tomita surgical classification -----------------------------------------------------------------
-# The version commonly taught (the primary paper was not at hand): an expert may correct the wording here.
+# From the total en bloc spondylectomy paper, Tomita et al., Spine 1997;22:324–333 (not the same group's
+# prognostic score for metastases). The primary paper was not at hand: the wording below is the version commonly
+# taught and awaits an expert's confirmation; an expert corrects it here, and no other text repeats it. Types 6
+# and 7 must not overlap: 6 is spread into the next vertebra, 7 separate lesions with normal vertebrae between.
 
 
 @dataclass(frozen=True)
@@ -525,13 +528,13 @@ TOMITA_TYPES: tuple[TomitaType, ...] = (
         6,
         "extracompartmental",
         "Adjacent vertebrae",
-        "Tumour has spread from the index vertebra to the vertebra above or below.",
+        "Tumour has spread from the index vertebra straight into the vertebra above or below.",
     ),
     TomitaType(
         7,
         "multiple",
-        "Multiple or skip lesions",
-        "Several vertebrae are involved, with or without normal vertebrae in between.",
+        "Multiple, non-contiguous (skip) lesions",
+        "Separate lesions in two or more vertebrae, with normal vertebrae between them.",
     ),
 )
 TOMITA_BY_TYPE: dict[int, TomitaType] = {t.type: t for t in TOMITA_TYPES}

@@ -266,6 +266,21 @@ def test_tomita_types_one_to_seven_with_compartments():
             sins.tomita_type(bad)
 
 
+def test_tomita_type_7_is_skip_lesions_only_so_it_does_not_overlap_type_6():
+    six, seven = sins.tomita_type(6), sins.tomita_type(7)
+
+    assert "skip" in seven.extent and "non-contiguous" in seven.extent
+    assert "normal vertebrae between" in seven.definition and "without" not in seven.definition
+    assert "into the vertebra above or below" in six.definition
+
+
+def test_the_tomita_classification_is_cited_from_the_1997_en_bloc_paper_not_the_prognostic_score():
+    source = Path(sins.__file__).read_text()
+
+    assert "Tomita et al., Spine 1997;22:324–333" in source
+    assert "2001" not in source
+
+
 def test_escc_grades_in_order_with_high_grade_from_two():
     assert [g.code for g in sins.ESCC_GRADES] == ["0", "1a", "1b", "1c", "2", "3"]
     assert [g.code for g in sins.ESCC_GRADES if g.high_grade] == ["2", "3"]
