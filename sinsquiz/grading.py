@@ -310,7 +310,15 @@ def _teaching(yours: sins.Reading, reference: sins.Reading, prior_treatment: str
             f"A missing pedicle outline is a clue to a lytic metastasis, but not proof: think also of {differential}."
         )
     if escc_asked and reference.escc:
-        grade = sins.escc_grade(reference.escc)
-        severity = "high-grade compression" if grade.high_grade else "low-grade epidural disease"
-        texts.append(f"ESCC grade {grade.code} is {severity}. {sins.ESCC_MANAGEMENT}")
+        texts.append(_escc_note(sins.escc_grade(reference.escc), reference.score))
     return texts
+
+
+def _escc_note(grade: sins.EsccGrade, score: sins.SinsScore) -> str:
+    """What the grade means for treatment: radiotherapy first is a default for a stable spine only."""
+    if score.needs_surgical_consultation:
+        category = sins.CATEGORIES_BY_CODE[score.category].label.lower()
+        management = f"The reference SINS is {score.total}, {category}. {sins.ESCC_WITH_INSTABILITY}"
+    else:
+        management = sins.ESCC_MANAGEMENT
+    return f"ESCC grade {grade.code} is {grade.severity}. {management} {sins.CORD_COMPRESSION_SIGNS}"

@@ -555,27 +555,38 @@ class EsccGrade:
     code: str
     label: str
     definition: str
-    high_grade: bool
+    severity: str
 
     @property
     def choice_label(self) -> str:
         return f"Grade {self.code}: {self.label}"
 
 
+_LOW = "low-grade epidural disease"
+_DEBATED = "borderline: whether it counts as low- or high-grade is debated"
+_HIGH = "high-grade compression"
 ESCC_GRADES: tuple[EsccGrade, ...] = (
-    EsccGrade("0", "Bone only", "Tumour confined to bone; no epidural tumour.", False),
-    EsccGrade("1a", "Epidural impingement", "Epidural tumour touches the thecal sac without deforming it.", False),
-    EsccGrade("1b", "Thecal sac deformed", "The thecal sac is deformed, but tumour does not reach the cord.", False),
-    EsccGrade("1c", "Cord abutted", "The sac is deformed and tumour abuts the cord without compressing it.", False),
-    EsccGrade("2", "Cord compressed, CSF visible", "The cord is compressed, but CSF is still seen around it.", True),
-    EsccGrade("3", "Cord compressed, no CSF", "The cord is compressed and no CSF is left around it.", True),
-)
+    EsccGrade("0", "Bone only", "Tumour confined to bone; no epidural tumour.", _LOW),
+    EsccGrade("1a", "Epidural impingement", "Epidural tumour touches the thecal sac without deforming it.", _LOW),
+    EsccGrade("1b", "Thecal sac deformed", "The thecal sac is deformed, but tumour does not reach the cord.", _LOW),
+    EsccGrade("1c", "Cord abutted", "The sac is deformed and tumour abuts the cord without compressing it.", _DEBATED),
+    EsccGrade("2", "Cord compressed, CSF visible", "The cord is compressed, but CSF is still seen around it.", _HIGH),
+    EsccGrade("3", "Cord compressed, no CSF", "The cord is compressed and no CSF is left around it.", _HIGH),
+)  # fmt: skip
 ESCC_BY_CODE: dict[str, EsccGrade] = {g.code: g for g in ESCC_GRADES}
 ESCC_MANAGEMENT = (
-    "In the NOMS framework (neurologic, oncologic, mechanical — SINS — and systemic), grades 0 to 1b usually "
-    "go to radiotherapy first, 1c is debated, and grades 2 and 3 are decompressed unless the tumour is "
-    "radiosensitive."
+    "In the absence of mechanical instability, the NOMS framework (neurologic, oncologic, mechanical — SINS — and "
+    "systemic) usually sends grades 0 to 1b to radiotherapy first; 1c is debated; grades 2 and 3 are decompressed "
+    "unless the tumour is highly radiosensitive. Mechanical instability (SINS "
+    f"{CATEGORIES_BY_CODE['unstable'].range_text}, and often {CATEGORIES_BY_CODE['potentially_unstable'].range_text})"
+    " calls for stabilisation whatever the grade."
 )
+# For a spine whose SINS calls for a surgical opinion, the grade does not decide the first step.
+ESCC_WITH_INSTABILITY = (
+    "Instability, or the possibility of it, calls for a surgical opinion on stabilisation whatever the ESCC grade: "
+    "radiotherapy first is a default for a stable spine only."
+)
+CORD_COMPRESSION_SIGNS = "A new sensory level or new weakness is a clinical sign of cord compression and an emergency."
 
 
 def escc_grade(code: object) -> EsccGrade:

@@ -166,6 +166,35 @@ def test_a_wrong_bone_lesion_brings_the_signal_table_and_treatment_brings_its_wa
     assert any("can make a lytic metastasis sclerotic" in text for text in teaching)
 
 
+def escc_note(result: grading.Grade) -> str:
+    return next(note.text for note in result.notes if note.text.startswith("ESCC grade"))
+
+
+def test_for_a_stable_spine_the_escc_note_teaches_the_noms_defaults_and_calls_1c_debated():
+    stable = replace(REFERENCE, pain="none", escc="1c")  # total 6
+
+    note = escc_note(grading.grade(stable, stable, escc_asked=True))
+
+    assert note.startswith("ESCC grade 1c is borderline: whether it counts as low- or high-grade is debated.")
+    assert "low-grade epidural disease" not in note
+    assert sins.ESCC_MANAGEMENT in note
+    assert note.endswith("A new sensory level or new weakness is a clinical sign of cord compression and an emergency.")
+
+
+@pytest.mark.parametrize(
+    ("changes", "category"), [({}, "potentially unstable"), ({"alignment": "subluxation"}, "unstable")]
+)
+def test_when_the_spine_may_be_unstable_the_escc_note_asks_for_a_surgical_opinion_whatever_the_grade(changes, category):
+    reference = replace(REFERENCE, escc="1b", **changes)  # low grade: radiotherapy first, were the spine stable
+
+    note = escc_note(grading.grade(reference, reference, escc_asked=True))
+
+    assert f"The reference SINS is {reference.score.total}, {category}." in note
+    assert "surgical opinion on stabilisation whatever the ESCC grade" in note
+    assert "grades 0 to 1b to radiotherapy first" not in note
+    assert "sign of cord compression and an emergency" in note
+
+
 def test_the_module_is_pure():
     import subprocess
     import sys

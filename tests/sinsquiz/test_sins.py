@@ -281,13 +281,23 @@ def test_the_tomita_classification_is_cited_from_the_1997_en_bloc_paper_not_the_
     assert "2001" not in source
 
 
-def test_escc_grades_in_order_with_high_grade_from_two():
+def test_escc_grades_in_order_low_grade_to_1b_1c_debated_high_grade_from_two():
     assert [g.code for g in sins.ESCC_GRADES] == ["0", "1a", "1b", "1c", "2", "3"]
-    assert [g.code for g in sins.ESCC_GRADES if g.high_grade] == ["2", "3"]
+    assert [g.code for g in sins.ESCC_GRADES if g.severity.startswith("low-grade")] == ["0", "1a", "1b"]
+    assert "debated" in sins.escc_grade("1c").severity
+    assert [g.code for g in sins.ESCC_GRADES if g.severity.startswith("high-grade")] == ["2", "3"]
     assert sins.escc_grade(" 1C ").code == "1c"
     for bad in ("1d", "4", 2, None):
         with pytest.raises(sins.SinsError):
             sins.escc_grade(bad)
+
+
+def test_the_escc_defaults_hold_only_without_mechanical_instability_and_spare_highly_radiosensitive_tumours():
+    text = sins.ESCC_MANAGEMENT
+
+    assert text.startswith("In the absence of mechanical instability")
+    assert "unless the tumour is highly radiosensitive" in text
+    assert "Mechanical instability (SINS 13–18, and often 7–12) calls for stabilisation whatever the grade" in text
 
 
 def test_lesion_appearance_table_follows_the_signal_rules():
