@@ -170,9 +170,10 @@ PAIN = Component(
             3,
         ),
         Option(
-            "occasional",
-            "Occasional pain, not mechanical",
-            "The lesion hurts at times, but the pain does not depend on posture, movement or load.",
+            "occasional",  # the stored code; the option covers any pain that is not mechanical
+            "Non-mechanical pain (occasional, constant or at night)",
+            "Pain from the lesion that does not depend on posture, movement or load, whether it comes and goes, "
+            "never stops or is worst at night.",
             1,
         ),
         Option(

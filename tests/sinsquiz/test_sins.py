@@ -266,6 +266,14 @@ def test_tomita_types_one_to_seven_with_compartments():
             sins.tomita_type(bad)
 
 
+def test_the_one_point_pain_option_covers_any_pain_that_is_not_mechanical_not_only_occasional_pain():
+    option = sins.PAIN.option("occasional")
+
+    assert option.points == 1
+    assert all(word in option.label for word in ("occasional", "constant", "night"))
+    assert "comes and goes" in option.definition and "never stops" in option.definition
+
+
 def test_tomita_type_7_is_skip_lesions_only_so_it_does_not_overlap_type_6():
     six, seven = sins.tomita_type(6), sins.tomita_type(7)
 
