@@ -68,7 +68,7 @@ class ItemResult:
 
 @dataclass(frozen=True)
 class Note:
-    kind: str  # "inconsistent" (the trainee's answers contradict each other) or "teaching"
+    kind: str  # "inconsistent" (answers that contradict each other), "second_look" (an unusual pair) or "teaching"
     text: str
 
 
@@ -247,9 +247,12 @@ def _option(name: str, code):
 def consistency_notes(
     yours: sins.Reading, reference: sins.Reading, *, prior_treatment: str = "none", escc_asked: bool = False
 ) -> list[Note]:
-    """Where the trainee's answers contradict each other, and what the case teaches beyond the points."""
-    return [Note("inconsistent", text) for text in _contradictions(yours)] + [
-        Note("teaching", text) for text in _teaching(yours, reference, prior_treatment, escc_asked)
+    """Where the trainee's answers contradict each other or are worth a second look, and what the case teaches
+    beyond the points."""
+    return [
+        *(Note("inconsistent", text) for text in _contradictions(yours)),
+        *(Note("second_look", text) for text in _second_looks(yours)),
+        *(Note("teaching", text) for text in _teaching(yours, reference, prior_treatment, escc_asked)),
     ]
 
 
@@ -266,11 +269,6 @@ def _contradictions(yours: sins.Reading) -> list[str]:
         texts.append(
             f"Tomita type {yours.tomita} ({pedicle_types[yours.tomita]}) puts tumour in a pedicle, which is "
             "posterolateral involvement, yet you scored posterolateral involvement as none."
-        )
-    if yours.tomita == 1 and yours.posterolateral in {"unilateral", "bilateral"}:
-        texts.append(
-            f"You scored {yours.posterolateral} posterolateral involvement, but Tomita type 1 keeps the tumour "
-            "inside the vertebral body."
         )
     if yours.absent_pedicle == "present" and yours.posterolateral == "none":
         texts.append(
@@ -290,6 +288,18 @@ def _contradictions(yours: sins.Reading) -> list[str]:
         )
     if yours.escc == "0" and yours.tomita == 4:
         texts.append("Tomita type 4 is epidural extension, but ESCC grade 0 means there is no epidural tumour.")
+    return texts
+
+
+def _second_looks(yours: sins.Reading) -> list[str]:
+    """Pairs of the trainee's answers that can both be true, but often are not."""
+    texts = []
+    if yours.tomita == 1 and yours.posterolateral in {"unilateral", "bilateral"}:
+        texts.append(
+            f"Tomita type 1 keeps the tumour inside the vertebral body, and you scored {yours.posterolateral} "
+            "posterolateral involvement. Both can hold, since a fractured facet or costovertebral joint counts too; "
+            "but if tumour has reached a pedicle, the Tomita type is 2 or more."
+        )
     return texts
 
 

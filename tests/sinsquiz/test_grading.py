@@ -137,7 +137,6 @@ def test_an_incomplete_reading_cannot_be_graded():
     [
         ({"location": "junctional"}, "You named T7 but chose junctional: T7 lies in T3–T10"),
         ({"posterolateral": "none", "absent_pedicle": "absent", "tomita": 2, "escc": "0"}, "Tomita type 2 (body and"),
-        ({"tomita": 1, "escc": "0"}, "but Tomita type 1 keeps the tumour inside the vertebral body"),
         ({"posterolateral": "none", "tomita": 4, "escc": "2"}, "A missing pedicle outline means"),
         ({"bone_lesion": "blastic"}, "a purely blastic lesion keeps"),
         ({"tomita": 3, "escc": "2"}, "ESCC grade 2 means tumour outside the bone"),
@@ -155,6 +154,18 @@ def test_a_consistent_reading_has_no_contradictions():
     result = grading.grade(REFERENCE, REFERENCE, escc_asked=True)
 
     assert [note for note in result.notes if note.kind == "inconsistent"] == []
+
+
+@pytest.mark.parametrize("posterolateral", ["unilateral", "bilateral"])
+def test_tomita_1_with_posterolateral_points_is_a_prompt_to_look_again_not_a_contradiction(posterolateral):
+    yours = replace(REFERENCE, tomita=1, escc="0", posterolateral=posterolateral)
+
+    result = grading.grade(yours, REFERENCE, escc_asked=True)
+
+    assert [note.kind for note in result.notes if "Tomita type 1" in note.text] == ["second_look"]
+    look_again = next(note.text for note in result.notes if note.kind == "second_look")
+    assert f"you scored {posterolateral} posterolateral involvement" in look_again
+    assert "fractured facet or costovertebral joint counts too" in look_again
 
 
 def test_a_wrong_bone_lesion_brings_the_signal_table_and_treatment_brings_its_warning():

@@ -47,6 +47,15 @@ def test_the_feedback_emphasises_under_triage(client, trainee):
     assert "This is the dangerous error." in html
 
 
+def test_the_feedback_tells_a_contradiction_from_a_pair_worth_a_second_look(client, trainee):
+    attempt = commit(client, published_case(), tomita=1, location="junctional")  # T7 is semirigid
+
+    html = client.get(f"/attempts/{attempt.pk}/").content.decode()
+
+    assert '"note-inconsistent"><strong>Your answers disagree with each other:</strong> You named T7' in html
+    assert '"note-second_look"><strong>Worth a second look:</strong> Tomita type 1 keeps' in html
+
+
 def test_an_answer_another_expert_gave_is_shown_as_expert_disagreement(client, trainee):
     case = published_case()
     ReferenceReadingFactory(case=case, is_primary=False, reader_name="Dr B. Second", bone_lesion="mixed")
