@@ -108,7 +108,8 @@ class Calculation:
 
 
 HELP_TEXTS = {
-    "level": "The most affected level, the one you score.",
+    # SINS has no rule for disease at several levels: scoring the most affected one is this product's convention.
+    "level": "Several levels involved? Score the most affected one: this quiz's convention, not a SINS rule.",
     "location": sins.LOCATION.hint,
     **{component.name: component.hint for component in sins.COMPONENTS},
     "absent_pedicle": "On the AP radiograph.",

@@ -37,6 +37,12 @@ def test_opening_a_case_shows_an_empty_panel_with_every_item(client, trainee, ca
     assert Attempt.objects.drafts().filter(trainee=trainee, case=case).count() == 1
 
 
+def test_scoring_the_most_affected_level_is_presented_as_this_quizs_convention_not_a_sins_rule(client, trainee, case):
+    html = client.get(f"/cases/{case.slug}/").content.decode()
+
+    assert "Score the most affected one: this quiz&#x27;s convention, not a SINS rule." in html
+
+
 def test_the_escc_grade_is_asked_when_the_case_asks_for_it(client, trainee):
     case = published_case(asks_escc=True)
 
