@@ -8,8 +8,8 @@ class Study:
     short: str  # for table headings: "Fourney 2011"
     citation: str
     raters: str
-    measure: str
-    components: dict[str, float] = field(default_factory=dict)  # kappa per SINS component
+    measure: str  # the statistic the study reports, for headings: "inter-rater κ", "Fleiss' κ"
+    components: dict[str, float] = field(default_factory=dict)  # kappa per SINS component, among the raters
     total_icc: float | None = None
     binary_kappa: float | None = None  # stable (0-6) vs surgical consultation (7-18)
 
@@ -17,7 +17,7 @@ class Study:
 FOURNEY_INTER = Study(
     "Fourney 2011",
     "Fourney et al., J Clin Oncol 2011",
-    "spine surgeons, 30 cases",
+    "members of the Spine Oncology Study Group, 30 cases",
     "inter-rater κ",
     {"location": 0.790, "pain": 0.841, "bone_lesion": 0.244, "alignment": 0.456, "collapse": 0.462,
      "posterolateral": 0.492},
@@ -26,7 +26,7 @@ FOURNEY_INTER = Study(
 FOURNEY_INTRA = Study(
     "Fourney 2011",
     "Fourney et al., J Clin Oncol 2011",
-    "the same surgeons, 6 weeks or more apart",
+    "the same raters, 6 weeks or more apart",
     "intra-rater κ",
     {"location": 0.806, "pain": 0.859, "bone_lesion": 0.528, "alignment": 0.614, "collapse": 0.590,
      "posterolateral": 0.662},
@@ -34,9 +34,9 @@ FOURNEY_INTRA = Study(
 )  # fmt: skip
 CAMPOS = Study(
     "Campos 2014",
-    "Campos et al. 2014",
+    "Campos et al., Spine J 2014",
     "surgeons and oncology specialists",
-    "inter-rater κ",
+    "Fleiss' κ",
     {"location": 0.81, "pain": 0.58, "bone_lesion": 0.21, "alignment": 0.45, "collapse": 0.42,
      "posterolateral": 0.29},
     total_icc=0.79,
@@ -50,9 +50,11 @@ FISHER_RADIOLOGISTS = Study(
 )
 FISHER_RADIATION_ONCOLOGISTS = Study(
     "Fisher 2014",
-    "Fisher et al., Radiat Oncol 2014", "33 radiation oncologists, 30 cases", "κ, stable vs consultation",
+    "Fisher et al., Radiat Oncol 2014",
+    "33 radiation oncologists, 30 cases",
+    "κ, stable vs consultation",
     binary_kappa=0.76,
-)  # fmt: skip
+)
 
 COMPONENT_STUDIES = (FOURNEY_INTER, CAMPOS)
 BINARY_STUDIES = (FISHER_RADIOLOGISTS, FISHER_RADIATION_ONCOLOGISTS)
