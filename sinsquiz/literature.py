@@ -1,4 +1,8 @@
-"""Published agreement on SINS, as anchors beside the trainees' own figures (domain/README.md)."""
+"""Published agreement on SINS, as anchors beside the trainees' own figures (domain/README.md).
+
+The studies report unweighted kappa (Fourney 2011's between raters is taken as such; Campos 2014 used Fleiss'):
+set a trainee's unweighted kappa beside them, not a weighted one.
+"""
 
 from dataclasses import dataclass, field
 

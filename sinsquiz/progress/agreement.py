@@ -81,8 +81,16 @@ class ComponentAgreement:
 
     @property
     def kappa(self) -> float | None:
-        """Linear-weighted kappa against the reference, once there are enough answers."""
-        return stats.kappa_from_table(self.table, "linear") if self.n >= KAPPA_MINIMUM else None
+        """Cohen's kappa, unweighted, against the reference: the statistic the published studies report."""
+        return self._kappa(None)
+
+    @property
+    def weighted_kappa(self) -> float | None:
+        """Linear-weighted kappa against the reference: a near miss between neighbouring options counts in part."""
+        return self._kappa("linear")
+
+    def _kappa(self, weights: str | None) -> float | None:
+        return stats.kappa_from_table(self.table, weights) if self.n >= KAPPA_MINIMUM else None
 
     @property
     def kappa_label(self) -> str:

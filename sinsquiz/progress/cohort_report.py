@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db.models import Count, Max
 
-from sinsquiz import literature, sins, stats
+from sinsquiz import sins, stats
 from sinsquiz.progress import agreement
 from sinsquiz.progress.models import Cohort
 from sinsquiz.training.models import Attempt
@@ -39,12 +39,9 @@ class CaseRow:
 
 @dataclass(frozen=True)
 class ComponentRow:
-    component: sins.Component
+    pooled: agreement.ComponentAgreement  # all the trainees' first answers against the reference
     fleiss: float | None  # among the trainees, on cases answered by at least two of them
     fleiss_cases: int
-    kappa: float | None  # all the trainees' first answers against the reference
-    accuracy: float | None
-    published: list[tuple[literature.Study, float]]
 
 
 @dataclass(frozen=True)
@@ -93,21 +90,11 @@ def cohort_report(cohort: Cohort) -> CohortReport:
     overall = agreement.Agreement.of(firsts, agreement.history_counts(attempts))
     cases = _case_rows(firsts)
     components = []
-    for index, component in enumerate(sins.COMPONENTS):
+    for index, pooled in enumerate(overall.components):
         # How many trainees chose each option on each case, for cases at least two of them answered.
         table = [[sum(column) for column in zip(*case.components[index].table, strict=True)] for case in cases]
         table = [row for row in table if sum(row) >= 2]
-        pooled = overall.components[index]
-        components.append(
-            ComponentRow(
-                component,
-                stats.fleiss_kappa(table) if table else None,
-                len(table),
-                pooled.kappa,
-                pooled.accuracy,
-                pooled.published,
-            )
-        )
+        components.append(ComponentRow(pooled, stats.fleiss_kappa(table) if table else None, len(table)))
     return CohortReport(
         overall=overall,
         trainees=[

@@ -8,6 +8,7 @@ import pytest
 from cases.models import Case
 from sinsquiz.progress.models import Cohort
 from tests.factories import ANSWER, EducatorFactory, TraineeFactory, commit, published_case
+from tests.tables import row_cells
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +48,27 @@ def test_the_cohort_page_shows_trainees_cases_and_agreement(client, cohort):
     html = response.content.decode()
     assert "Collapse: &gt; 50 % collapse for &lt; 50 % collapse (2)" in html  # made by two trainees
     assert f'href="/progress/{report.trainees[0].trainee.pk}/"' in html
+
+
+def test_the_cohort_agreement_table_names_each_statistic_and_pools_an_unweighted_kappa(client, pain_table):
+    educator = EducatorFactory()
+    cohort = Cohort.objects.create(name="Year 4")
+    cohort.trainees.add(pain_table)
+    cohort.educators.add(educator)
+    client.force_login(educator)
+
+    response = client.get(f"/cohorts/{cohort.pk}/")
+
+    html = response.content.decode()
+    pain = response.context["report"].components[1]
+    assert (pain.pooled.kappa, pain.pooled.weighted_kappa) == (pytest.approx(0.5), pytest.approx(0.6))
+    assert (
+        """<th scope="col">Fleiss' κ among trainees</th><th scope="col">Fourney 2011 inter-rater κ</th>"""
+        '<th scope="col">Campos 2014 Fleiss&#x27; κ</th><th scope="col">κ vs reference (unweighted)</th>'
+        '<th scope="col">Weighted κ vs reference (linear)</th>'
+    ) in html
+    # One trainee: no Fleiss' κ; Fourney 0.841 and Campos 0.58; then the pooled κ, unweighted and weighted.
+    assert row_cells(html, "Pain") == ["70 %", "—", "0.84", "0.58", "0.50 moderate", "0.60"]
 
 
 def test_the_cohort_page_lists_the_hardest_cases_first_and_only_so_many(client, cohort, settings, monkeypatch):

@@ -4,6 +4,7 @@ import pytest
 
 from sinsquiz.training.models import Attempt
 from tests.factories import TraineeFactory, commit, published_case
+from tests.tables import row_cells
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +45,23 @@ def test_kappa_waits_for_enough_cases_and_says_how_many(client, history):
     html = client.get("/progress/").content.decode()
 
     assert "shown from 10 cases (7 more to go)" in html
+
+
+def test_your_unweighted_kappa_sits_beside_the_published_ones_with_each_statistic_named(client, pain_table):
+    response = client.get("/progress/")
+    html = response.content.decode()
+
+    pain = next(c for c in response.context["summary"].components if c.component.name == "pain")
+    assert (pain.kappa, pain.weighted_kappa) == (pytest.approx(0.5), pytest.approx(0.6))
+    assert (
+        '<th scope="col">Your κ (unweighted)</th><th scope="col">Fourney 2011 inter-rater κ</th>'
+        '<th scope="col">Campos 2014 Fleiss&#x27; κ</th><th scope="col">Your weighted κ (linear)</th>'
+    ) in html
+    # Pain: yours 0.50, Fourney 0.841, Campos 0.58, then your weighted 0.60; location: all right, Fourney 0.790.
+    assert row_cells(html, "Pain")[1:5] == ["0.50 moderate", "0.84", "0.58", "0.60"]
+    assert row_cells(html, "Location")[1:3] == ["1.00 almost perfect", "0.79"]
+    assert "Fourney 2011, inter-rater κ among members of the Spine Oncology Study Group" in html
+    assert "Campos 2014, Fleiss&#x27; κ among surgeons and oncology specialists (Campos et al., Spine J 2014)" in html
 
 
 def test_the_learning_curve_and_the_confusion_tables_have_their_data(client, history):
