@@ -15,7 +15,9 @@ class Study:
     measure: str  # the statistic the study reports, for headings: "inter-rater κ", "Fleiss' κ"
     components: dict[str, float] = field(default_factory=dict)  # kappa per SINS component, among the raters
     total_icc: float | None = None
-    binary_kappa: float | None = None  # stable (0-6) vs surgical consultation (7-18)
+    # Stable (0-6) vs surgical consultation (7-18): among the raters, and each rater against the expert standard.
+    binary_kappa: float | None = None
+    binary_kappa_vs_experts: float | None = None
 
 
 FOURNEY_INTER = Study(
@@ -51,6 +53,7 @@ FISHER_RADIOLOGISTS = Study(
     "37 radiologists, 30 cases",
     "κ, stable vs consultation",
     binary_kappa=0.76,
+    binary_kappa_vs_experts=0.88,
 )
 FISHER_RADIATION_ONCOLOGISTS = Study(
     "Fisher 2014",
@@ -58,6 +61,7 @@ FISHER_RADIATION_ONCOLOGISTS = Study(
     "33 radiation oncologists, 30 cases",
     "κ, stable vs consultation",
     binary_kappa=0.76,
+    binary_kappa_vs_experts=0.85,
 )
 
 COMPONENT_STUDIES = (FOURNEY_INTER, CAMPOS)

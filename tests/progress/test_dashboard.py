@@ -64,6 +64,17 @@ def test_your_unweighted_kappa_sits_beside_the_published_ones_with_each_statisti
     assert "Campos 2014, Fleiss&#x27; κ among surgeons and oncology specialists (Campos et al., Spine J 2014)" in html
 
 
+def test_your_consultation_kappa_is_compared_with_the_published_agreement_with_experts(client, pain_table):
+    html = client.get("/progress/").content.decode()
+
+    # Totals 9 and 7 ask for a surgical opinion, 6 does not: 5 agree on asking, 3 on not asking, 2 ask for nothing.
+    # Observed 0.8; by chance 0.5 x 0.7 + 0.5 x 0.3 = 0.5; kappa (0.8 - 0.5) / 0.5 = 0.60.
+    assert '<th scope="col">κ vs experts</th><th scope="col">κ between raters</th>' in html
+    assert row_cells(html, "You, first attempts") == ["0.60 moderate", "—"]
+    assert row_cells(html, "Fisher et al., AJR 2014: 37 radiologists, 30 cases") == ["0.88", "0.76"]
+    assert row_cells(html, "Fisher et al., Radiat Oncol 2014: 33 radiation oncologists, 30 cases") == ["0.85", "0.76"]
+
+
 def test_the_learning_curve_and_the_confusion_tables_have_their_data(client, history):
     response = client.get("/progress/")
     html = response.content.decode()

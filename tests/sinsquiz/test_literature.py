@@ -13,3 +13,9 @@ def test_campos_2014_is_cited_with_its_journal_and_reported_fleiss_kappa():
     assert literature.CAMPOS.citation == "Campos et al., Spine J 2014"
     assert literature.CAMPOS.measure == "Fleiss' κ"
     assert literature.CAMPOS.components["location"] == 0.81
+
+
+def test_fisher_2014_gives_agreement_with_the_experts_beside_agreement_between_raters():
+    figures = [(s.binary_kappa_vs_experts, s.binary_kappa) for s in literature.BINARY_STUDIES]
+
+    assert figures == [(0.88, 0.76), (0.85, 0.76)]  # radiologists (AJR), radiation oncologists (Radiat Oncol)
