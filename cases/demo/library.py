@@ -91,7 +91,10 @@ class DemoCase:
 MECHANICAL = (
     "Mechanical pain scores 3: it eases when the patient lies down and comes with standing, walking or turning."
 )
-OCCASIONAL = "Pain that comes and goes without any link to posture, movement or load is occasional, non-mechanical: 1."
+OCCASIONAL = (
+    "Pain with no link to posture, movement or load is non-mechanical, whether it comes and goes, never stops or "
+    "comes at night: 1 point."
+)
 PAIN_FREE = "No pain from this lesion: 0 points. Pain is taken from the history, never guessed from the images."
 
 CASES = (
