@@ -227,7 +227,7 @@ class Case(models.Model):
                 )
             for name in self.SHOWN_BEFORE_COMMIT:
                 if self.names_index_level(getattr(self, name)):
-                    errors[name] = self._names_level_message()
+                    errors[name] = self.names_level_message()
             if errors:
                 raise ValidationError(errors)
 
@@ -240,7 +240,7 @@ class Case(models.Model):
         except sins.SinsError:
             return False  # no valid index level yet: clean_fields says so
 
-    def _names_level_message(self) -> str:
+    def names_level_message(self) -> str:
         return (
             f"Trainees read this before they answer, and it names the index level "
             f"({sins.level_label(self.index_level)}): describe the patient, not the answer."
@@ -268,7 +268,7 @@ class Case(models.Model):
             problems += error.messages
         if self.status == self.Status.PUBLISHED and (named := self.level_named_in_series()):
             problems.append(
-                f"A series description names the index level: {', '.join(named)}. " + self._names_level_message()
+                f"A series description names the index level: {', '.join(named)}. " + self.names_level_message()
             )
         problems += reading_problems(self, self.readings.all() if readings is None else readings)
         return problems
@@ -448,7 +448,7 @@ class Series(models.Model):
     def clean(self) -> None:
         case = self.case if self.case_id or Series.case.is_cached(self) else None  # a new case's inline: cached
         if case and case.is_published and case.names_index_level(self.description):
-            raise ValidationError({"description": case._names_level_message()})
+            raise ValidationError({"description": case.names_level_message()})
 
     @property
     def label(self) -> str:

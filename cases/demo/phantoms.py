@@ -236,7 +236,7 @@ def kept_heights(findings: Findings, seed: int = 0) -> tuple[float, float]:
 
 
 def axial_levels(findings: Findings, kind: str, seed: int = 0) -> list[str]:
-    """The level each image of an axial series cuts, in order (for tests and for the key image)."""
+    """The level each image of an axial series cuts, in order."""
     series = _series(kind)
     return [vert.code for vert, _ in _axial_cuts(_scene(findings, seed), series.slices)]
 
@@ -1333,9 +1333,10 @@ def _sagittal_lesion(img, draw, scene: _Scene, vert: _Vertebra, frame, pal, rim,
         _paint_lesion(img, poly(parts[name]), poly(parts[name]), lesion, pal, salt + 1 + k, rim)
     if "lamina" in replaced:
         _sagittal_canal(draw, scene, frame, pal, mode)  # the lamina runs behind the canal, which stays clear
-    anterior = "anterior" in lesion.paravertebral and mode != "pedicle"
-    beside = mode in ("pedicle", "projection") and (side in lesion.paravertebral or mode == "projection")
-    if anterior or (beside and set(lesion.paravertebral) - {"anterior"}):
+    sides = set(lesion.paravertebral) - {"anterior"}
+    in_front = "anterior" in lesion.paravertebral and mode != "pedicle"
+    beside = (mode == "pedicle" and side in sides) or (mode == "projection" and bool(sides))
+    if in_front or beside:
         grow = 1.5 if mode == "pedicle" else 1.0
         mass = _ellipse(a.offset - a.depth / 2 - 5 * grow, 0, 9 * grow, 0.75 * a.height, lesion.wobble)
         draw.polygon(poly(mass), fill=pal["tumour"])

@@ -7,6 +7,7 @@ from PIL import ImageChops, ImageFilter, ImageStat
 
 from cases.demo import phantoms
 from cases.demo.library import CASES
+from sinsquiz import sins
 
 MIDLINE = 2
 
@@ -45,8 +46,8 @@ def endplate_span(img, box) -> int:
 def test_the_collapse_drawn_sits_inside_the_reference_class(demo):
     f, kind = demo.findings, "ct_sagittal_bone"
     img = phantoms.render_series(f, kind, seed_of(demo, kind))[MIDLINE]
-    index = phantoms.sins.LEVELS.index(f.level)
-    neighbours = [phantoms.sins.LEVELS[index + step] for step in (-1, 1)]
+    index = sins.LEVELS.index(f.level)
+    neighbours = [sins.LEVELS[index + step] for step in (-1, 1)]
     normal = [
         endplate_span(img, phantoms.body_box(f, kind, level, seed_of(demo, kind)))
         for level in neighbours
@@ -99,13 +100,12 @@ def test_tumour_leaves_the_bone_only_where_the_tomita_type_says(demo):
 @pytest.mark.parametrize("demo", CASES, ids=case_id)
 def test_other_levels_carry_tumour_only_for_tomita_6_and_7(demo):
     f, kind = demo.findings, "mr_sagittal_t1"
-    img_levels = phantoms.sins.LEVELS
-    index = img_levels.index(f.level)
+    index = sins.LEVELS.index(f.level)
     mask = phantoms.tissue_mask(f, kind, MIDLINE, {"lytic", "blastic"})
     involved = set()
     for step in (-3, -2, -1, 1, 2, 3):
-        if 0 <= index + step < len(img_levels):
-            level = img_levels[index + step]
+        if 0 <= index + step < len(sins.LEVELS):
+            level = sins.LEVELS[index + step]
             x0, y0, x1, y1 = phantoms.body_box(f, kind, level)
             middle = (x0 + (x1 - x0) // 4, y0 + (y1 - y0) // 4, x1 - (x1 - x0) // 4, y1 - (y1 - y0) // 4)
             if count(mask, middle) > 0:
@@ -125,7 +125,7 @@ def test_the_pedicle_rings_on_the_ap_film_match_the_absent_pedicle_answer(demo):
         assert f.absent_pedicle == "not_assessable"
         return
     img = phantoms.render_series(f, "xr_ap", seed_of(demo, "xr_ap"))[0].filter(ImageFilter.GaussianBlur(1))
-    levels = phantoms.sins.LEVELS
+    levels = sins.LEVELS
     k = levels.index(f.level)
     healthy = next(levels[k + s] for s in (-1, 1, -2, 2) if levels[k + s] not in f.extra_levels)
     erased = set()

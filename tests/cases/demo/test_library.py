@@ -152,10 +152,3 @@ def test_no_expert_reading_contradicts_itself(primaries):
         value = reading.to_reading()
         contradictions = [n.text for n in grading.consistency_notes(value, value) if n.kind == "inconsistent"]
         assert contradictions == [], reading.case.slug
-
-
-def test_no_case_names_its_index_level_before_the_trainee_commits(library, db):
-    for case in Case.objects.prefetch_related("series"):
-        shown = [case.title, case.slug, case.primary_tumour, case.presentation, case.pain_statement]
-        shown += [series.description for series in case.series.all()]
-        assert not any(sins.names_level(text, case.index_level) for text in shown), case.slug
