@@ -12,7 +12,9 @@ class _Echo:
 
 
 def _safe(value) -> object:
-    """Keep spreadsheets from running a cell as a formula (names and titles are typed by people)."""
+    """Keep spreadsheets from running a text cell as a formula (names and titles are typed by people).
+
+    Only text: numbers are passed as numbers (never pre-formatted), so a negative one stays a number."""
     if isinstance(value, str) and value[:1] in {"=", "+", "-", "@", "\t", "\r"}:
         return "'" + value
     return value
@@ -72,8 +74,9 @@ def attempt_rows(attempts):
         ]
 
 
-def _share(value: float | None) -> str:
-    return "" if value is None else f"{value:.3f}"
+def _rounded(value: float | None, digits: int) -> float | str:
+    """A figure to `digits` decimals, kept a number; an empty cell when there is nothing to measure."""
+    return "" if value is None else round(value, digits)
 
 
 def trainee_rows(report: CohortReport):
@@ -85,8 +88,8 @@ def trainee_rows(report: CohortReport):
             row.trainee.get_full_name(),
             a.first if a else 0,
             a.attempts if a else 0,
-            _share(a.accuracy if a else None),
-            _share(a.category_kappa if a else None),
+            _rounded(a.accuracy if a else None, 3),
+            _rounded(a.category_kappa if a else None, 3),
             a.under_triage if a else 0,
         ]
 
@@ -99,5 +102,5 @@ def case_rows(report: CohortReport):
         for component in row.components:
             mistake = component.most_common_mistake
             mistakes.append(f"{mistake[1].code} for {mistake[0].code} ({mistake[2]})" if mistake else "")
-        discrimination = "" if row.discrimination is None else f"{row.discrimination:.1f}"
-        yield [row.slug, row.title, row.trainees, _share(row.facility), discrimination, *mistakes]
+        discrimination = _rounded(row.discrimination, 1)
+        yield [row.slug, row.title, row.trainees, _rounded(row.facility, 3), discrimination, *mistakes]

@@ -138,3 +138,32 @@ def test_access_to_progress_and_cohorts(client, cohort, django_user_model):
         assert [client.get(url).status_code for url in urls] == expected, user
     client.force_login(outsider_trainee)
     assert client.get("/cohorts/").status_code == 404
+
+
+def _csv_rows(client, url) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(b"".join(client.get(url).streaming_content).decode())))
+
+
+def test_a_negative_discrimination_stays_a_number_while_text_cells_are_still_defused(client):
+    """Z is got right by the trainees who do worse on P and Q, so it discriminates backwards."""
+    educator = EducatorFactory()
+    p, q, z = published_case(title="P"), published_case(title="Q"), published_case(title="-Z lytic")
+    wrong = {"pain": "none"}
+    trainees = []
+    for name, on_p, on_q, on_z in [("=A", {}, {}, wrong), ("+B", wrong, {}, {}), ("@C", wrong, wrong, {})]:
+        trainees.append(TraineeFactory(first_name=name))
+        client.force_login(trainees[-1])
+        commit(client, p, **on_p), commit(client, q, **on_q), commit(client, z, **on_z)
+    cohort = Cohort.objects.create(name="Year 5")
+    cohort.trainees.set(trainees)
+    cohort.educators.add(educator)
+    client.force_login(educator)
+
+    cases = _csv_rows(client, f"/cohorts/{cohort.pk}/cases.csv")
+    trainee_rows = _csv_rows(client, f"/cohorts/{cohort.pk}/trainees.csv")
+
+    z_row = next(row for row in cases if row["case"] == z.slug)
+    assert float(z_row["discrimination"]) < 0  # a number a spreadsheet or pandas reads as one, not "'-86.6"
+    assert z_row["title"] == "'-Z lytic"
+    assert float(z_row["facility"]) == pytest.approx(17 / 18, abs=0.001)
+    assert sorted(row["name"].split()[0] for row in trainee_rows) == ["'+B", "'=A", "'@C"]
