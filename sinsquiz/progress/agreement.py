@@ -115,8 +115,9 @@ class ComponentAgreement:
             return ""
         if abs(bias) < 0.25:
             return f"No clear bias on {name}."
-        direction = "over-call" if bias > 0 else "under-call"
-        return f"You {direction} {name}: {bias:+.1f} points a case on average."
+        # Said of the component, not of "you": an educator reads it about a trainee.
+        direction = "over-called" if bias > 0 else "under-called"
+        return f"{name.capitalize()} {direction}: {bias:+.1f} points a case on average."
 
     @property
     def published(self) -> list[tuple[literature.Study, float]]:
@@ -233,6 +234,14 @@ class CurvePoint:
     share_right: float  # SINS components right
     category_right: float
 
+    @property
+    def size(self) -> int:
+        return self.last - self.first + 1
+
+    @property
+    def label(self) -> str:
+        return f"{self.first}–{self.last}" if self.last > self.first else str(self.first)
+
 
 CURVE_POINTS = 8  # a few attempts a point: single attempts zigzag too much to read
 
@@ -248,6 +257,15 @@ def learning_curve(attempts: QuerySet) -> list[CurvePoint]:
         category_right = sum(given == expected for _, given, expected in group) / len(group)
         points.append(CurvePoint(start + 1, start + len(group), share_right, category_right))
     return points
+
+
+def curve_axis(curve: list[CurvePoint]) -> str:
+    """What the learning curve's x-axis shows: "Attempts, in the order committed; each point: 10 attempts"."""
+    if not curve:
+        return ""
+    size, last = curve[0].size, curve[-1].size
+    text = f"Attempts, in the order committed; each point: {size} attempt{'s' if size > 1 else ''}"
+    return text + (f" (the last: {last})" if last != size else "")
 
 
 # Long enough to spare the database, short enough that a change of the library or the code soon shows.

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Dot:
-    x: float
-    y: float
+    x: float  # per cent of the plot's width
+    y: float  # CSS pixels from the top
     value: float
     label: str
 
@@ -19,34 +19,43 @@ class Line:
 
     @property
     def points(self) -> str:
-        return " ".join(f"{dot.x:.1f},{dot.y:.1f}" for dot in self.dots)
+        """For a polyline in a box 100 units wide (per cent) and `height` high (pixels)."""
+        return " ".join(f"{dot.x},{dot.y}" for dot in self.dots)
 
 
 @dataclass(frozen=True)
 class LineChart:
-    width: int
-    height: int
-    left: int
-    bottom: int
+    height: int  # CSS pixels, the x-axis labels included
+    bottom: int  # the plot's bottom edge (0 %)
     lines: list[Line]
     y_ticks: list[tuple[float, str]]
+    x_ticks: list[tuple[float, str]]
+
+    @property
+    def crowded(self) -> bool:
+        """Too many long x-axis labels to show them all on a phone."""
+        return len(self.x_ticks) > 4 and max(len(label) for _, label in self.x_ticks) > 5
 
 
-def line_chart(labels: list[str], series: list[tuple[str, str, list[float]]], width=640, height=220) -> LineChart:
-    """Shares (0 to 1) over a sequence of labels, as lines on a 0–100 % axis."""
-    left, right, top, bottom = 44, 12, 12, 28
-    plot_w, plot_h = width - left - right, height - top - bottom
-    step = plot_w / max(len(labels) - 1, 1)
+def line_chart(labels: list[str], series: list[tuple[str, str, list[float]]], height=220) -> LineChart:
+    """Shares (0 to 1) over a sequence of labels, as lines on a 0–100 % axis.
+
+    Across, positions are per cent of whatever width the page gives the plot, and down, CSS pixels: the SVG
+    has no viewBox, so its text stays the size the style sheet says on a phone as on a wide screen."""
+    top, bottom = 12, 30  # room for the top tick's label, and below the plot for the x-axis labels
+    plot_h = height - top - bottom
+
+    def x(index: int) -> float:
+        return round(100 * index / (len(labels) - 1), 2) if len(labels) > 1 else 50
 
     def y(value: float) -> float:
-        return top + plot_h * (1 - value)
+        return round(top + plot_h * (1 - value), 1)
 
     drawn = [
-        Line(name, css, [Dot(round(left + i * step, 1), round(y(v), 1), v, labels[i]) for i, v in enumerate(values)])
-        for name, css, values in series
+        Line(name, css, [Dot(x(i), y(v), v, labels[i]) for i, v in enumerate(values)]) for name, css, values in series
     ]
-    ticks = [(y(v), f"{round(v * 100)} %") for v in (0, 0.25, 0.5, 0.75, 1)]
-    return LineChart(width, height, left, height - bottom, drawn, ticks)
+    y_ticks = [(y(v), f"{round(v * 100)} %") for v in (0, 0.25, 0.5, 0.75, 1)]
+    return LineChart(height, height - bottom, drawn, y_ticks, [(x(i), label) for i, label in enumerate(labels)])
 
 
 def heat_rows(labels: list, table: list[list[int]]) -> list[tuple[object, list[tuple[int, int]]]]:

@@ -32,24 +32,28 @@ def _progress(request, trainee) -> HttpResponse:
     summary, curve = agreement.summary(trainee)
     published = Case.objects.published().count()
     history = Paginator(attempts.select_related("case").order_by("-submitted"), HISTORY_PER_PAGE)
-    chart_labels = [f"{p.first}–{p.last}" if p.last > p.first else str(p.first) for p in curve]
+    own = trainee == request.user
     return render(
         request,
         "progress/dashboard.html",
         {
             "trainee": trainee,
-            "own": trainee == request.user,
+            "own": own,
+            # The words follow who is looking: the trainee, or an educator looking at a trainee.
+            "their": "your" if own else "their",
+            "reader": "You" if own else trainee.get_full_name() or trainee.username,
             "summary": summary,
             "left": max(0, published - summary.first),
             "published": published,
             "curve": curve,
             "chart": charts.line_chart(
-                chart_labels,
+                [point.label for point in curve],
                 [
                     ("SINS components right", "line-components", [p.share_right for p in curve]),
                     ("Category right", "line-category", [p.category_right for p in curve]),
                 ],
             ),
+            "curve_axis": agreement.curve_axis(curve),
             "heatmaps": [(c, charts.heat_rows(c.component.options, c.table)) for c in summary.components],
             "category_heat": charts.heat_rows(sins.CATEGORIES, summary.category_table),
             "history": history.get_page(request.GET.get("page")),

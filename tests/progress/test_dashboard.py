@@ -1,9 +1,12 @@
 """The trainee dashboard and the educator's cohort page, on attempts whose figures are worked out here."""
 
+import re
+
 import pytest
 
+from sinsquiz.progress.models import Cohort
 from sinsquiz.training.models import Attempt
-from tests.factories import TraineeFactory, commit, published_case
+from tests.factories import EducatorFactory, TraineeFactory, bulk_attempts, commit, published_case
 from tests.tables import row_cells
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +39,7 @@ def test_the_dashboard_shows_the_worked_out_figures(client, history):
     assert '67 %</p><p class="stat-label">category right' in html  # 2 of 3 first attempts
     assert '<p class="stat-value">1</p><p class="stat-label">under-triage' in html
     assert "Your weakest component is <strong>vertebral body collapse</strong>: 33 % right" in html
-    assert "You under-call collapse: -0.3 points a case on average." in html  # (+1 - 2 + 0) / 3
+    assert "Collapse under-called: -0.3 points a case on average." in html  # (+1 - 2 + 0) / 3
     assert 'href="/practice/next/?focus=collapse"' in html
     assert "0.79" in html and "0.24" in html  # Fourney 2011 beside the trainee's own
 
@@ -82,7 +85,7 @@ def test_the_learning_curve_and_the_confusion_tables_have_their_data(client, his
     points = response.context["curve"]
     assert [(p.first, p.last) for p in points] == [(1, 1), (2, 2), (3, 3), (4, 4)]
     assert [round(p.share_right, 3) for p in points] == [1.0, round(5 / 6, 3), 0.5, round(5 / 6, 3)]
-    assert '<title id="curve-title">' in html and "<polyline" in html
+    assert '<title id="curve-title">' in html and '<polyline class="line-components"' in html
     collapse = next(c for c in response.context["summary"].components if c.component.name == "collapse")
     assert collapse.table[1] == [1, 1, 0, 1]  # reference < 50 %: answered > 50 %, < 50 %, none
 
@@ -106,3 +109,56 @@ def test_an_empty_dashboard_invites_a_first_case(client, trainee):
     html = client.get("/progress/").content.decode()
 
     assert "No committed reading yet." in html and "Start with a case" in html
+
+
+def test_the_learning_curve_labels_its_x_axis_and_says_how_many_attempts_make_a_point(client, trainee):
+    bulk_attempts(trainee, [published_case(series=1, slices=1) for _ in range(4)], 20)
+
+    html = client.get("/progress/").content.decode()
+
+    # 20 attempts in at most 8 points: 3 a point, and the last point has the 2 left over.
+    x_labels = re.findall(r'<text class="tick x-tick[^"]*"[^>]*>([^<]+)</text>', html)
+    assert x_labels == ["1–3", "4–6", "7–9", "10–12", "13–15", "16–18", "19–20"]
+    assert "Attempts, in the order committed; each point: 3 attempts (the last: 2)" in html
+
+
+def test_an_agreed_consultation_call_says_what_both_readings_call_for(client, trainee):
+    stable = published_case(title="Stable one", series=1, slices=1)
+    stable.readings.update(pain="none")  # total 6: no surgical consultation on grounds of stability
+    commit(client, stable, pain="none")
+    commit(client, published_case(title="Unstable one", series=1, slices=1))  # total 9, both
+
+    html = client.get("/progress/").content.decode()
+
+    assert "Agrees: no surgical consultation needed" in html
+    assert "Agrees: surgical consultation</td>" in html
+    assert "Agrees on surgical consultation" not in html
+
+
+def _text(html: str) -> str:
+    main = re.search(r"<main.*?</main>", html, re.S).group(0)
+    return " ".join(re.sub(r"<[^>]+>", " ", main).split())
+
+
+def test_an_educator_reads_a_trainees_progress_in_the_third_person(client, trainee, history):
+    educator = EducatorFactory()
+    cohort = Cohort.objects.create(name="Year 3")
+    cohort.trainees.add(trainee)
+    cohort.educators.add(educator)
+    client.force_login(educator)
+
+    text = _text(client.get(f"/progress/{trainee.pk}/").content.decode())
+
+    assert re.findall(r"\byou(?:rs?)?\b", text, re.I) == []
+    assert "Progress of Ada Lovelace" in text
+    assert "sensitivity of their consultation call" in text
+    assert "Their weakest component is vertebral body collapse" in text
+    assert "Ada Lovelace, first attempts" in text
+
+
+def test_a_trainee_reads_their_own_progress_in_the_second_person(client, trainee, history):
+    text = _text(client.get("/progress/").content.decode())
+
+    assert "sensitivity of your consultation call" in text
+    assert "Your weakest component is vertebral body collapse" in text
+    assert "You, first attempts" in text

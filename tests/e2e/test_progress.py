@@ -1,0 +1,78 @@
+"""The progress dashboard in a real browser, on a phone (390×844) and a laptop (1366×900)."""
+
+import io
+
+import pytest
+from PIL import Image, ImageStat
+
+from tests.factories import TraineeFactory, bulk_attempts, published_case
+
+PHONE, LAPTOP = {"width": 390, "height": 844}, {"width": 1366, "height": 900}
+
+
+@pytest.fixture
+def busy_trainee(login):
+    """A trainee with 200 attempts at 8 cases: a learning curve of 8 points, 25 attempts each."""
+    trainee = TraineeFactory(first_name="Ada", last_name="Lovelace")
+    bulk_attempts(trainee, [published_case(title=f"Case {n}", series=1, slices=1) for n in range(8)], 200)
+    login(trainee)
+    return trainee
+
+
+def _edges(page, scroller) -> tuple[float, float, float]:
+    """How bright the left edge, the middle and the right edge of a scrolling box are, with its table hidden."""
+    picture = Image.open(io.BytesIO(scroller.screenshot())).convert("L")
+    width, height = picture.size
+
+    def brightness(left: int) -> float:
+        return ImageStat.Stat(picture.crop((left, 0, left + 4, height))).mean[0]
+
+    return brightness(0), brightness(width // 2), brightness(width - 4)
+
+
+def test_on_a_phone_the_learning_curve_reads_at_text_size(page, live_server, busy_trainee, screenshot):
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/progress/")
+
+    ticks = [box for box in (t.bounding_box() for t in page.locator("figure.chart text.tick").all()) if box]
+    page.locator("figure.chart").scroll_into_view_if_needed()
+    screenshot("phone-curve")
+
+    assert len(ticks) >= 5 + 4  # five on the y-axis; on the x-axis every other one of eight
+    assert min(box["height"] for box in ticks) >= 12  # ~5 px when the whole chart was scaled down to the phone
+    x_ticks = sorted((box for box in ticks if box["y"] > ticks[0]["y"] + 100), key=lambda box: box["x"])
+    assert all(a["x"] + a["width"] < b["x"] for a, b in zip(x_ticks, x_ticks[1:], strict=False)), "labels overlap"
+    assert all(box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] for box in ticks)
+    assert "each point: 25 attempts" in page.locator("figure.chart figcaption").inner_text()
+
+
+def test_on_a_phone_a_table_that_scrolls_sideways_shades_the_edge_where_more_is_hidden(
+    page, live_server, busy_trainee, screenshot
+):
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/progress/")
+    history = page.locator(".table-scroll").last
+    history.scroll_into_view_if_needed()
+    screenshot("phone-history")
+    assert history.evaluate("box => box.scrollWidth > box.clientWidth"), "the attempts table fits: nothing to show"
+    history.evaluate("box => { box.querySelector('table').style.visibility = 'hidden'; }")
+
+    left, middle, right = _edges(page, history)
+    assert abs(left - middle) < 2 and right - middle > 8, (left, middle, right)
+
+    history.evaluate("box => { box.scrollLeft = box.scrollWidth; }")
+    left, middle, right = _edges(page, history)
+    assert left - middle > 8 and abs(right - middle) < 2, (left, middle, right)
+
+
+def test_on_a_laptop_the_dashboard_shows_every_x_label_and_no_table_scrolls(
+    page, live_server, busy_trainee, screenshot
+):
+    page.set_viewport_size(LAPTOP)
+    page.goto(f"{live_server.url}/progress/")
+    screenshot("laptop", full_page=True)
+
+    x_labels = page.locator("figure.chart text.x-tick")
+    assert x_labels.all_text_contents() == [f"{n}–{n + 24}" for n in range(1, 200, 25)]
+    assert all(label.is_visible() for label in x_labels.all())
+    assert page.locator(".table-scroll").evaluate_all("boxes => boxes.filter(b => b.scrollWidth > b.clientWidth)") == []
