@@ -1,6 +1,12 @@
-"""What to practise next."""
+"""What to practise next, and the practice runs on one SINS component."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from django.db.models import OuterRef, Subquery
+from django.utils import timezone
 
 from cases.models import Case
 from sinsquiz import sins
@@ -31,15 +37,20 @@ def for_trainee(user) -> Case | None:
     )
 
 
-def focused_on(user, focus: str) -> Case | None:
+def focused_on(user, focus: str, exclude=()) -> Case | None:
     """The next case for practising one SINS component: cases whose reference answer for it is one the
     trainee has got wrong before (or, with no mistakes yet, any answer that scores points); untried ones
-    first, then those last answered wrongly on that component. Falls back to for_trainee()."""
+    first, then those last answered wrongly on that component; none of the cases in `exclude` (ids).
+    Falls back to for_trainee()."""
     component = sins.COMPONENTS_BY_NAME[focus]
     mine = Attempt.objects.submitted().of(user)
     missed = set(mine.filter(**{f"{focus}_correct": False}).values_list(f"reference_{focus}", flat=True))
     targets = missed or {option.code for option in component.options if option.points}
-    candidates = Case.objects.published().filter(readings__is_primary=True, **{f"readings__{focus}__in": targets})
+    candidates = (
+        Case.objects.published()
+        .filter(readings__is_primary=True, **{f"readings__{focus}__in": targets})
+        .exclude(pk__in=exclude)
+    )
     fresh = candidates.exclude(pk__in=mine.values("case")).order_by("difficulty", "title", "pk").first()
     if fresh:
         return fresh
@@ -54,3 +65,84 @@ def focused_on(user, focus: str) -> Case | None:
         .first()
     )
     return wrong_again or for_trainee(user)
+
+
+# A practice run is this many cases: enough to see a pattern, few enough for one sitting.
+RUN_LENGTH = 5
+
+
+@dataclass(frozen=True)
+class PracticeRun:
+    """A run of cases chosen to practise one SINS component, kept in the trainee's session."""
+
+    focus: str  # the component's name
+    started: str  # ISO time: the run's commits are the ones after it
+    cases: tuple[int, ...] = ()  # the ids of the cases given so far; the last is the one under way
+    length: int = RUN_LENGTH
+
+    SESSION_KEY = "practice"
+
+    @classmethod
+    def start(cls, focus: str) -> PracticeRun:
+        return cls(focus, timezone.now().isoformat())
+
+    @classmethod
+    def in_session(cls, session) -> PracticeRun | None:
+        """The run under way, if any (a run the session cannot read any more, from older code, is none)."""
+        kept = session.get(cls.SESSION_KEY)
+        try:
+            run = cls(kept["focus"], kept["started"], tuple(kept["cases"]), kept["length"])
+        except (TypeError, KeyError):
+            return None
+        return run if run.focus in sins.COMPONENTS_BY_NAME else None
+
+    @classmethod
+    def carried_on(cls, session, focus: str) -> PracticeRun:
+        """The run on `focus` under way, or a new one (asking for another component starts afresh)."""
+        run = cls.in_session(session)
+        return run if run and run.focus == focus else cls.start(focus)
+
+    def keep(self, session) -> None:
+        session[self.SESSION_KEY] = {
+            "focus": self.focus,
+            "started": self.started,
+            "cases": list(self.cases),
+            "length": self.length,
+        }
+
+    @classmethod
+    def end(cls, session) -> None:
+        session.pop(cls.SESSION_KEY, None)
+
+    @property
+    def component(self) -> sins.Component:
+        return sins.COMPONENTS_BY_NAME[self.focus]
+
+    @property
+    def position(self) -> int:
+        """Which case of the run is under way, from 1."""
+        return len(self.cases)
+
+    @property
+    def done(self) -> bool:
+        return self.position >= self.length
+
+    def serving(self, case: Case) -> PracticeRun:
+        return replace(self, cases=(*self.cases, case.pk))
+
+    def _attempts(self, user):
+        since = datetime.fromisoformat(self.started)
+        return Attempt.objects.submitted().of(user).filter(case__in=self.cases, submitted__gte=since)
+
+    def still_open(self, user) -> Case | None:
+        """The case under way, while the trainee has still to commit it (asking for the next one gives it again)."""
+        if not self.cases or self._attempts(user).filter(case=self.cases[-1]).exists():
+            return None
+        return Case.objects.published().filter(pk=self.cases[-1]).first()
+
+    def right(self, user) -> int:
+        """Of the run's cases, how many the trainee's first commit in the run got right on the component."""
+        first = {}
+        for case, correct in self._attempts(user).order_by("submitted").values_list("case", f"{self.focus}_correct"):
+            first.setdefault(case, correct)
+        return sum(bool(correct) for correct in first.values())

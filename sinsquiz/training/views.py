@@ -218,13 +218,22 @@ def spine_levels(reference_level: str, your_level: str | None) -> list[dict]:
 
 @require_GET
 def practise_next(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The next case to practise; `?focus=collapse` keeps a practice run on one SINS component."""
+    """The next case to practise; `?focus=collapse` starts or carries on a practice run on one SINS component."""
     focus = request.GET.get("focus")
     if focus in sins.COMPONENTS_BY_NAME:
-        request.session["focus"] = focus
-        case = next_case.focused_on(request.user, focus)
+        run = next_case.PracticeRun.carried_on(request.session, focus)
+        if open_case := run.still_open(request.user):  # asked again before committing: the same case
+            return redirect(open_case.get_absolute_url())
+        if run.done:
+            next_case.PracticeRun.end(request.session)
+            name = run.component.label.lower()
+            messages.success(request, f"Practice run on {name} done: {run.right(request.user)} of {run.length} right.")
+            return redirect("progress")
+        case = next_case.focused_on(request.user, focus, exclude=run.cases)
+        if case:
+            run.serving(case).keep(request.session)
     else:
-        request.session.pop("focus", None)
+        next_case.PracticeRun.end(request.session)
         case = next_case.for_trainee(request.user)
     if case is None:
         messages.success(request, "You have answered every case, and got every one right last time. Well done.")
@@ -233,5 +242,5 @@ def practise_next(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _next_url(request) -> str:
-    focus = request.session.get("focus")
-    return reverse("next-case") + (f"?focus={focus}" if focus in sins.COMPONENTS_BY_NAME else "")
+    run = next_case.PracticeRun.in_session(request.session)
+    return reverse("next-case") + (f"?focus={run.focus}" if run else "")

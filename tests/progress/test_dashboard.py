@@ -96,7 +96,7 @@ def test_focused_practice_brings_cases_that_exercise_the_weak_component(client, 
     response = client.get("/practice/next/?focus=collapse")
 
     assert response.url == f"/cases/{fresh.slug}/"
-    assert client.session["focus"] == "collapse"
+    assert client.session["practice"]["focus"] == "collapse"
     commit(client, fresh)
     attempt = Attempt.objects.filter(case=fresh).get()
     assert 'href="/practice/next/?focus=collapse"' in client.get(f"/attempts/{attempt.pk}/").content.decode()
