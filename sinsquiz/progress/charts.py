@@ -2,6 +2,9 @@
 
 from dataclasses import dataclass
 
+# Pixels: the plot's width on a 390-px phone; a digit or dash of the 12-px labels; the least room between two.
+PHONE_PLOT, LABEL_CHARACTER, LABEL_GAP = 250, 7, 6
+
 
 @dataclass(frozen=True)
 class Dot:
@@ -33,8 +36,12 @@ class LineChart:
 
     @property
     def crowded(self) -> bool:
-        """Too many long x-axis labels to show them all on a phone."""
-        return len(self.x_ticks) > 4 and max(len(label) for _, label in self.x_ticks) > 5
+        """Whether the x-axis labels would run into each other on a phone, all shown (the page then shows every
+        other one there): a 390-px phone leaves about PHONE_PLOT px across the plot."""
+        if len(self.x_ticks) < 2:
+            return False
+        widest = max(len(label) for _, label in self.x_ticks) * LABEL_CHARACTER
+        return widest + LABEL_GAP > PHONE_PLOT / (len(self.x_ticks) - 1)
 
 
 def line_chart(labels: list[str], series: list[tuple[str, str, list[float]]], height=220) -> LineChart:

@@ -226,7 +226,7 @@ def practise_next(request: AuthenticatedHttpRequest) -> HttpResponse:
             return redirect(open_case.get_absolute_url())
         if run.done:
             next_case.PracticeRun.end(request.session)
-            name = run.component.label.lower()
+            name = run.component.short_label.lower()
             messages.success(request, f"Practice run on {name} done: {run.right(request.user)} of {run.length} right.")
             return redirect("progress")
         case = next_case.focused_on(request.user, focus, exclude=run.cases)
