@@ -8,11 +8,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.template.defaultfilters import pluralize
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import slugify
 
-from cases import images
+from cases import images, key_images
 from cases.models import Case, ReferenceReading, Series, Slice, reading_problems
 from sinsquiz import sins
 
@@ -194,7 +195,7 @@ class CaseAdmin(admin.ModelAdmin):
                    "index_level"]  # fmt: skip
     search_fields = ["title", "primary_tumour", "presentation", "pain_statement"]
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["preview", "primary_reference", "version", "author", "created", "updated"]
+    readonly_fields = ["preview", "primary_reference", "key_images_link", "version", "author", "created", "updated"]
     actions = ["publish", "unpublish", "duplicate"]
     save_on_top = True
 
@@ -216,7 +217,10 @@ class CaseAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        ("Reference (hidden until the trainee commits)", {"fields": ["index_level", "asks_escc", "primary_reference"]}),
+        (
+            "Reference (hidden until the trainee commits)",
+            {"fields": ["index_level", "asks_escc", "primary_reference", "key_images_link"]},
+        ),
         ("Teaching (shown after the trainee commits)", {"fields": ["teaching_points", "discussion"]}),
         ("Record", {"fields": [("author", "version"), ("created", "updated")], "classes": ["collapse"]}),
     ]
@@ -251,6 +255,18 @@ class CaseAdmin(admin.ModelAdmin):
         if not case.pk:
             return "Save the case first."
         return format_html('<a href="{}" target="_blank">Preview as trainee ↗</a>', case.get_absolute_url())
+
+    def get_urls(self):
+        return key_images.urls(self) + super().get_urls()
+
+    @admin.display(description="Key images")
+    def key_images_link(self, case):
+        if not case.pk:
+            return "Save the case first."
+        return format_html(
+            '<a href="{}">Choose and annotate the key images</a> of each item, by their thumbnails',
+            reverse("admin:cases_case_key_images", args=[case.pk]),
+        )
 
     def save_model(self, request, obj, form, change):
         if not change and obj.author_id is None:
@@ -309,12 +325,13 @@ def duplicate_case(case: Case, *, author) -> Case:
             slice_.save()
             slice_map[old_pk] = slice_
     for reading in readings:
-        reading.pk = None
+        source, reading.pk = reading.pk, None
         reading.case = copy
         for item in sins.READING_ITEMS:
             key = getattr(reading, f"{item}_key_slice_id")
             setattr(reading, f"{item}_key_slice", slice_map.get(key))
         reading.save()
+        key_images.copy_annotations(source, reading, slice_map)
     Case.objects.filter(pk=copy.pk).update(version=1)
     return copy
 

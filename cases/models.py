@@ -1,5 +1,6 @@
 """The case library: teaching cases, their image series and slices, and the expert reference readings."""
 
+import math
 import secrets
 from dataclasses import dataclass
 
@@ -7,6 +8,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.signals import post_delete, post_save
@@ -613,3 +615,81 @@ for _item in sins.READING_ITEMS:
             related_name="+",
         ),
     )
+
+
+_OFF_THE_IMAGE = "A shape must lie on the image: each coordinate is a fraction of its width or height, from 0 to 1."
+ON_THE_IMAGE = [MinValueValidator(0, _OFF_THE_IMAGE), MaxValueValidator(1, _OFF_THE_IMAGE)]
+
+
+class AnnotationQuerySet(models.QuerySet):
+    def on_key_images(self, reading: ReferenceReading) -> dict[str, list[dict]]:
+        """The shapes on each item's key image, as data: {item: [shape, …]} (shapes left on an image that
+        is no longer the item's key image are not drawn)."""
+        shapes = {}
+        for annotation in self.filter(reading=reading):
+            if annotation.slice_id == getattr(reading, f"{annotation.item}_key_slice_id"):
+                shapes.setdefault(annotation.item, []).append(annotation.as_data())
+        return shapes
+
+
+class Annotation(models.Model):
+    """A shape an educator draws on an item's key image: kept as data, drawn over the image, never into it.
+
+    Coordinates are fractions of the image's width and height (0 at the left or top, 1 at the right or
+    bottom), so they fit the thumbnail, the web derivative and the original alike. An arrow runs from
+    (x1, y1) to its head at (x2, y2); a circle is the ellipse inside the box (x1, y1)–(x2, y2); a label is
+    its text written at (x1, y1). Arrows and circles may carry a label too.
+    """
+
+    class Kind(models.TextChoices):
+        ARROW = "arrow", "Arrow"
+        CIRCLE = "circle", "Circle"
+        LABEL = "label", "Label"
+
+    LABEL_MAX = 40
+    PER_ITEM_MAX = 12
+
+    reading = models.ForeignKey(ReferenceReading, related_name="annotations", on_delete=models.CASCADE)
+    item = models.CharField(max_length=16, choices=list(sins.ITEM_LABELS.items()))
+    slice = models.ForeignKey(Slice, related_name="+", on_delete=models.CASCADE)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    x1 = models.FloatField(validators=ON_THE_IMAGE)
+    y1 = models.FloatField(validators=ON_THE_IMAGE)
+    x2 = models.FloatField(validators=ON_THE_IMAGE, default=0)
+    y2 = models.FloatField(validators=ON_THE_IMAGE, default=0)
+    label = models.CharField(max_length=LABEL_MAX, blank=True)
+
+    objects = AnnotationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["reading", "item"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {sins.ITEM_LABELS.get(self.item, self.item).lower()}"
+
+    # A shape smaller than this (a fraction of the image) is a slip of the mouse, not a drawing.
+    MIN_SIZE = 0.01
+
+    def clean(self) -> None:
+        self.label = " ".join(str(self.label).split())
+        coordinates = [self.x1, self.y1, self.x2, self.y2]
+        if not all(isinstance(value, float | int) for value in coordinates):
+            return  # not numbers: clean_fields says so
+        if not all(map(math.isfinite, coordinates)):
+            raise ValidationError(_OFF_THE_IMAGE)
+        if self.kind == self.Kind.LABEL:
+            if not self.label:
+                raise ValidationError({"label": "A label needs its text."})
+            self.x2, self.y2 = self.x1, self.y1
+        width, height = abs(self.x2 - self.x1), abs(self.y2 - self.y1)
+        if self.kind == self.Kind.ARROW and max(width, height) < self.MIN_SIZE:
+            raise ValidationError("An arrow needs a length: drag from its tail to what it points at.")
+        if self.kind == self.Kind.CIRCLE and min(width, height) < self.MIN_SIZE:
+            raise ValidationError("A circle needs a size: drag across what it should surround.")
+        if self.reading_id and self.slice_id and self.slice.series.case_id != self.reading.case_id:
+            raise ValidationError({"slice": "The key image must be one of this case's images."})
+
+    def as_data(self) -> dict:
+        """What the browser draws (and what an attempt's snapshot keeps)."""
+        return {name: getattr(self, name) for name in ("kind", "x1", "y1", "x2", "y2", "label")}

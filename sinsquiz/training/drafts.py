@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, F
 from django.utils import timezone
 
-from cases.models import Case
+from cases.models import Annotation, Case
 from sinsquiz import grading, sins
 from sinsquiz.training.models import IDLE_AFTER, Attempt
 
@@ -106,6 +106,8 @@ def reference_snapshot(case: Case) -> dict:
                 for item in sins.READING_ITEMS
                 if getattr(primary, f"{item}_key_slice_id")
             },
+            # What the educator drew on each key image: part of the reference, so kept with it.
+            "annotations": Annotation.objects.on_key_images(primary),
         },
         "others": [{"reader": r.reader_name, "reading": _items(r)} for r in readings if not r.is_primary],
     }

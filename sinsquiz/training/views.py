@@ -1,3 +1,6 @@
+import json
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
@@ -11,7 +14,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from cases.access import get_case_for_user
 from cases.forms import CaseFilterForm
-from cases.models import Case, PublicCase, public_series
+from cases.models import Case, PublicCase, PublicImage, PublicSeries, public_series
 from sinsquiz import sins
 from sinsquiz.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from sinsquiz.training import drafts, next_case
@@ -167,7 +170,7 @@ def feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return redirect(attempt.case.get_absolute_url())
     grade = attempt.grade()
     series_list = public_series(attempt.case)
-    key_images = _key_images(series_list)
+    key_images = _key_images(series_list, grade, attempt.reference)
     # Whose reading it is, when it is not the reader's own (an educator's view).
     reader = "" if attempt.trainee_id == request.user.pk else attempt.trainee.get_full_name() or attempt.trainee
     response = render(
@@ -182,7 +185,7 @@ def feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "teaching": attempt.reference.get("teaching")
             or {"points": attempt.case.teaching_points, "discussion": attempt.case.discussion},
             "grade": grade,
-            "results": [(result, key_images.get(result.key_slice)) for result in grade.items],
+            "results": [(result, key_images.get(result.item)) for result in grade.items],
             "spine": spine_levels(grade.item("level").reference, attempt.level),
             "locations": sins.LOCATION.options,
             "earlier": _earlier(attempt.trainee_id, attempt.case_id).only("submitted", "components_right", "category"),
@@ -194,10 +197,31 @@ def feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-def _key_images(series_list) -> dict:
-    """Slice id -> (series, 1-based image number, image)."""
-    return {
+@dataclass(frozen=True)
+class KeyImage:
+    """An item's key image in the feedback, with the shapes the educator drew on it."""
+
+    series: PublicSeries
+    number: int  # 1-based, as the viewer counts
+    image: PublicImage
+    shapes: tuple[dict, ...] = ()
+
+    @property
+    def shapes_json(self) -> str:
+        return json.dumps(self.shapes)
+
+
+def _key_images(series_list, grade, snapshot: dict) -> dict[str, KeyImage]:
+    """Item -> its key image, from the reference the attempt was graded against (annotations included; an
+    attempt committed before there were any has none)."""
+    images = {
         image.pk: (series, number, image) for series in series_list for number, image in enumerate(series.images, 1)
+    }
+    shapes = snapshot["primary"].get("annotations", {})
+    return {
+        result.item: KeyImage(*images[result.key_slice], shapes=tuple(shapes.get(result.item, ())))
+        for result in grade.items
+        if result.key_slice in images
     }
 
 

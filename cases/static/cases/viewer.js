@@ -1,6 +1,7 @@
 /* SINS Quiz image viewer: series tabs, stack scrolling, zoom and pan, brightness/contrast, full screen.
    Enhances the markup of cases/includes/viewer.html (its comment is the contract). No library, no outside request.
-   window.SinsViewer = {init(root), show(root, seriesId, imageNumber)}; the hash #series-<pk>:<n> opens image n. */
+   window.SinsViewer = {init(root), show(root, seriesId, imageNumber)}; the hash #series-<pk>:<n> opens image n.
+   The root dispatches `viewer:slice` (detail {series, index, slicePk}) whenever the image shown changes. */
 (() => {
 "use strict";
 
@@ -63,7 +64,9 @@ class Viewer {
     st.img = frame.querySelector("[data-image]");
     st.counter = frame.querySelector("[data-counter]");
     st.info = frame.querySelector("[data-info]");
-    st.slices = [...el.querySelectorAll("[data-slices] a")].map((a) => ({ src: a.dataset.src, alt: a.dataset.alt }));
+    const links = [...el.querySelectorAll("[data-slices] a")];
+    st.slices = links.map((a) => ({ src: a.dataset.src, alt: a.dataset.alt }));
+    st.pks = links.map((a) => a.dataset.pk);
     st.i = st.shown = clamp(parseInt(frame.dataset.start, 10) || 0, 0, st.slices.length - 1);
     this.resetView(st);
     st.counter.hidden = st.info.hidden = st.img.draggable = false;
@@ -138,6 +141,12 @@ class Viewer {
     if (st.shown !== st.i) {
       Object.assign(st.img, st.slices[st.i]); // src and alt: the preloaded image swaps in at once
       st.shown = st.i;
+    }
+    if (this.sent !== st.slices[st.i]) {
+      // Others (the feedback's annotations) follow the image shown: {series pk, 0-based index, slice pk}.
+      this.sent = st.slices[st.i];
+      const detail = { series: st.id, index: st.i, slicePk: st.pks[st.i] };
+      this.root.dispatchEvent(new CustomEvent("viewer:slice", { bubbles: true, detail }));
     }
     st.counter.textContent = `image ${st.i + 1} / ${n}`;
     Object.assign(this.slider, { max: n, value: st.i + 1, disabled: n < 2 });

@@ -1,0 +1,226 @@
+"""Key images in the admin: an educator picks each item's key image by its thumbnail and annotates it.
+
+Two pages hang off the case's change page (CaseAdmin.get_urls adds them): the overview of a reading's key
+images, and the editor of one item's key image, where the educator draws arrows, circles and labels in the
+browser (cases/static/cases/annotate.js). The shapes come back as JSON and are checked here, one by one,
+by the Annotation model: nothing is saved unless all of them are right.
+"""
+
+import json
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from cases.models import Annotation, Case, ReferenceReading, Slice
+from sinsquiz import sins
+
+FIELDS = ("kind", "x1", "y1", "x2", "y2", "label")
+
+
+def urls(model_admin) -> list:
+    """The key-image pages, for CaseAdmin.get_urls."""
+    wrap = model_admin.admin_site.admin_view
+    return [
+        path(
+            "<int:case_id>/key-images/",
+            wrap(lambda request, case_id: overview(request, model_admin, case_id)),
+            name="cases_case_key_images",
+        ),
+        path(
+            "<int:case_id>/key-images/<int:reading_id>/<str:item>/",
+            wrap(lambda request, case_id, reading_id, item: edit(request, model_admin, case_id, reading_id, item)),
+            name="cases_case_key_image",
+        ),
+    ]
+
+
+def get_case_for_author(request, model_admin, case_id: int) -> Case:
+    """The case, if this staff user may change it (the admin's own permission check)."""
+    case = get_object_or_404(Case, pk=case_id)
+    if not model_admin.has_change_permission(request, case):
+        raise PermissionDenied
+    return case
+
+
+def answer(reading: ReferenceReading, item: str) -> str:
+    """The reading's answer to the item, as the educator chose it."""
+    value = getattr(reading, item)
+    if value in (None, ""):
+        return "not given"
+    return sins.level_label(value) if item == "level" else getattr(reading, f"get_{item}_display")()
+
+
+def _context(request, model_admin, case: Case, title: str) -> dict:
+    return {
+        **model_admin.admin_site.each_context(request),
+        "opts": Case._meta,
+        "case": case,
+        "title": title,
+        "case_url": reverse("admin:cases_case_change", args=[case.pk]),
+    }
+
+
+def overview(request, model_admin, case_id: int) -> HttpResponse:
+    """Each reading's items with their key image and how many shapes are drawn on it."""
+    case = get_case_for_author(request, model_admin, case_id)
+    readings = list(case.readings.prefetch_related("annotations"))
+    slices = {s.pk: s for s in Slice.objects.filter(series__case=case).select_related("series")}
+    items = [item for item in sins.READING_ITEMS if item != "escc" or case.asks_escc]
+    rows = [(reading, [_row(reading, item, slices) for item in items]) for reading in readings]
+    context = _context(request, model_admin, case, f"Key images: {case}")
+    return TemplateResponse(request, "admin/cases/case/key_images.html", {**context, "rows": rows})
+
+
+def _row(reading: ReferenceReading, item: str, slices: dict) -> dict:
+    key = getattr(reading, f"{item}_key_slice_id")
+    shapes = [a.as_data() for a in reading.annotations.all() if a.item == item and a.slice_id == key]
+    return {
+        "item": item,
+        "label": sins.ITEM_LABELS[item],
+        "answer": answer(reading, item),
+        "slice": slices.get(key),
+        "shapes": shapes,
+        "shapes_json": json.dumps(shapes),
+    }
+
+
+class SliceChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, slice_):
+        return f"{slice_.series.label}, image {slice_.position + 1}"
+
+
+class KeyImageForm(forms.Form):
+    """The key image of one item of a reading, and the shapes drawn on it (JSON from annotate.js)."""
+
+    slice = SliceChoiceField(
+        queryset=Slice.objects.none(), required=False, empty_label="No key image", widget=forms.RadioSelect
+    )
+    shapes = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, reading: ReferenceReading, item: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reading, self.item = reading, item
+        self.fields["slice"].queryset = (
+            Slice.objects.filter(series__case=reading.case_id)
+            .select_related("series")
+            .order_by("series__order", "series", "position", "pk")
+        )
+
+    def clean_shapes(self) -> list[Annotation]:
+        text = self.cleaned_data["shapes"].strip() or "[]"
+        try:
+            data = json.loads(text, parse_constant=_no_constant)
+        except ValueError:
+            raise ValidationError("The drawing could not be read; draw it again.") from None
+        if not isinstance(data, list) or not all(isinstance(shape, dict) for shape in data):
+            raise ValidationError("The drawing could not be read; draw it again.")
+        if len(data) > Annotation.PER_ITEM_MAX:
+            raise ValidationError(f"At most {Annotation.PER_ITEM_MAX} shapes per key image: keep the ones that teach.")
+        annotations, errors = [], []
+        for number, shape in enumerate(data, 1):
+            values = {name: shape[name] for name in FIELDS if shape.get(name) is not None}
+            annotation = Annotation(reading=self.reading, item=self.item, **values)
+            try:
+                annotation.full_clean(exclude=["slice"])
+            except ValidationError as error:
+                kind = values.get("kind") if values.get("kind") in Annotation.Kind.values else "shape"
+                errors += [f"Shape {number} ({kind}): {message}" for message in _messages(error)]
+            annotations.append(annotation)
+        if errors:
+            raise ValidationError(errors)
+        return annotations
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("shapes") and not cleaned.get("slice"):
+            self.add_error("slice", "Choose the key image the shapes are drawn on, or remove the shapes.")
+        return cleaned
+
+
+def _no_constant(name: str):
+    raise ValueError(name)  # NaN and Infinity are not numbers a drawing can have
+
+
+def _messages(error: ValidationError) -> list[str]:
+    if not hasattr(error, "error_dict"):
+        return error.messages
+    return [
+        message if field == "__all__" else f"{_FIELD_NAMES.get(field, field)}: {message}"
+        for field, messages_ in error.message_dict.items()
+        for message in messages_
+    ]
+
+
+_FIELD_NAMES = {"kind": "kind", "label": "label", "x1": "position", "y1": "position", "x2": "end", "y2": "end"}
+
+
+def edit(request, model_admin, case_id: int, reading_id: int, item: str) -> HttpResponse:
+    """Pick one item's key image among the case's thumbnails and draw on it."""
+    case = get_case_for_author(request, model_admin, case_id)
+    reading = get_object_or_404(ReferenceReading.objects.select_related("case"), pk=reading_id, case=case)
+    if item not in sins.READING_ITEMS:
+        raise Http404("No such item.")
+    key_field = f"{item}_key_slice"
+    stored = reading.annotations.filter(item=item, slice_id=getattr(reading, f"{key_field}_id"))
+    initial = {
+        "slice": getattr(reading, f"{key_field}_id"),
+        "shapes": json.dumps([a.as_data() for a in stored]),
+    }
+    form = KeyImageForm(request.POST or None, reading=reading, item=item, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        save(reading, item, form.cleaned_data["slice"], form.cleaned_data["shapes"])
+        label = sins.ITEM_LABELS[item].lower()
+        count = len(form.cleaned_data["shapes"])
+        messages.success(request, f"Saved the key image of {label}" + (f" with {count} shape(s)." if count else "."))
+        return redirect("admin:cases_case_key_images", case.pk)
+    slices = list(form.fields["slice"].queryset)
+    series = {}
+    for slice_ in slices:
+        series.setdefault(slice_.series, []).append(slice_)
+    context = _context(request, model_admin, case, f"Key image: {sins.ITEM_LABELS[item].lower()}")
+    context |= {
+        "reading": reading,
+        "item": item,
+        "item_label": sins.ITEM_LABELS[item],
+        "answer": answer(reading, item),
+        "form": form,
+        "series": series.items(),
+        "chosen": str(form["slice"].value() or ""),
+        "images": {
+            str(s.pk): {"src": s.web.url, "width": s.width, "height": s.height, "alt": s.alt_text} for s in slices
+        },
+        "shape_kinds": Annotation.Kind.choices,
+        "label_max": Annotation.LABEL_MAX,
+        "overview_url": reverse("admin:cases_case_key_images", args=[case.pk]),
+    }
+    return TemplateResponse(request, "admin/cases/case/key_image.html", context, status=400 if form.errors else 200)
+
+
+@transaction.atomic
+def save(reading: ReferenceReading, item: str, slice_: Slice | None, shapes: list[Annotation]) -> None:
+    """Point the item at its key image and replace the shapes drawn on it, all or nothing."""
+    reading = ReferenceReading.objects.select_for_update().get(pk=reading.pk)
+    before = [a.as_data() for a in reading.annotations.filter(item=item).order_by("pk")]
+    setattr(reading, f"{item}_key_slice", slice_)
+    reading.save(update_fields=[f"{item}_key_slice"])  # bumps the case's version if the key image changed
+    reading.annotations.filter(item=item).delete()
+    for shape in shapes:
+        shape.reading, shape.slice = reading, slice_
+    Annotation.objects.bulk_create(shapes)
+    if before != [a.as_data() for a in shapes]:
+        Case.objects.filter(pk=reading.case_id).bump_version()  # the shapes are part of the reference
+
+
+def copy_annotations(source_id: int, copy: ReferenceReading, slice_map: dict) -> None:
+    """Give a duplicated reading the shapes of its source reading, on the copied slices (old pk -> new slice)."""
+    Annotation.objects.bulk_create(
+        Annotation(**{**a.as_data(), "reading": copy, "item": a.item, "slice": slice_map[a.slice_id]})
+        for a in Annotation.objects.filter(reading=source_id)
+        if a.slice_id in slice_map
+    )
