@@ -16,6 +16,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.views.decorators.http import require_GET, require_http_methods
 
 from cases.models import Annotation, Case, ReferenceReading, Slice
 from sinsquiz import sins
@@ -29,12 +30,16 @@ def urls(model_admin) -> list:
     return [
         path(
             "<int:case_id>/key-images/",
-            wrap(lambda request, case_id: overview(request, model_admin, case_id)),
+            wrap(require_GET(lambda request, case_id: overview(request, model_admin, case_id))),
             name="cases_case_key_images",
         ),
         path(
             "<int:case_id>/key-images/<int:reading_id>/<str:item>/",
-            wrap(lambda request, case_id, reading_id, item: edit(request, model_admin, case_id, reading_id, item)),
+            wrap(
+                require_http_methods(["GET", "POST"])(
+                    lambda request, case_id, reading_id, item: edit(request, model_admin, case_id, reading_id, item)
+                )
+            ),
             name="cases_case_key_image",
         ),
     ]

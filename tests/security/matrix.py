@@ -298,6 +298,25 @@ ADMIN: dict[str, list[Row]] = {
     "admin/(?P<url>.*)$": [
         Row("no such admin page", lambda w: "/admin/no-such-page/", GET=staff(404, 404, 404), POST=staff(404, 404, 404))
     ],
+    # Key images: educators may change every case, so they may pick and annotate its key images.
+    "admin/cases/case/<int:case_id>/key-images/": [
+        Row(
+            "an unpublished case's key images",
+            lambda w: f"/admin/cases/case/{w.draft_case.pk}/key-images/",
+            GET=staff(200, 200, 200),
+            POST=staff(405, 405, 405),
+        ),
+    ],
+    "admin/cases/case/<int:case_id>/key-images/<int:reading_id>/<str:item>/": [
+        Row(
+            "the key image of an unpublished case's collapse (an empty POST shows the form again)",
+            lambda w: (
+                f"/admin/cases/case/{w.draft_case.pk}/key-images/{w.draft_case.readings.get(is_primary=True).pk}/collapse/"
+            ),
+            GET=staff(200, 200, 200),
+            POST=staff(200, 200, 200),
+        ),
+    ],
     "admin/auth/user/<id>/password/": [
         Row(
             "set A's password",

@@ -1,9 +1,10 @@
 """The expert reference stays hidden until the trainee commits: in no body, header or template context.
 
-Every text of every reference (each item's rationale, the reader, the teaching points, the discussion, a second
-expert's reading) carries a sentinel, and the practice case's reference has values a trainee would not pick by
-chance. Trainee B, who has committed nothing, then asks for every route of the project (the access matrix's
-concrete paths, GET and POST, each also with HX-Request); only after B commits does the sentinel show.
+Every text of every reference (each item's rationale and the labels drawn on its key image, the reader, the
+teaching points, the discussion, a second expert's reading) carries a sentinel, and the practice case's reference
+has values a trainee would not pick by chance. Trainee B, who has committed nothing, then asks for every route of
+the project (the access matrix's concrete paths, GET and POST, each also with HX-Request); only after B commits
+does the sentinel show.
 """
 
 import dataclasses
@@ -14,7 +15,7 @@ from django.core.paginator import Page
 from django.db.models import Model, QuerySet
 from django.forms import BaseForm
 
-from cases.models import Case, ReferenceReading, Series, Slice
+from cases.models import Annotation, Case, ReferenceReading, Series, Slice
 from sinsquiz import sins
 from sinsquiz.training.models import Attempt
 from tests.factories import ANSWER, ReferenceReadingFactory
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 SENTINEL = "SENTINEL-c0ffee"
 # Each model would bring the reference along: a case its readings and teaching, a series or slice its case.
-REFERENCE_CARRIERS = (Case, ReferenceReading, Attempt, Series, Slice)
+REFERENCE_CARRIERS = (Case, ReferenceReading, Attempt, Series, Slice, Annotation)
 # A reading nobody would give by chance (and unlike ANSWER, which trainees are given in these tests).
 DISTINCT = {
     "pain": "occasional",
@@ -48,6 +49,15 @@ def hide_sentinels(case: Case) -> None:
     Case.objects.filter(pk=case.pk).update(
         teaching_points=f"{SENTINEL} teaching points", discussion=f"{SENTINEL} discussion"
     )
+    # Every item's key image, annotated: the shapes' labels are part of the reference too.
+    key = Slice.objects.filter(series__case=case).first()
+    primary = ReferenceReading.objects.get(case=case, is_primary=True)
+    ReferenceReading.objects.filter(pk=primary.pk).update(**{f"{item}_key_slice": key for item in sins.READING_ITEMS})
+    Annotation.objects.bulk_create(
+        Annotation(reading=primary, item=item, slice=key, kind="arrow", x1=0.1, y1=0.1, x2=0.5, y2=0.5,
+                   label=f"{SENTINEL} {item} arrow")
+        for item in sins.READING_ITEMS
+    )  # fmt: skip
 
 
 @pytest.fixture
@@ -153,6 +163,7 @@ def test_no_route_shows_the_reference_before_the_commit_and_the_feedback_shows_i
     assert f"{SENTINEL} teaching points" in feedback and f"{SENTINEL} discussion" in feedback
     for item in sins.READING_ITEMS:
         assert f"{SENTINEL} {item} rationale" in feedback, item
+        assert f"{SENTINEL} {item} arrow" in feedback, item
 
 
 def test_the_case_page_and_its_partials_show_only_what_the_trainee_chose_never_the_reference(world):
