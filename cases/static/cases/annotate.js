@@ -67,10 +67,13 @@ function editor(form) {
     );
   }
 
-  // Where a pointer is, as fractions of the image.
+  // Where a pointer is, as fractions of the image, which is contained (centred, letterboxed) in the frame.
   function at(e) {
     const r = svg.getBoundingClientRect();
-    return [round((e.clientX - r.left) / r.width), round((e.clientY - r.top) / r.height)];
+    const scale = Math.min(r.width / image.width, r.height / image.height);
+    const [w, h] = [image.width * scale, image.height * scale];
+    const [left, top] = [r.left + (r.width - w) / 2, r.top + (r.height - h) / 2];
+    return [round((e.clientX - left) / w), round((e.clientY - top) / h)];
   }
 
   function shape(end) {
