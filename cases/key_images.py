@@ -7,6 +7,7 @@ by the Annotation model: nothing is saved unless all of them are right.
 """
 
 import json
+from functools import partial
 
 from django import forms
 from django.contrib import messages
@@ -29,17 +30,11 @@ def urls(model_admin) -> list:
     wrap = model_admin.admin_site.admin_view
     return [
         path(
-            "<int:case_id>/key-images/",
-            wrap(require_GET(lambda request, case_id: overview(request, model_admin, case_id))),
-            name="cases_case_key_images",
+            "<int:case_id>/key-images/", wrap(partial(overview, model_admin=model_admin)), name="cases_case_key_images"
         ),
         path(
             "<int:case_id>/key-images/<int:reading_id>/<str:item>/",
-            wrap(
-                require_http_methods(["GET", "POST"])(
-                    lambda request, case_id, reading_id, item: edit(request, model_admin, case_id, reading_id, item)
-                )
-            ),
+            wrap(partial(edit, model_admin=model_admin)),
             name="cases_case_key_image",
         ),
     ]
@@ -71,7 +66,8 @@ def _context(request, model_admin, case: Case, title: str) -> dict:
     }
 
 
-def overview(request, model_admin, case_id: int) -> HttpResponse:
+@require_GET
+def overview(request, case_id: int, *, model_admin) -> HttpResponse:
     """Each reading's items with their key image and how many shapes are drawn on it."""
     case = get_case_for_author(request, model_admin, case_id)
     readings = list(case.readings.prefetch_related("annotations"))
@@ -165,7 +161,8 @@ def _messages(error: ValidationError) -> list[str]:
 _FIELD_NAMES = {"kind": "kind", "label": "label", "x1": "position", "y1": "position", "x2": "end", "y2": "end"}
 
 
-def edit(request, model_admin, case_id: int, reading_id: int, item: str) -> HttpResponse:
+@require_http_methods(["GET", "POST"])
+def edit(request, case_id: int, reading_id: int, item: str, *, model_admin) -> HttpResponse:
     """Pick one item's key image among the case's thumbnails and draw on it."""
     case = get_case_for_author(request, model_admin, case_id)
     reading = get_object_or_404(ReferenceReading.objects.select_related("case"), pk=reading_id, case=case)

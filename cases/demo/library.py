@@ -18,7 +18,7 @@ from django.utils.text import slugify
 
 from cases import images
 from cases.demo import phantoms
-from cases.models import Case, ReferenceReading, Series, Slice
+from cases.models import Annotation, Case, ReferenceReading, Series, Slice
 from sinsquiz import roles, sins
 from sinsquiz.progress.models import Cohort
 from sinsquiz.training import drafts
@@ -612,7 +612,7 @@ def create_case(demo: DemoCase, author: User | None) -> Case:
         difficulty=demo.difficulty,
         author=author,
     )
-    key_slices = {}
+    key_slices, key_seeds = {}, {}
     for order, code in enumerate(demo.series):
         kind = phantoms.SERIES_KINDS[code]
         series = Series.objects.create(
@@ -628,14 +628,16 @@ def create_case(demo: DemoCase, author: User | None) -> Case:
             )
             if position == len(drawn) // 2:
                 key_slices[code] = slice_
+                key_seeds[code] = (order, position)
     rationales = {"location": _level_rationale(reading["level"]), **demo.rationale}
     expert = {
         **reading,
         **{f"{item}_rationale": text for item, text in rationales.items()},
         **{f"{item}_key_slice": key_slices.get(code) for item, code in KEY_SERIES.items()},
     }
-    ReferenceReading.objects.create(case=case, reader_name="Dr A. Okafor (spine radiology)", is_primary=True,
-                                    **expert)  # fmt: skip
+    primary = ReferenceReading.objects.create(case=case, reader_name="Dr A. Okafor (spine radiology)",
+                                              is_primary=True, **expert)  # fmt: skip
+    Annotation.objects.bulk_create(_annotations(primary, demo, key_slices, key_seeds))
     if demo.second_reader:
         ReferenceReading.objects.create(case=case, is_primary=False, **{**reading, **demo.second_reader})
     case.status = Case.Status.PUBLISHED
@@ -643,6 +645,38 @@ def create_case(demo: DemoCase, author: User | None) -> Case:
     assert not problems, f"demo case {demo.slug}: {problems}"
     case.save(update_fields=["status", "updated"])
     return case
+
+
+def _annotations(reading: ReferenceReading, demo: DemoCase, key_slices: dict, seeds: dict) -> list[Annotation]:
+    """Shapes on some key images, placed from the geometry the phantoms are drawn with (seeds: series kind ->
+    (seed, image index)): the index level's body circled and named on the localiser and where collapse is
+    judged, an arrow at the lesion on the sagittal CT."""
+    level = demo.reading["level"]
+    shapes = []
+
+    def add(item, code, kind, box, label=""):
+        slice_ = key_slices[code]
+        if slice_ != getattr(reading, f"{item}_key_slice"):
+            return
+        x1, x2 = (min(1, max(0, x / slice_.width)) for x in box[::2])
+        y1, y2 = (min(1, max(0, y / slice_.height)) for y in box[1::2])
+        shapes.append(Annotation(reading=reading, item=item, slice=slice_, kind=kind, label=label, x1=x1, y1=y1,
+                                 x2=x2, y2=y2))  # fmt: skip
+
+    for item, code in (("level", "mr_sagittal_localiser"), ("collapse", "ct_sagittal_bone")):
+        if code in seeds:
+            x1, y1, x2, y2 = phantoms.body_box(demo.findings, code, level, seed=seeds[code][0])
+            dx, dy = (x2 - x1) / 4, (y2 - y1) / 4
+            add(item, code, Annotation.Kind.CIRCLE, (x1 - dx, y1 - dy, x2 + dx, y2 + dy), sins.level_label(level))
+    if "ct_sagittal_bone" in seeds:
+        seed, index = seeds["ct_sagittal_bone"]
+        try:
+            x1, y1, x2, y2 = phantoms.lesion_box(demo.findings, "ct_sagittal_bone", index, seed=seed)
+        except ValueError:
+            return shapes  # this image does not cut the lesion
+        x, y = (x1 + x2) / 2, (y1 + y2) / 2
+        add("bone_lesion", "ct_sagittal_bone", Annotation.Kind.ARROW, (x - 60, y - 60, x, y), "lesion")
+    return shapes
 
 
 def _as_upload(picture, name: str) -> SimpleUploadedFile:

@@ -46,7 +46,7 @@ def test_an_educator_annotates_a_key_image_and_the_trainee_sees_it_in_the_feedba
     page.get_by_role("radio", name="Sagittal T2 MRI, image 3").last.click()
     stage = page.locator(".ki-canvas")
     expect(page.locator(".ki-image")).to_have_attribute("src", key.web.url)
-    page.wait_for_function("document.querySelector('.ki-image').complete")
+    page.wait_for_function("() => document.querySelector('.ki-image').complete")
     box = page.locator(".ki-image").evaluate(PICTURE)
     drag(page, box, (0.2, 0.25), (0.45, 0.5))
     page.get_by_role("radio", name="Label", exact=True).check()
