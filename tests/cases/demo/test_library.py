@@ -9,7 +9,7 @@ from django.db import transaction
 from django.test import override_settings
 from PIL import Image
 
-from cases.models import Case, ReferenceReading, Series, Slice
+from cases.models import Annotation, Case, ReferenceReading, Series, Slice
 from sinsquiz import grading, sins
 from tests.factories import ensure_roles
 
@@ -152,3 +152,14 @@ def test_no_expert_reading_contradicts_itself(primaries):
         value = reading.to_reading()
         contradictions = [n.text for n in grading.consistency_notes(value, value) if n.kind == "inconsistent"]
         assert contradictions == [], reading.case.slug
+
+
+def test_the_key_images_carry_valid_shapes_that_circle_the_index_body(primaries):
+    annotations = list(Annotation.objects.select_related("slice", "reading"))
+
+    assert {a.item for a in annotations} >= {"level", "collapse", "bone_lesion"}
+    for annotation in annotations:
+        annotation.full_clean()
+        assert annotation.slice == getattr(annotation.reading, f"{annotation.item}_key_slice")
+    circles = [a for a in annotations if a.kind == Annotation.Kind.CIRCLE]
+    assert {a.label for a in circles} == {sins.level_label(reading.level) for reading in primaries}
