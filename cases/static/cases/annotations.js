@@ -118,7 +118,7 @@ function feedback() {
   // Listening on the document: this script runs before the viewer's, so it hears the first image too.
   document.addEventListener("viewer:slice", (e) => {
     if (!viewer.contains(e.target)) return;
-    current = +e.detail.slicePk;
+    current = e.detail.slicePk;
     update();
   });
   for (const block of blocks) {

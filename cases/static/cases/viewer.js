@@ -66,7 +66,7 @@ class Viewer {
     st.info = frame.querySelector("[data-info]");
     const links = [...el.querySelectorAll("[data-slices] a")];
     st.slices = links.map((a) => ({ src: a.dataset.src, alt: a.dataset.alt }));
-    st.pks = links.map((a) => a.dataset.pk);
+    st.pks = links.map((a) => +a.dataset.pk);
     st.i = st.shown = clamp(parseInt(frame.dataset.start, 10) || 0, 0, st.slices.length - 1);
     this.resetView(st);
     st.counter.hidden = st.info.hidden = st.img.draggable = false;
