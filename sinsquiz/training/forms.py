@@ -135,6 +135,11 @@ class ReadingForm(forms.Form):
         cleaned = super().clean()
         if self.committing:
             missing = [name for name in self.fields if cleaned.get(name) in (None, "") and name not in self.errors]
+            for name in missing:
+                self.add_error(name, forms.ValidationError("Still to answer.", code="missing"))
+            if first := next((name for name in self.fields if name in self.errors), None):
+                # Brings the trainee to it: a browser focuses [autofocus] on a whole page, htmx in a swapped panel.
+                self.fields[first].widget.attrs["autofocus"] = True
             if missing:
                 raise forms.ValidationError(
                     "Still to answer before you commit: "
@@ -144,6 +149,15 @@ class ReadingForm(forms.Form):
                 )
         return cleaned
 
+    def problems(self) -> list[str]:
+        """Why posted values were refused, each naming its item and saying what the draft keeps instead."""
+        return [
+            f"{message} {'Your saved answer is kept.' if name in self.initial else 'Nothing was saved for it.'}"
+            for name in self.fields
+            if name in self.errors
+            for message in self.errors[name]
+        ]
+
     def valid_values(self) -> dict:
         """The posted items that passed validation, for saving as a draft even when others did not.
 
@@ -151,7 +165,9 @@ class ReadingForm(forms.Form):
         """
         self.is_valid()
         return {
-            name: self.cleaned_data[name] for name in self.fields if name in self.cleaned_data and name in self.data
+            name: self.cleaned_data.get(name, "")
+            for name in self.fields
+            if name in self.data and (name in self.cleaned_data or self.has_error(name, code="missing"))
         }
 
     @property
@@ -160,8 +176,8 @@ class ReadingForm(forms.Form):
         return f"{list(self.fields)}{sorted(self.initial.items())}"
 
     def running(self) -> "Running":
-        """The running total of what has been chosen so far, computed by sins.py."""
-        values = self.valid_values() if self.is_bound else self.initial
+        """The running total of the draft's answers (`initial`) with the valid ones posted, computed by sins.py."""
+        values = {**self.initial, **self.valid_values()} if self.is_bound else self.initial
         return Running.of(values, asks_escc="escc" in self.fields)
 
 
@@ -186,13 +202,21 @@ class Running:
     total_range: tuple[int, int]
     answered: int
     items: int
+    # Said beside the location once the level is known; the trainee still chooses the location (it is taught).
+    location_explanation: str = ""
 
     @classmethod
     def of(cls, answers: dict, *, asks_escc: bool) -> "Running":
         items = [item for item in sins.READING_ITEMS if item != "escc" or asks_escc]
         chosen = {c.name: answers.get(c.name) or None for c in sins.COMPONENTS}
         answered = sum(answers.get(item) not in (None, "") for item in items)
-        return cls(total_range=sins.total_range(**chosen), answered=answered, items=len(items))
+        level = answers.get("level")
+        return cls(
+            total_range=sins.total_range(**chosen),
+            answered=answered,
+            items=len(items),
+            location_explanation=sins.explain_location(level) if level else "",
+        )
 
     @property
     def total(self) -> int | None:

@@ -90,7 +90,10 @@ def case_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     case = get_case_for_user(request, slug)
     draft = drafts.open_draft(request.user, case)
     form = ReadingForm(initial=draft.answers(), asks_escc=case.asks_escc)
-    return render(request, "training/case.html", _case_context(request, case, _panel_context(draft, form)))
+    response = render(request, "training/case.html", _case_context(request, case, _panel_context(draft, form)))
+    # Never kept for Back: after a commit the old copy would be an editable form of a frozen attempt.
+    response["Cache-Control"] = "no-store, private"
+    return response
 
 
 def _panel_context(attempt: Attempt, form: ReadingForm) -> dict:
@@ -120,13 +123,19 @@ def autosave(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     attempt = get_attempt_for_user(request, pk, to_change=True)
     if attempt.is_submitted:
         return _already_committed(request, attempt)
-    form = ReadingForm(request.POST, asks_escc=attempt.case.asks_escc)
+    form = ReadingForm(request.POST, initial=attempt.answers(), asks_escc=attempt.case.asks_escc)
     if not drafts.save_draft(attempt, form.valid_values()):
         return _already_committed(request, attempt)
+    # A refused value (a tampered post, a stale page) is named, and the answer saved before it is kept.
+    problems = form.problems()
     if not request.htmx:
-        messages.success(request, "Your draft is saved.")
+        for problem in problems:
+            messages.error(request, problem)
+        messages.success(request, "Your draft is saved." if not problems else "The rest of your draft is saved.")
         return redirect(f"{attempt.case.get_absolute_url()}#scoring")
-    return render(request, "training/case.html#panel-status", {"running": form.running(), "saved": True})
+    return render(
+        request, "training/case.html#autosaved", {"running": form.running(), "saved": True, "problems": problems}
+    )
 
 
 @require_POST

@@ -60,7 +60,7 @@ def test_autosave_keeps_each_change_and_answers_with_the_running_total(client, t
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="panel-status"')
     assert '<span class="total-num pending">5–16</span>' in html
-    assert "3 of 9 answered · saved<" in html
+    assert "3 of 9 answered · <span data-save-state>saved</span>" in html
     stored = Attempt.objects.get(pk=attempt.pk)
     assert (stored.level, stored.alignment, stored.pain) == ("T7", "subluxation", "")
 
@@ -115,14 +115,66 @@ def test_without_javascript_saving_a_draft_returns_to_the_case(client, trainee, 
     assert Attempt.objects.get(pk=attempt.pk).pain == "none"
 
 
-def test_an_invalid_code_in_an_autosave_is_ignored_and_the_rest_is_kept(client, trainee, case):
+def test_an_invalid_code_in_an_autosave_is_refused_with_a_message_and_the_rest_is_kept(client, trainee, case):
     attempt = open_case(client, case)
 
     response = client.post(f"/attempts/{attempt.pk}/save/", {"pain": "severe", "collapse": "gt50"}, headers=HX)
 
     assert response.status_code == 200
+    html = response.content.decode()
+    assert '<p class="field-error" role="alert">That is not an option for pain. Nothing was saved for it.</p>' in html
+    assert "1 of 9 answered · <span data-save-state>the rest is saved</span>" in html
     stored = Attempt.objects.get(pk=attempt.pk)
     assert (stored.pain, stored.collapse) == ("", "gt50")
+
+
+def test_a_tampered_autosave_never_erases_a_saved_answer_and_says_so(client, trainee, case):
+    attempt = open_case(client, case)
+    client.post(f"/attempts/{attempt.pk}/save/", {"level": "T7", "pain": "mechanical"}, headers=HX)
+
+    response = client.post(f"/attempts/{attempt.pk}/save/", {"level": "T13", "pain": "unbearable"}, headers=HX)
+
+    html = response.content.decode()
+    assert "&#x27;T13&#x27; is not a vertebral level; valid levels are" in html
+    assert "That is not an option for pain. Your saved answer is kept." in html
+    assert "2 of 9 answered" in html  # the answers kept are still counted
+    assert "T7 lies in T3–T10: semirigid, 1 point." in html
+    stored = Attempt.objects.get(pk=attempt.pk)
+    assert (stored.level, stored.pain) == ("T7", "mechanical")
+
+
+def test_without_javascript_a_tampered_save_shows_the_message_on_the_case_page(client, trainee, case):
+    attempt = open_case(client, case)
+    client.post(f"/attempts/{attempt.pk}/save/", {"level": "T7"}, headers=HX)
+
+    response = client.post(f"/attempts/{attempt.pk}/save/", {"level": "T13", "pain": "none"}, follow=True)
+
+    html = response.content.decode()
+    assert "is not a vertebral level" in html and "Your saved answer is kept." in html
+    assert "The rest of your draft is saved." in html
+    stored = Attempt.objects.get(pk=attempt.pk)
+    assert (stored.level, stored.pain) == ("T7", "none")
+
+
+def test_an_autosaved_level_says_where_it_lies_beside_the_location_and_leaves_the_location_to_the_trainee(
+    client, trainee, case
+):
+    attempt = open_case(client, case)
+    assert (
+        '<span id="location-mapping" class="hint">Follows from the index level.</span>'
+        in client.get(f"/cases/{case.slug}/").content.decode()
+    )
+
+    response = client.post(f"/attempts/{attempt.pk}/save/", {"level": "L5"}, headers=HX)
+
+    assert (
+        '<span id="location-mapping" class="hint mapping" hx-swap-oob="true">'
+        "L5 lies in L5–S1: junctional, 3 points.</span>"
+    ) in response.content.decode()
+    html = client.get(f"/cases/{case.slug}/").content.decode()
+    assert "L5 lies in L5–S1: junctional, 3 points." in html
+    assert not re.search(r'name="location"[^>]* checked', html)
+    assert Attempt.objects.get(pk=attempt.pk).location == ""
 
 
 def test_committing_an_incomplete_reading_lists_what_is_missing_in_the_panel(client, trainee, case):
@@ -136,6 +188,18 @@ def test_committing_an_incomplete_reading_lists_what_is_missing_in_the_panel(cli
     assert "Still to answer before you commit: pain, tomita type." in html
     assert Attempt.objects.get(pk=attempt.pk).state == Attempt.State.DRAFT
     assert Attempt.objects.get(pk=attempt.pk).collapse == "lt50"  # what was given is kept
+
+
+def test_an_incomplete_commit_marks_every_missing_item_and_brings_focus_to_the_first(client, trainee, case):
+    attempt = open_case(client, case)
+    partial = {key: value for key, value in ANSWER.items() if key not in {"alignment", "tomita"}}
+
+    html = client.post(f"/attempts/{attempt.pk}/commit/", partial, headers=HX).content.decode()
+
+    assert re.findall(r'class="component item missing" data-item="(\w+)"', html) == ["alignment", "tomita"]
+    assert html.count('<p class="field-error" id="id_alignment_error">Still to answer.</p>') == 1
+    assert re.findall(r'name="(\w+)"[^>]* autofocus', html) == ["alignment"] * 3  # the browser focuses the first
+    assert '<div class="form-error" role="alert"><p>Still to answer before you commit:' in html
 
 
 def test_without_javascript_an_incomplete_commit_shows_the_whole_page_with_the_error(client, trainee, case):
@@ -221,7 +285,8 @@ def test_the_case_page_lists_only_the_trainees_own_earlier_attempts_at_it_newest
     response = client.get(f"/cases/{case.slug}/")
 
     assert [a["pk"] for a in response.context["earlier"]] == [second.pk, first.pk]
-    assert "1 of 9 answered · saved as you go" in response.content.decode()  # the draft, with its one answer
+    html = response.content.decode()
+    assert "1 of 9 answered · <span data-save-state>saved as you go" in html  # the draft, with its one answer
     assert re.search(r'name="pain" value="mechanical"[^>]* checked', response.content.decode())
     assert Attempt.objects.filter(trainee=someone_else, case=case).submitted().count() == 1
 
@@ -310,6 +375,14 @@ def test_an_incomplete_primary_reading_blocks_publishing_and_never_breaks_a_comm
     assert response.status_code == 200
     assert "no complete expert reading yet" in response.content.decode()
     assert Attempt.objects.get(pk=attempt.pk).state == Attempt.State.DRAFT
+
+
+def test_the_case_page_is_never_kept_by_the_browser_to_come_back_as_a_stale_form(client, trainee, case):
+    response = client.get(f"/cases/{case.slug}/")
+
+    assert response["Cache-Control"] == "no-store, private"
+    # Nor does the browser put back old ticks over the draft the server sent.
+    assert re.search(r'<form id="reading-form"[^>]* autocomplete="off"', response.content.decode())
 
 
 def test_the_case_list_says_that_it_varies_with_htmx(client, trainee, case):

@@ -1,4 +1,5 @@
-/* Keyboard shortcuts and the points toggle for the scoring panel. The panel works without this file. */
+/* Keyboard shortcuts, the display toggles and the autosave's state for the scoring panel.
+   The panel works without this file: htmx saves on every change, and without either the form posts. */
 (() => {
   "use strict";
 
@@ -34,8 +35,28 @@
     if (item) current = items().indexOf(item);
   });
 
+  // A level picked from the drop-down (a click, the open list, or Enter) moves on to the next item, as a chosen
+  // option does, so the shortcuts work at once. Arrow keys and typing on the closed drop-down only browse it.
+  let browsing = false;
+  const isLevel = (el) => el.matches?.("#reading-form select");
+  const afterLevel = (select) => focusItem(items().indexOf(select.closest("[data-item]")) + 1);
+  document.addEventListener("pointerdown", (event) => { if (isLevel(event.target)) browsing = false; });
+  document.addEventListener("focusout", (event) => { if (isLevel(event.target)) browsing = false; });
+  document.addEventListener("change", (event) => {
+    if (isLevel(event.target) && event.target.value && !browsing) afterLevel(event.target);
+  });
+
   document.addEventListener("keydown", (event) => {
     if (!document.getElementById("reading-form")) return;
+    if (isLevel(event.target) && !event.ctrlKey && !event.metaKey) {
+      if (event.key === "Enter" && event.target.value) {
+        event.preventDefault();
+        afterLevel(event.target);
+        return;
+      }
+      // Space and Alt+Down open the list; a pick from it moves on.
+      browsing = !event.altKey && (/^(Arrow|Page|Home$|End$)/.test(event.key) || /^\S$/.test(event.key));
+    }
     if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
       event.preventDefault();
       document.querySelector("[data-commit]")?.click();
@@ -83,4 +104,74 @@
   }
   document.addEventListener("DOMContentLoaded", setUp);
   document.addEventListener("htmx:load", setUp);
+
+  // Autosave. A save that fails (offline, server away) is said in the status and retried, sooner again when the
+  // browser is back online; leaving the page with answers not yet saved asks first.
+  const form = () => document.getElementById("reading-form");
+  let changes = 0; // changes made in the form
+  let sending = 0; // changes the request in flight carries (htmx sends one at a time: hx-sync)
+  let saved = 0; // changes the server has stored
+  let delay = 0;
+  let retryTimer = null;
+  let leaving = false;
+  const unsaved = () => saved < changes;
+
+  function saveState(text) {
+    const status = document.getElementById("panel-status");
+    status?.classList.add("unsaved");
+    const state = status?.querySelector("[data-save-state]");
+    if (state) state.textContent = text;
+  }
+
+  function retry() {
+    clearTimeout(retryTimer);
+    retryTimer = null;
+    if (unsaved() && form() && window.htmx) window.htmx.trigger(form(), "change"); // posts every answer again
+  }
+
+  document.addEventListener("change", (event) => {
+    if (event.target.closest?.("#reading-form")) changes += 1;
+  });
+  document.addEventListener("submit", (event) => {
+    if (event.target === form()) leaving = true; // a plain post carries every answer
+  });
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    if (event.detail.elt === form()) sending = changes;
+  });
+  document.addEventListener("htmx:beforeOnLoad", (event) => {
+    if (event.detail.xhr.getResponseHeader("HX-Redirect")) leaving = true; // committed: on to the feedback
+  });
+  document.addEventListener("htmx:afterRequest", (event) => {
+    const { elt, successful, xhr } = event.detail;
+    if (elt.matches?.("[data-commit]") && !successful) {
+      saveState(xhr.status ? "not committed — try again" : "not committed — no connection; try again");
+    }
+    if (elt !== form()) return;
+    if (successful) {
+      saved = Math.max(saved, sending);
+      delay = 0;
+      clearTimeout(retryTimer);
+      retryTimer = null;
+    } else if (xhr.status && xhr.status < 500) {
+      saveState("not saved — reload the page"); // refused (logged out, case withdrawn): a retry cannot help
+    } else {
+      saveState("not saved — retrying");
+      delay = Math.min(delay ? delay * 2 : 1000, 30000);
+      clearTimeout(retryTimer);
+      retryTimer = setTimeout(retry, delay);
+    }
+  });
+  window.addEventListener("online", () => {
+    delay = 0;
+    retry();
+  });
+  window.addEventListener("beforeunload", (event) => {
+    if (!unsaved() || leaving) return;
+    event.preventDefault();
+    event.returnValue = true; // older browsers
+  });
+  // A page brought back from the back-forward cache may show a draft committed since: show the server's.
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted && form() && navigator.onLine) window.location.reload();
+  });
 })();
