@@ -83,7 +83,7 @@ def test_answers_changed_offline_are_saved_when_the_connection_is_back(page, liv
     assert Attempt.objects.get(pk=draft.pk).level == ""
     # Leaving now asks first; staying keeps the answers on the page.
     dialogs = []
-    page.once("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
     page.click(".crumbs a")
     assert dialogs == ["beforeunload"]
     expect(page).to_have_url(f"{live_server.url}/cases/{case.slug}/")
@@ -98,6 +98,7 @@ def test_answers_changed_offline_are_saved_when_the_connection_is_back(page, liv
     # Saved, so the trainee may leave without a question.
     page.click(".crumbs a")
     expect(page).to_have_url(f"{live_server.url}/cases/")
+    assert dialogs == ["beforeunload"]
     problems[:] = [problem for problem in problems if not OFFLINE_NOISE.search(problem)]
 
 

@@ -202,6 +202,16 @@ def test_an_incomplete_commit_marks_every_missing_item_and_brings_focus_to_the_f
     assert '<div class="form-error" role="alert"><p>Still to answer before you commit:' in html
 
 
+def test_an_incomplete_commit_keeps_an_answer_the_trainee_cleared(client, trainee, case):
+    attempt = open_case(client, case)
+    client.post(f"/attempts/{attempt.pk}/save/", {"level": "T7", "pain": "none"}, headers=HX)
+
+    client.post(f"/attempts/{attempt.pk}/commit/", {"level": "", "pain": "occasional"}, headers=HX)
+
+    stored = Attempt.objects.get(pk=attempt.pk)
+    assert (stored.level, stored.pain, stored.state) == ("", "occasional", Attempt.State.DRAFT)
+
+
 def test_without_javascript_an_incomplete_commit_shows_the_whole_page_with_the_error(client, trainee, case):
     attempt = open_case(client, case)
 

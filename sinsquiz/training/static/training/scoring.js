@@ -129,9 +129,14 @@
     if (unsaved() && form() && window.htmx) window.htmx.trigger(form(), "change"); // posts every answer again
   }
 
-  document.addEventListener("change", (event) => {
-    if (event.target.closest?.("#reading-form")) changes += 1;
-  });
+  // Counted while capturing, before htmx (listening on the form) sends the request that carries the change.
+  document.addEventListener(
+    "change",
+    (event) => {
+      if (event.target.closest?.("#reading-form")) changes += 1;
+    },
+    true,
+  );
   document.addEventListener("submit", (event) => {
     if (event.target === form()) leaving = true; // a plain post carries every answer
   });
