@@ -219,6 +219,10 @@ class Running:
         )
 
     @property
+    def location_hint(self) -> str:
+        return f"{self.location_explanation}." if self.location_explanation else sins.LOCATION.hint
+
+    @property
     def total(self) -> int | None:
         low, high = self.total_range
         return low if low == high else None

@@ -161,14 +161,14 @@ def test_an_autosaved_level_says_where_it_lies_beside_the_location_and_leaves_th
 ):
     attempt = open_case(client, case)
     assert (
-        '<span id="location-mapping" class="hint">Follows from the index level.</span>'
+        '<span id="location-mapping" class="hint" aria-live="polite">Follows from the index level.</span>'
         in client.get(f"/cases/{case.slug}/").content.decode()
     )
 
     response = client.post(f"/attempts/{attempt.pk}/save/", {"level": "L5"}, headers=HX)
 
     assert (
-        '<span id="location-mapping" class="hint mapping" hx-swap-oob="true">'
+        '<span id="location-mapping" class="hint mapping" aria-live="polite" hx-swap-oob="true">'
         "L5 lies in L5–S1: junctional, 3 points.</span>"
     ) in response.content.decode()
     html = client.get(f"/cases/{case.slug}/").content.decode()
