@@ -16,6 +16,7 @@ EVERY_ITEM = [("location", 2), ("pain", 0), ("bone_lesion", 0), ("alignment", 2)
               ("posterolateral", 1), ("absent_pedicle", 0), ("tomita", 1)]  # fmt: skip
 # What the browser says while it is offline; the test expects them, and nothing else.
 OFFLINE_NOISE = re.compile(r"ERR_INTERNET_DISCONNECTED|htmx:sendError|htmx:afterRequest")
+SERVER_BUSY = re.compile(r"status of 503|Status Error Code 503|htmx:afterRequest")
 
 
 @pytest.fixture
@@ -100,6 +101,26 @@ def test_answers_changed_offline_are_saved_when_the_connection_is_back(page, liv
     expect(page).to_have_url(f"{live_server.url}/cases/")
     assert dialogs == ["beforeunload"]
     problems[:] = [problem for problem in problems if not OFFLINE_NOISE.search(problem)]
+
+
+def test_a_save_the_server_fails_is_retried_until_it_goes_through(page, live_server, case, problems):
+    page.goto(f"{live_server.url}/cases/{case.slug}/")
+    failures = []
+
+    def busy_twice(route):
+        if len(failures) < 2:
+            failures.append(route.request.url)
+            return route.fulfill(status=503, body="Busy")
+        return route.continue_()
+
+    page.route("**/save/", busy_twice)
+    page.click("label[for=id_pain_0]")
+
+    expect(page.locator("[data-save-state]")).to_have_text("not saved — retrying")
+    expect(page.locator("[data-save-state]")).to_have_text("saved", timeout=10_000)  # after 1 s, then 2 s
+    assert len(failures) == 2
+    assert Attempt.objects.get().pain == page.get_attribute("#id_pain_0", "value")
+    problems[:] = [problem for problem in problems if not SERVER_BUSY.search(problem)]
 
 
 def test_back_after_a_commit_does_not_bring_back_the_committed_reading_as_a_form(page, live_server, case):
