@@ -1,21 +1,23 @@
 """Authoring in the Django admin: cases with their history and expert readings, series with their stacks."""
 
 import re
+from dataclasses import dataclass
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Prefetch
+from django.http import HttpResponseRedirect
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.text import slugify
 
 from cases import images, key_images
 from cases.models import Case, ReferenceReading, Series, Slice, reading_problems
-from sinsquiz import sins
+from sinsquiz import roles, sins
 
 # --- Case list filters that look at the primary reading ---------------------------------------------
 
@@ -67,12 +69,42 @@ class CategoryFilter(PrimaryReadingFilter):
 
 
 class ReferenceReadingForm(forms.ModelForm):
+    """An expert reading. The level is the case's unless this reader names another; the location follows."""
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Blank is allowed in the table (trainees' drafts share these columns); an expert gives every item.
-        for item in sins.READING_ITEMS:
-            if item != "escc":
-                self.fields[item].required = True
+        level = self.fields["level"]
+        level.label = "Index level, only if this reader disagrees"
+        level.help_text = (
+            "Leave blank: the reading scores the case's index level (Reference, above), and the location class "
+            "follows from it. A second expert may name another level; the primary reading scores the case's."
+        )
+        level.choices = [("", "The case's index level"), *level.choices[1:]]
+        case = self.instance.case if self.instance.case_id else None
+        if case and self.instance.level == case.index_level:
+            self.initial["level"] = ""  # follows the case, now and when the case's level changes
+
+    def clean(self):
+        cleaned = super().clean()
+        case = cleaned["case"]  # the inline's parent, possibly not saved yet
+        own_level = cleaned.get("level")
+        if own_level and cleaned.get("is_primary") and case.index_level and own_level != case.index_level:
+            self.add_error(
+                "level",
+                f"The primary reading scores the case's index level ({sins.level_label(case.index_level)}): leave "
+                "this blank, or change the case's index level above.",
+            )
+        elif not own_level:
+            # Saved even when nothing on the form changed, if the case's level moved under it.
+            self.follows_a_new_level = bool(self.instance.pk) and self.instance.level != case.index_level
+            cleaned["level"] = case.index_level
+        level = cleaned.get("level")
+        self.instance.location = sins.location_for_level(level) if level else ""  # as save() derives it
+        return cleaned
+
+
+    def has_changed(self):
+        return super().has_changed() or getattr(self, "follows_a_new_level", False)
 
 
 class ReadingFormSet(forms.BaseInlineFormSet):
@@ -84,6 +116,7 @@ class ReadingFormSet(forms.BaseInlineFormSet):
             if form.has_changed() or form.instance.pk
             if not self._should_delete_form(form)
         ]
+        # Publication checks the readings as a whole and names each problem once, above the readings.
         if problems := reading_problems(self.instance, readings):
             raise ValidationError(problems)
 
@@ -92,17 +125,15 @@ class ReferenceReadingInline(admin.StackedInline):
     model = ReferenceReading
     form = ReferenceReadingForm
     formset = ReadingFormSet
-    extra = 0
-    min_num = 1
     fk_name = "case"
     readonly_fields = ["score_summary"]
     fieldsets = [
-        (None, {"fields": [("reader_name", "reader", "is_primary"), "score_summary"]}),
+        (None, {"fields": [("reader", "reader_name"), "is_primary", "score_summary"]}),
         (
             "Reading",
             {
                 "fields": [
-                    ("level", "location"),
+                    "level",
                     "pain",
                     ("bone_lesion", "alignment"),
                     ("collapse", "posterolateral"),
@@ -124,9 +155,13 @@ class ReferenceReadingInline(admin.StackedInline):
     def score_summary(self, reading):
         return reference_summary(reading)
 
+    def get_extra(self, request, obj=None, **kwargs):
+        # A new case offers one reading to fill in (or to leave empty: a draft needs none).
+        return 0 if obj and obj.readings.exists() else 1
+
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name.endswith("_rationale"):
-            kwargs["widget"] = forms.Textarea(attrs={"rows": 2, "cols": 80})
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 2})
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -134,7 +169,18 @@ class ReferenceReadingInline(admin.StackedInline):
             # Only this case's images; a new case has none yet.
             case_id = request.resolver_match.kwargs.get("object_id")
             kwargs["queryset"] = Slice.objects.filter(series__case_id=case_id).select_related("series")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "reader":
+            field.label_from_instance = lambda user: user.get_full_name() or user.get_username()
+        return field
+
+
+def reader_initial(user, *, primary: bool) -> dict:
+    """A new reading credited to the educator who writes it; `reader` is left empty for anyone else."""
+    initial = {"is_primary": primary}
+    if user.groups.filter(name=roles.EDUCATORS).exists():
+        initial |= {"reader": user.pk, "reader_name": user.get_full_name() or user.get_username()}
+    return initial
 
 
 def reference_summary(reading: ReferenceReading | None) -> str:
@@ -150,32 +196,193 @@ def reference_summary(reading: ReferenceReading | None) -> str:
     return "; ".join(parts)
 
 
-# --- Series, inline on the case, with their thumbnails ----------------------------------------------
+# --- Series and their stacks, on the case page and on their own -----------------------------------
 
 
-def thumbnails(series: Series, limit: int = 5) -> str:
-    slices = list(series.slices.all())
-    if not slices:
-        return "No images yet: open the series to upload its stack."
-    strip = format_html_join(
-        "",
-        '<img src="{}" alt="{}" width="48" height="48">',
-        ((slice_.thumbnail.url, slice_.alt_text) for slice_ in slices[:limit]),
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+@dataclass(frozen=True)
+class Stack:
+    """An uploaded batch: the images that passed the pipeline, and a reason for each file that did not."""
+
+    images: list[images.ProcessedImage]
+    rejected: list[str]
+
+
+class StackField(forms.FileField):
+    """Several image files at once; each goes through the image pipeline. A file that fails is left out and
+    named with its reason; the good ones are kept, so one bad file never costs the whole batch."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        accepted, rejected = [], []
+        for upload in sorted(files, key=lambda f: natural_key(f.name)):
+            try:
+                # The pipeline checks every file, the empty one included, and names it in its message.
+                accepted.append(images.process(upload))
+            except ValidationError as error:
+                rejected.extend(error.messages)
+        return Stack(accepted, rejected)
+
+    def has_changed(self, initial, data):
+        return bool(data)  # an empty multiple-file input posts [], which is no change
+
+
+def natural_key(name: str) -> list:
+    """Sort "slice2" before "slice10", as a scanner numbers its files."""
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
+
+
+class ArrangementWidget(forms.Widget):
+    """The series' images as thumbnails, each with its position and a remove box (no script needed)."""
+
+    template_name = "cases/widgets/arrangement.html"
+    slices: list[Slice] = []
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        posted = {row["pk"]: row for row in value or [] if isinstance(row, dict)}
+        context["widget"]["rows"] = [
+            {
+                "slice": slice_,
+                "number": n,
+                "position": posted.get(str(slice_.pk), {}).get("position") or n,
+                "remove": posted.get(str(slice_.pk), {}).get("remove", False),
+            }
+            for n, slice_ in enumerate(self.slices, start=1)
+        ]
+        return context
+
+    def value_from_datadict(self, data, files, name):
+        return [
+            {"pk": pk, "position": data.get(f"{name}-{pk}-position", ""), "remove": f"{name}-{pk}-remove" in data}
+            for pk in data.getlist(name)
+        ]
+
+    def use_required_attribute(self, initial):
+        return False
+
+
+class ArrangementField(forms.Field):
+    """New positions and removals for a series' images, as the arrangement widget posts them."""
+
+    widget = ArrangementWidget
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+    def clean(self, value):
+        """The images' new order (slice ids) and the ids to remove."""
+        current = [slice_.pk for slice_ in self.widget.slices]
+        rows = {int(row["pk"]): row for row in value or [] if str(row["pk"]).isdigit()}
+        keys, removed = {}, set()
+        for index, pk in enumerate(current):
+            row = rows.get(pk, {"position": "", "remove": False})
+            if row["remove"]:
+                removed.add(pk)
+                continue
+            try:
+                position = int(row["position"] or index + 1)
+            except ValueError:
+                raise ValidationError("Give each image's position as a whole number.", code="position") from None
+            # An image moved to a position goes before the one already there.
+            keys[pk] = (position, position == index + 1, index)
+        return sorted(keys, key=keys.get), removed
+
+    def has_changed(self, initial, data):
+        return any(row["remove"] or str(row["position"]) != str(n) for n, row in enumerate(data or [], start=1))
+
+
+class SeriesForm(forms.ModelForm):
+    add_images = StackField(
+        label="Add images",
+        required=False,
+        help_text="Choose any number of JPEG, PNG or WebP files at once; they are added in file-name order "
+        "after the existing images. Metadata is removed on the way in.",
     )
-    count = f"{len(slices)} image{pluralize(len(slices))}"
-    return format_html('<span class="thumb-strip">{}<span class="count">{}</span></span>', strip, count)
+    arrangement = ArrangementField(
+        label="Images",
+        help_text="Change a number to move an image there; tick Remove to take it out. Saved with the case.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["arrangement"].widget.slices = list(self.instance.slices.all()) if self.instance.pk else []
+
+    def save_images(self) -> Stack:
+        """Apply the removals, the new order and the added images to the saved series; return the upload."""
+        series = self.instance
+        order, removed = self.cleaned_data.get("arrangement") or ([], set())
+        stack = self.cleaned_data.get("add_images") or Stack([], [])
+        if removed:
+            for slice_ in series.slices.filter(pk__in=removed):
+                slice_.delete()  # one by one: each removes its files once the transaction commits
+        kept = {slice_.pk: slice_ for slice_ in series.slices.all()}
+        arranged = [kept[pk] for pk in order if pk in kept] + [s for pk, s in kept.items() if pk not in order]
+        region = series.case.get_region_display().lower()
+        total = len(arranged) + len(stack.images)
+        for position, slice_ in enumerate(arranged):
+            slice_.position = position
+            slice_.alt_text = renumbered(slice_.alt_text, position, total)
+        Slice.objects.bulk_update(arranged, ["position", "alt_text"])
+        for position, processed in enumerate(stack.images, start=len(arranged)):
+            Slice.create_from_upload(
+                series,
+                processed,
+                position=position,
+                alt_text=f"{series.label} of the {region} spine, image {position + 1} of {total}",
+            )
+        if arranged and not stack.images:
+            Case.objects.filter(pk=series.case_id).update(updated=timezone.now())  # bulk_update sends no signal
+        return stack
 
 
-class SeriesInline(admin.TabularInline):
+AUTOMATIC_ALT_TEXT = re.compile(r"^(?P<label>.*), image \d+ of \d+$")
+
+
+def renumbered(alt_text: str, position: int, total: int) -> str:
+    """An alt text written by the upload ("…, image 3 of 9") follows the image to its new place."""
+    if match := AUTOMATIC_ALT_TEXT.match(alt_text):
+        return f"{match['label']}, image {position + 1} of {total}"
+    return alt_text
+
+
+def report_stack(model_admin, request, series: Series, stack: Stack) -> None:
+    """Say what an upload added and, file by file, what it left out and why."""
+    if stack.images:
+        count = len(stack.images)
+        model_admin.message_user(request, f"Added {count} image{pluralize(count)} to {series.label}.", messages.SUCCESS)
+    if stack.rejected:
+        count = len(stack.rejected)
+        model_admin.message_user(
+            request,
+            f"{count} file{pluralize(count)} could not be added to {series.label}: " + " ".join(stack.rejected),
+            messages.WARNING,
+        )
+        request.rejected_uploads = True  # stay on the page: the educator fixes these files there
+
+
+def stay_if_rejected(request, obj) -> HttpResponseRedirect | None:
+    """After an upload that left files out, back to the page the educator saved, whichever button they used."""
+    if getattr(request, "rejected_uploads", False):
+        opts = obj._meta
+        return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]))
+    return None
+
+
+class SeriesInline(admin.StackedInline):
     model = Series
+    form = SeriesForm
     extra = 0
-    fields = ["order", "modality", "plane", "sequence", "description", "images"]
-    readonly_fields = ["images"]
+    fields = [("modality", "plane", "sequence"), ("description", "order"), "arrangement", "add_images"]
     show_change_link = True
-
-    @admin.display(description="Images")
-    def images(self, series):
-        return thumbnails(series) if series.pk else "Save, then open the series to upload its stack."
+    classes = ["series-inline"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("slices")
@@ -198,9 +405,6 @@ class CaseAdmin(admin.ModelAdmin):
     readonly_fields = ["preview", "primary_reference", "key_images_link", "version", "author", "created", "updated"]
     actions = ["publish", "unpublish", "duplicate"]
     save_on_top = True
-
-    class Media:
-        css = {"all": ["cases/admin.css"]}
 
     fieldsets = [
         (None, {"fields": ["title", "slug", ("status", "difficulty"), "preview"]}),
@@ -227,8 +431,35 @@ class CaseAdmin(admin.ModelAdmin):
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name in TEXTAREA_ROWS:
-            kwargs["widget"] = forms.Textarea(attrs={"rows": TEXTAREA_ROWS[db_field.name], "cols": 80})
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
+            kwargs["widget"] = forms.Textarea(attrs={"rows": TEXTAREA_ROWS[db_field.name]})
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "status":
+            field.help_text = (
+                "A draft is saved as it stands, however unfinished. Publishing checks that the case is complete "
+                "and says what is missing; trainees see only published cases."
+            )
+        return field
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, ReferenceReadingInline):
+            # The new reading is the educator's own, and the primary one unless the case has one already.
+            has_primary = bool(obj and obj.pk and obj.readings.primary().exists())
+            kwargs["initial"] = [reader_initial(request.user, primary=not has_primary)]
+        return kwargs
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is Series:
+            for series_form in formset.forms:
+                if series_form.instance.pk and series_form not in formset.deleted_forms:
+                    report_stack(self, request, series_form.instance, series_form.save_images())
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return stay_if_rejected(request, obj) or super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        return stay_if_rejected(request, obj) or super().response_change(request, obj)
 
     def get_queryset(self, request):
         return (
@@ -347,45 +578,6 @@ def unique_slug(title: str) -> str:
 # --- A series and its stack -------------------------------------------------------------------------
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class StackField(forms.FileField):
-    """Several image files at once; each goes through the image pipeline."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
-        super().__init__(**kwargs)
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, list | tuple) else [data] if data else []
-        processed, errors = [], []
-        for upload in sorted(files, key=lambda f: natural_key(f.name)):
-            try:
-                # The pipeline checks every file, the empty one included, and names it in its message.
-                processed.append(images.process(upload))
-            except ValidationError as error:
-                errors.extend(error.messages)
-        if errors:
-            raise ValidationError([*errors, "Nothing was added: fix or remove these files and upload again."])
-        return processed
-
-
-def natural_key(name: str) -> list:
-    """Sort "slice2" before "slice10", as a scanner numbers its files."""
-    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
-
-
-class SeriesForm(forms.ModelForm):
-    add_slices = StackField(
-        label="Add images",
-        required=False,
-        help_text="Choose any number of JPEG, PNG or WebP files at once; they are added in file-name order "
-        "after the existing images. Metadata is removed on the way in.",
-    )
-
-
 class SliceInline(admin.TabularInline):
     model = Slice
     extra = 0
@@ -416,10 +608,7 @@ class SeriesAdmin(admin.ModelAdmin):
     list_filter = ["modality", "plane"]
     search_fields = ["case__title", "sequence", "description"]
     autocomplete_fields = ["case"]
-    fields = ["case", ("modality", "plane"), "sequence", "description", "order", "add_slices"]
-
-    class Media:
-        css = {"all": ["cases/admin.css"]}
+    fields = ["case", ("modality", "plane"), "sequence", "description", "order", "add_images"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("case").annotate(image_count=Count("slices"))
@@ -430,20 +619,13 @@ class SeriesAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        series = form.instance
-        stack = form.cleaned_data.get("add_slices") or []
-        first = Slice.objects.next_position(series)
-        region = series.case.get_region_display().lower()
-        total = first + len(stack)
-        for n, processed in enumerate(stack, start=first):
-            Slice.create_from_upload(
-                series,
-                processed,
-                position=n,
-                alt_text=f"{series.label} of the {region} spine, image {n + 1} of {total}",
-            )
-        if stack:
-            self.message_user(request, f"Added {len(stack)} image(s) to {series.label}.", messages.SUCCESS)
+        report_stack(self, request, form.instance, form.save_images())
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return stay_if_rejected(request, obj) or super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        return stay_if_rejected(request, obj) or super().response_change(request, obj)
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)

@@ -19,7 +19,7 @@ from django.utils.text import capfirst
 
 from cases import images
 from cases.fields import LevelChoiceField
-from sinsquiz import sins
+from sinsquiz import roles, sins
 
 
 class LevelField(models.CharField):
@@ -163,7 +163,9 @@ class Case(models.Model):
         "comes and what eases it.",
     )
     index_level = LevelField(
-        help_text="The level the expert reading scores. Hidden from trainees until they commit.",
+        blank=True,
+        help_text="The level the expert reading scores: the primary reading takes it, so it is entered only here. "
+        "Hidden from trainees until they commit; a draft may leave it for later.",
     )
     region = models.CharField(
         "imaged region",
@@ -218,14 +220,16 @@ class Case(models.Model):
     def clean(self) -> None:
         if self.status == self.Status.PUBLISHED:
             errors = {}
+            if not self.index_level:
+                errors["index_level"] = "A published case needs an index level: the level the expert reading scores."
             if not self.pain_statement.strip():
                 errors["pain_statement"] = (
                     "A published case needs a pain statement: pain is scored from the history, never from the images."
                 )
             if not self.has_images():
                 errors["status"] = (
-                    "A published case needs at least one image: save it as a draft, add a series with its slices, "
-                    "then publish."
+                    "A published case needs at least one image: add a series with its images (Series, on the case's "
+                    "page), save, then publish."
                 )
             for name in self.SHOWN_BEFORE_COMMIT:
                 if self.names_index_level(getattr(self, name)):
@@ -285,22 +289,26 @@ class Case(models.Model):
 
 
 def reading_problems(case: Case, readings) -> list[str]:
-    """What stops `readings` from being the reference of a published case."""
+    """What stops `readings` from being the reference of a published case, each problem said once."""
     if case.status != Case.Status.PUBLISHED:
         return []
+    problems = []
     primaries = [reading for reading in readings if reading.is_primary]
     if len(primaries) != 1:
-        return [f"A published case needs exactly one primary expert reading; it has {len(primaries)}."]
-    primary = primaries[0]
-    if missing := primary.to_reading().missing(escc_required=case.asks_escc):
-        labels = ", ".join(sins.ITEM_LABELS[item].lower() for item in missing)
-        return [f"The primary reading must give every item the case asks for; it lacks: {labels}."]
-    if primary.level != case.index_level:
-        return [
-            f"The primary reading scores {sins.level_label(primary.level)}, but the case's index level is "
+        problems.append(f"A published case needs exactly one primary expert reading; it has {len(primaries)}.")
+    for reading in readings:
+        # An expert's location class follows from the level: a missing level is the problem to name.
+        missing = [item for item in reading.to_reading().missing(escc_required=case.asks_escc) if item != "location"]
+        if missing:
+            labels = ", ".join(sins.ITEM_LABELS[item].lower() for item in missing)
+            whose = "The primary reading" if reading.is_primary else f"The reading by {reading.reader_name}"
+            problems.append(f"{whose} must give every item the case asks for; it lacks: {labels}.")
+    if len(primaries) == 1 and case.index_level and primaries[0].level not in ("", case.index_level):
+        problems.append(
+            f"The primary reading scores {sins.level_label(primaries[0].level)}, but the case's index level is "
             f"{sins.level_label(case.index_level)}."
-        ]
-    return []
+        )
+    return problems
 
 
 @dataclass(frozen=True)
@@ -549,8 +557,21 @@ class ReferenceReading(Reading):
     """An expert's reading of a case. Several per case are allowed; exactly one primary once published."""
 
     case = models.ForeignKey(Case, related_name="readings", on_delete=models.CASCADE)
-    reader_name = models.CharField("reader", max_length=120, help_text="As shown to trainees after they commit.")
-    reader = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    reader_name = models.CharField(
+        "credited as",
+        max_length=120,
+        help_text="The reader's name as trainees read it after they commit, for example 'Dr A. Expert (spine "
+        "radiology)'.",
+    )
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="educator account",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        limit_choices_to=Q(groups__name=roles.EDUCATORS),
+        help_text="Whose reading this is in SINS Quiz: only educators can be readers. Optional for an outside expert.",
+    )
     is_primary = models.BooleanField(
         "primary reference", default=False, help_text="Trainees are graded against the primary reading."
     )
@@ -568,6 +589,8 @@ class ReferenceReading(Reading):
         return f"{self.reader_name} on {self.case}"
 
     def save(self, *args, **kwargs):
+        # An expert's location class always follows from their level (sins.py); only trainees choose it.
+        self.location = sins.location_for_level(self.level) if self.level else ""
         changed = self._state.adding or self._reference_changed()
         super().save(*args, **kwargs)
         if changed:
@@ -579,10 +602,8 @@ class ReferenceReading(Reading):
         return result
 
     def clean(self) -> None:
+        # Completeness is a condition of publication (reading_problems), not of saving: a draft may be unfinished.
         self.clean_location()
-        missing = self.to_reading().missing(escc_required=bool(self.case_id and self.case.asks_escc))
-        if missing:
-            raise ValidationError(dict.fromkeys(missing, "An expert reading gives every item."))
 
     def rationale(self, item: str) -> str:
         return getattr(self, f"{item}_rationale")

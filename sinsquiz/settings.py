@@ -50,7 +50,6 @@ else:
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -64,6 +63,8 @@ INSTALLED_APPS = [
     "cases",
     "sinsquiz.training",
     "sinsquiz.progress",
+    # After the apps, so that cases/templates/admin/base_site.html themes the authoring pages.
+    "django.contrib.admin",
 ]
 
 MIDDLEWARE = [

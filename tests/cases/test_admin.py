@@ -20,8 +20,6 @@ pytestmark = pytest.mark.django_db
 READING = {
     "readings-0-reader_name": "Dr A. Expert",
     "readings-0-is_primary": "on",
-    "readings-0-level": "L1",
-    "readings-0-location": "junctional",
     "readings-0-pain": "mechanical",
     "readings-0-bone_lesion": "lytic",
     "readings-0-alignment": "deformity",
@@ -71,14 +69,138 @@ def test_an_educator_creates_a_draft_case_with_its_history_and_expert_reading(ed
     assert reading.level_rationale == "The most collapsed body is L1."
 
 
-def test_a_reading_whose_location_does_not_follow_its_level_is_refused_on_the_form(educator_client):
+# --- 13. A draft is saved as it stands; publication checks completeness, once per problem ------------
+
+
+def test_a_draft_case_saves_with_only_its_history(educator_client):
     page = educator_client.get("/admin/cases/case/add/")
-    data = admin_post_data(page, title="x", slug="x", index_level="L1", **{**READING, "readings-0-location": "mobile"})
+    data = admin_post_data(
+        page,
+        title="Back pain after lung cancer",
+        slug="back-pain-after-lung-cancer",
+        region="lumbar",
+        primary_tumour="Lung adenocarcinoma",
+        presentation="Two months of low back pain.",
+    )
+
+    response = educator_client.post("/admin/cases/case/add/", data)
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    case = Case.objects.get(slug="back-pain-after-lung-cancer")
+    assert (case.status, case.index_level, case.readings.count()) == (Case.Status.DRAFT, "", 0)
+
+
+def test_a_draft_keeps_an_unfinished_expert_reading(educator_client):
+    page = educator_client.get("/admin/cases/case/add/")
+    data = admin_post_data(
+        page, title="x", slug="x", region="thoracic", index_level="T7", **{"readings-0-bone_lesion": "lytic"}
+    )
+
+    response = educator_client.post("/admin/cases/case/add/", data)
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    reading = Case.objects.get(slug="x").readings.get()
+    assert (reading.bone_lesion, reading.pain, reading.total) == ("lytic", "", None)
+
+
+def test_publishing_an_unfinished_case_names_each_problem_once(educator_client):
+    case = CaseFactory(status=Case.Status.DRAFT, index_level="", pain_statement="")
+    ReferenceReadingFactory(case=case, level="", pain="", collapse="", tomita=None)
+    page = educator_client.get(f"/admin/cases/case/{case.pk}/change/")
+
+    response = educator_client.post(f"/admin/cases/case/{case.pk}/change/", admin_post_data(page, status="published"))
+
+    html = response.content.decode()
+    for problem in [
+        "A published case needs an index level: the level the expert reading scores.",
+        "A published case needs a pain statement",
+        "A published case needs at least one image",
+        "The primary reading must give every item the case asks for; it lacks: index level, pain, vertebral body collapse, tomita type.",
+    ]:
+        assert html.count(problem) == 1, problem
+    assert "This field is required." not in html
+    assert "An expert reading gives every item." not in html
+    assert Case.objects.get(pk=case.pk).status == Case.Status.DRAFT
+
+
+# --- 14. The index level is entered once ----------------------------------------------------------------
+
+
+def test_the_primary_reading_takes_the_case_index_level_and_its_location_class(educator_client):
+    page = educator_client.get("/admin/cases/case/add/")
+    assert 'name="readings-0-location"' not in page.content.decode()
+    data = admin_post_data(page, title="x", slug="x", region="thoracolumbar", index_level="L1", **READING)
+
+    educator_client.post("/admin/cases/case/add/", data)
+
+    reading = Case.objects.get(slug="x").readings.get()
+    assert (reading.level, reading.location) == ("L1", "junctional")
+
+
+def test_readings_that_follow_the_case_follow_a_change_of_its_level_and_a_second_expert_may_disagree(
+    educator_client,
+):
+    case = published_case(status=Case.Status.DRAFT, index_level="T7")
+    ReferenceReadingFactory(case=case, is_primary=False, reader_name="Dr B")
+    page = educator_client.get(f"/admin/cases/case/{case.pk}/change/")
+    assert page.context["inline_admin_formsets"][1].formset.forms[0]["level"].value() == ""  # follows the case
+
+    data = admin_post_data(page, index_level="T11", **{"readings-1-level": "T12"})
+    response = educator_client.post(f"/admin/cases/case/{case.pk}/change/", data)
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    levels = {r.reader_name: (r.level, r.location) for r in case.readings.all()}
+    assert levels == {"Dr A. Expert": ("T11", "junctional"), "Dr B": ("T12", "junctional")}
+
+
+def test_a_primary_reading_may_not_score_another_level_than_the_case(educator_client):
+    case = published_case(status=Case.Status.DRAFT, index_level="T7")
+    page = educator_client.get(f"/admin/cases/case/{case.pk}/change/")
+
+    response = educator_client.post(
+        f"/admin/cases/case/{case.pk}/change/", admin_post_data(page, **{"readings-0-level": "T8"})
+    )
+
+    assert response.status_code == 200
+    assert "The primary reading scores the case&#x27;s index level (T7): leave this blank" in response.content.decode()
+    assert case.readings.get().level == "T7"
+
+
+# --- 15. Readers are educators; the person and the credit are told apart -----------------------------
+
+
+def test_only_educators_are_offered_as_readers_and_the_new_reading_is_credited_to_its_author(client):
+    educator = EducatorFactory(first_name="Ada", last_name="Okafor")
+    EducatorFactory(first_name="Ben", last_name="Second")
+    TraineeFactory(first_name="Tess", last_name="Trainee")
+    client.force_login(educator)
+
+    page = client.get("/admin/cases/case/add/")
+
+    html = page.content.decode()
+    assert ">Ada Okafor</option>" in html and ">Ben Second</option>" in html
+    assert "Tess Trainee" not in html
+    assert "Educator account" in html and "Credited as" in html
+    assert ">Reader:<" not in html
+    form = page.context["inline_admin_formsets"][1].formset.forms[0]
+    assert (form["reader"].value(), form["reader_name"].value(), form["is_primary"].value()) == (
+        educator.pk,
+        "Ada Okafor",
+        True,
+    )
+
+
+def test_a_trainee_cannot_be_made_a_reader(educator_client):
+    trainee = TraineeFactory()
+    page = educator_client.get("/admin/cases/case/add/")
+    data = admin_post_data(
+        page, title="x", slug="x", region="thoracic", index_level="T7", **{**READING, "readings-0-reader": trainee.pk}
+    )
 
     response = educator_client.post("/admin/cases/case/add/", data)
 
     assert response.status_code == 200
-    assert "L1 lies in T11–L1: junctional, 3 points, so the location must be junctional." in response.content.decode()
+    assert "Select a valid choice." in response.content.decode()
     assert not Case.objects.exists()
 
 

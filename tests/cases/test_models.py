@@ -115,13 +115,35 @@ def test_a_reading_whose_location_does_not_follow_its_level_is_refused_with_the_
     ]
 
 
-def test_an_expert_reading_gives_every_item_and_escc_when_the_case_asks_for_it():
-    reading = ReferenceReadingFactory.build(case=CaseFactory(asks_escc=True), pain="", escc="")
+def test_an_unfinished_expert_reading_saves_and_publication_names_what_each_reading_lacks_once():
+    case = published_case(status=Case.Status.DRAFT, asks_escc=True)
+    ReferenceReading.objects.filter(case=case).update(pain="")
+    second = ReferenceReadingFactory.build(case=case, is_primary=False, reader_name="Dr B", tomita=None)
+    second.full_clean()  # a draft's reading may be unfinished
+    second.save()
+    case.status = Case.Status.PUBLISHED
 
-    with pytest.raises(ValidationError) as error:
-        reading.full_clean()
+    problems = case.publication_problems()
 
-    assert set(error.value.message_dict) == {"pain", "escc"}
+    assert problems == [
+        "The primary reading must give every item the case asks for; it lacks: pain, escc grade.",
+        "The reading by Dr B must give every item the case asks for; it lacks: tomita type, escc grade.",
+    ]
+
+
+def test_an_expert_readings_location_class_follows_from_its_level():
+    reading = ReferenceReadingFactory(case=CaseFactory(index_level="L1"), level="L1", location="")
+
+    assert reading.location == "junctional"
+
+
+def test_a_draft_may_leave_the_index_level_for_later_but_publication_asks_for_it():
+    case = CaseFactory.build(status=Case.Status.DRAFT, index_level="")
+    case.full_clean()
+    case.save()
+    case.status = Case.Status.PUBLISHED
+
+    assert "A published case needs an index level: the level the expert reading scores." in case.publication_problems()
 
 
 def test_the_reading_converts_to_the_pure_value_and_stores_its_total_and_category():
