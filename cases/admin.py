@@ -102,7 +102,6 @@ class ReferenceReadingForm(forms.ModelForm):
         self.instance.location = sins.location_for_level(level) if level else ""  # as save() derives it
         return cleaned
 
-
     def has_changed(self):
         return super().has_changed() or getattr(self, "follows_a_new_level", False)
 
@@ -320,10 +319,10 @@ class SeriesForm(forms.ModelForm):
         series = self.instance
         order, removed = self.cleaned_data.get("arrangement") or ([], set())
         stack = self.cleaned_data.get("add_images") or Stack([], [])
-        if removed:
-            for slice_ in series.slices.filter(pk__in=removed):
-                slice_.delete()  # one by one: each removes its files once the transaction commits
-        kept = {slice_.pk: slice_ for slice_ in series.slices.all()}
+        stored = Slice.objects.filter(series=series)  # not the page's prefetched images
+        for slice_ in stored.filter(pk__in=removed):
+            slice_.delete()  # one by one: each removes its files once the transaction commits
+        kept = {slice_.pk: slice_ for slice_ in stored}
         arranged = [kept[pk] for pk in order if pk in kept] + [s for pk, s in kept.items() if pk not in order]
         region = series.case.get_region_display().lower()
         total = len(arranged) + len(stack.images)

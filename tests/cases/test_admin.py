@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cases.models import Case, ReferenceReading, Series, Slice
 from tests.admin_forms import admin_post_data
@@ -115,7 +116,8 @@ def test_publishing_an_unfinished_case_names_each_problem_once(educator_client):
         "A published case needs an index level: the level the expert reading scores.",
         "A published case needs a pain statement",
         "A published case needs at least one image",
-        "The primary reading must give every item the case asks for; it lacks: index level, pain, vertebral body collapse, tomita type.",
+        "The primary reading must give every item the case asks for; "
+        "it lacks: index level, pain, vertebral body collapse, tomita type.",
     ]:
         assert html.count(problem) == 1, problem
     assert "This field is required." not in html
@@ -247,7 +249,7 @@ def test_a_stack_is_uploaded_in_one_go_and_added_in_file_name_order(educator_cli
     names = ["IM10.png", "IM2.png", "IM1.png"]
     files = [png_upload(name, shade=10 * n) for n, name in enumerate(names)]
 
-    response = educator_client.post(f"/admin/cases/series/{series.pk}/change/", admin_post_data(page, add_slices=files))
+    response = educator_client.post(f"/admin/cases/series/{series.pk}/change/", admin_post_data(page, add_images=files))
 
     assert response.status_code == 302
     slices = list(series.slices.order_by("position"))
@@ -258,7 +260,7 @@ def test_a_stack_is_uploaded_in_one_go_and_added_in_file_name_order(educator_cli
         with slice_.image.open() as stored:
             contents.append(stored.read())
     assert len(set(contents)) == 3
-    assert "Added 3 image(s) to Sagittal T2 MRI." in messages_of(response)
+    assert "Added 3 images to Sagittal T2 MRI." in messages_of(response)
 
 
 def test_a_second_upload_is_appended_after_the_existing_images(educator_client):
@@ -267,33 +269,45 @@ def test_a_second_upload_is_appended_after_the_existing_images(educator_client):
         page = educator_client.get(f"/admin/cases/series/{series.pk}/change/")
         educator_client.post(
             f"/admin/cases/series/{series.pk}/change/",
-            admin_post_data(page, add_slices=[png_upload("a.png"), png_upload("b.png")]),
+            admin_post_data(page, add_images=[png_upload("a.png"), png_upload("b.png")]),
         )
 
     assert list(series.slices.values_list("position", flat=True)) == [0, 1, 2, 3]
 
 
-def test_a_hostile_file_in_a_stack_is_refused_by_name_and_nothing_is_added(educator_client, settings):
+def hostile_upload(name="evil.png"):
+    """HTML under an image's name."""
+    upload = png_upload(name)
+    upload.file.seek(0)
+    upload.file.truncate()
+    upload.file.write(b"<html><script>alert(1)</script></html>")
+    upload.size = upload.file.tell()
+    upload.file.seek(0)
+    return upload
+
+
+def test_a_hostile_file_in_a_stack_is_named_with_its_reason_and_the_good_files_are_kept(educator_client, settings):
     series = SeriesFactory()
     page = educator_client.get(f"/admin/cases/series/{series.pk}/change/")
-    html_file = png_upload("evil.png")
-    html_file.file.seek(0)
-    html_file.file.truncate()
-    html_file.file.write(b"<html><script>alert(1)</script></html>")
-    html_file.size = html_file.file.tell()
-    html_file.file.seek(0)
 
     response = educator_client.post(
         f"/admin/cases/series/{series.pk}/change/",
-        admin_post_data(page, add_slices=[png_upload("good.png"), html_file]),
+        admin_post_data(
+            page, add_images=[png_upload("good.png"), hostile_upload(), SimpleUploadedFile("empty.png", b"")]
+        )
+        | {"_save": "Save"},
+        follow=True,
     )
 
-    html = response.content.decode()
-    assert response.status_code == 200
-    assert "evil.png is not an image we accept. Upload JPEG, PNG or WebP files" in html
-    assert "Nothing was added" in html
-    assert not Slice.objects.exists()
-    assert not (settings.MEDIA_ROOT / "cases").exists() or not list((settings.MEDIA_ROOT / "cases").rglob("*.*"))
+    assert response.redirect_chain[-1][0] == f"/admin/cases/series/{series.pk}/change/"  # still where they were
+    text = " ".join(messages_of(response))
+    assert "Added 1 image to" in text
+    assert "2 files could not be added to Sagittal T2 MRI: " in text
+    assert "evil.png is not an image we accept. Upload JPEG, PNG or WebP files" in text
+    assert "empty.png is empty." in text
+    assert series.slices.count() == 1
+    stored = list((settings.MEDIA_ROOT / "cases").rglob("*.*"))
+    assert len(stored) == 3  # the good file's original, web derivative and thumbnail; nothing of the others
 
 
 def test_the_publish_action_publishes_complete_drafts_and_explains_the_others(educator_client):
@@ -374,3 +388,66 @@ def test_the_series_list_in_the_case_shows_thumbnails(educator_client):
     for slice_ in series.slices.all():
         assert slice_.thumbnail.url in html
     assert "3 images" in html
+
+
+# --- 16. Images from the case page -------------------------------------------------------------------
+
+
+def test_an_educator_adds_a_series_and_its_stack_from_the_case_page(educator_client):
+    case = CaseFactory(status=Case.Status.DRAFT, region="lumbar")
+    page = educator_client.get(f"/admin/cases/case/{case.pk}/change/")
+    assert 'enctype="multipart/form-data"' in page.content.decode()
+    series = {"series-TOTAL_FORMS": "1", "series-0-modality": "ct", "series-0-plane": "axial", "series-0-order": "0"}
+    files = [png_upload(name, shade=20 * n) for n, name in enumerate(["s2.png", "s10.png", "s1.png"])]
+
+    response = educator_client.post(
+        f"/admin/cases/case/{case.pk}/change/", admin_post_data(page, **series, **{"series-0-add_images": files})
+    )
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    added = case.series.get()
+    assert [s.alt_text for s in added.slices.all()] == [
+        f"Axial CT of the lumbar spine, image {n} of 3" for n in (1, 2, 3)
+    ]
+    assert "Added 3 images to Axial CT." in messages_of(response)
+
+
+def test_the_case_page_shows_every_thumbnail_and_reorders_and_removes_images(educator_client):
+    case = published_case(series=1, slices=7)
+    stack = list(Slice.objects.filter(series__case=case))
+    Slice.objects.filter(pk__in=[s.pk for s in stack]).update(alt_text="Sagittal T2 MRI, image 1 of 7")
+    page = educator_client.get(f"/admin/cases/case/{case.pk}/change/")
+    html = page.content.decode()
+    assert all(slice_.thumbnail.url in html for slice_ in stack)
+    assert "7 images" in html
+
+    arrangement = {"series-0-arrangement": [str(s.pk) for s in stack]}
+    arrangement |= {f"series-0-arrangement-{s.pk}-position": str(n) for n, s in enumerate(stack, start=1)}
+    arrangement[f"series-0-arrangement-{stack[6].pk}-position"] = "1"  # the last image first
+    arrangement[f"series-0-arrangement-{stack[2].pk}-remove"] = "on"  # the third one out
+    response = educator_client.post(f"/admin/cases/case/{case.pk}/change/", admin_post_data(page, **arrangement))
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    remaining = list(Slice.objects.filter(series__case=case).order_by("position"))
+    assert [s.pk for s in remaining] == [stack[n].pk for n in (6, 0, 1, 3, 4, 5)]
+    assert [s.position for s in remaining] == [0, 1, 2, 3, 4, 5]
+    assert remaining[0].alt_text == "Sagittal T2 MRI, image 1 of 6"
+    assert remaining[5].alt_text == "Sagittal T2 MRI, image 6 of 6"
+
+
+def test_a_bad_file_added_from_the_case_page_is_named_there_and_the_good_ones_are_kept(educator_client):
+    case = published_case(series=1, slices=1, status=Case.Status.DRAFT)
+    page = educator_client.get(f"/admin/cases/case/{case.pk}/change/")
+    files = [png_upload("a.png"), hostile_upload("notes.png"), png_upload("b.png")]
+
+    response = educator_client.post(
+        f"/admin/cases/case/{case.pk}/change/",
+        admin_post_data(page, **{"series-0-add_images": files, "_save": "Save"}),
+        follow=True,
+    )
+
+    assert response.redirect_chain[-1][0] == f"/admin/cases/case/{case.pk}/change/"
+    text = " ".join(messages_of(response))
+    assert "Added 2 images to Sagittal T2 MRI." in text
+    assert "1 file could not be added to Sagittal T2 MRI: notes.png is not an image we accept." in text
+    assert Slice.objects.filter(series__case=case).count() == 3
