@@ -86,7 +86,9 @@ class ReferenceReadingForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        case = cleaned["case"]  # the inline's parent, possibly not saved yet
+        case = cleaned.get("case")  # the inline's parent, possibly not saved yet
+        if case is None:
+            return cleaned  # a tampered parent: the form says so already
         own_level = cleaned.get("level")
         if own_level and cleaned.get("is_primary") and case.index_level and own_level != case.index_level:
             self.add_error(
@@ -259,9 +261,10 @@ class ArrangementWidget(forms.Widget):
         return context
 
     def value_from_datadict(self, data, files, name):
+        pks = data.getlist(name) if hasattr(data, "getlist") else data.get(name, [])
         return [
             {"pk": pk, "position": data.get(f"{name}-{pk}-position", ""), "remove": f"{name}-{pk}-remove" in data}
-            for pk in data.getlist(name)
+            for pk in pks
         ]
 
     def use_required_attribute(self, initial):
