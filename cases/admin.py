@@ -370,6 +370,17 @@ def report_stack(model_admin, request, series: Series, stack: Stack) -> None:
         request.rejected_uploads = True  # stay on the page: the educator fixes these files there
 
 
+def warn_files_not_kept(model_admin, request) -> None:
+    """A page sent back with errors cannot keep the files chosen in it: say so, rather than lose them quietly."""
+    if request.method == "POST" and (count := sum(len(request.FILES.getlist(name)) for name in request.FILES)):
+        model_admin.message_user(
+            request,
+            f"The {count} image file{pluralize(count)} you chose {pluralize(count, 'was,were')} not uploaded: "
+            "correct the errors below, then choose the files again.",
+            messages.WARNING,
+        )
+
+
 def stay_if_rejected(request, obj) -> HttpResponseRedirect | None:
     """After an upload that left files out, back to the page the educator saved, whichever button they used."""
     if getattr(request, "rejected_uploads", False):
@@ -462,6 +473,10 @@ class CaseAdmin(admin.ModelAdmin):
 
     def response_change(self, request, obj):
         return stay_if_rejected(request, obj) or super().response_change(request, obj)
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        warn_files_not_kept(self, request)
+        return super().render_change_form(request, context, *args, **kwargs)
 
     def get_queryset(self, request):
         return (
@@ -628,6 +643,10 @@ class SeriesAdmin(admin.ModelAdmin):
 
     def response_change(self, request, obj):
         return stay_if_rejected(request, obj) or super().response_change(request, obj)
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        warn_files_not_kept(self, request)
+        return super().render_change_form(request, context, *args, **kwargs)
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)

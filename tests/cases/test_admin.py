@@ -451,3 +451,21 @@ def test_a_bad_file_added_from_the_case_page_is_named_there_and_the_good_ones_ar
     assert "Added 2 images to Sagittal T2 MRI." in text
     assert "1 file could not be added to Sagittal T2 MRI: notes.png is not an image we accept." in text
     assert Slice.objects.filter(series__case=case).count() == 3
+
+
+def test_files_chosen_on_a_page_sent_back_with_errors_are_not_lost_quietly(educator_client):
+    case = CaseFactory(status=Case.Status.DRAFT)
+    page = educator_client.get(f"/admin/cases/case/{case.pk}/change/")
+    series = {"series-TOTAL_FORMS": "1", "series-0-modality": "ct", "series-0-plane": "axial", "series-0-order": "0"}
+    files = [png_upload("a.png"), png_upload("b.png")]
+
+    response = educator_client.post(
+        f"/admin/cases/case/{case.pk}/change/",
+        admin_post_data(page, title="", **series, **{"series-0-add_images": files}),
+    )
+
+    assert response.status_code == 200
+    assert "The 2 image files you chose were not uploaded: correct the errors below, then choose the files again." in [
+        str(m) for m in response.context["messages"]
+    ]
+    assert not Slice.objects.exists()
