@@ -322,6 +322,8 @@ class SeriesForm(forms.ModelForm):
         series = self.instance
         order, removed = self.cleaned_data.get("arrangement") or ([], set())
         stack = self.cleaned_data.get("add_images") or Stack([], [])
+        if not (stack.images or "arrangement" in self.changed_data):
+            return stack  # nothing to write: the cached viewer stays valid
         stored = Slice.objects.filter(series=series)  # not the page's prefetched images
         for slice_ in stored.filter(pk__in=removed):
             slice_.delete()  # one by one: each removes its files once the transaction commits

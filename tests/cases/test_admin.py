@@ -469,3 +469,16 @@ def test_files_chosen_on_a_page_sent_back_with_errors_are_not_lost_quietly(educa
         str(m) for m in response.context["messages"]
     ]
     assert not Slice.objects.exists()
+
+
+def test_saving_a_case_without_touching_its_images_leaves_them_as_they_are(educator_client):
+    case = published_case(series=1, slices=2)
+    Slice.objects.filter(series__case=case, position=1).update(position=7, alt_text="Hand-written, image 2 of 9")
+    page = educator_client.get(f"/admin/cases/case/{case.pk}/change/")
+
+    educator_client.post(f"/admin/cases/case/{case.pk}/change/", admin_post_data(page, title="A new title"))
+
+    assert list(Slice.objects.values_list("position", "alt_text")) == [
+        (0, Slice.objects.get(position=0).alt_text),
+        (7, "Hand-written, image 2 of 9"),
+    ]
