@@ -50,6 +50,7 @@ class ItemResult:
     definition: str = ""  # what the reference option means
     your_definition: str = ""  # what the trainee's option means, when it differs
     rationale: str = ""  # the educator's note for this item
+    mapping: str = ""  # where the index level lies, said once: on the location item, whose points it decides
     key_slice: object = None  # whatever identifies the key image (a slice id)
     agreeing_experts: tuple[str, ...] = ()  # other experts who gave the trainee's answer
 
@@ -191,6 +192,16 @@ def _item(name, yours, reference, others, rationale, key_slice, escc_asked) -> I
     else:
         agreeing = tuple(other.reader for other in others if getattr(other.reading, name) == mine)
         verdict = WITHIN_DISAGREEMENT if agreeing else WRONG
+    definition = option_definition(name, expert)
+    your_definition = option_definition(name, mine) if mine != expert else ""
+    mapping = ""
+    if name == "level":
+        # Where a level lies is taught on the location item; the level item says how far off the answer was.
+        definition, your_definition = "", _how_far(mine, expert)
+    elif name == "location":
+        mapping = sins.explain_location(reference.level) + "."
+        if rationale.strip() == mapping:
+            rationale = ""  # a rationale that only restates the mapping would say it twice
     return ItemResult(
         item=name,
         label=sins.ITEM_LABELS[name],
@@ -201,12 +212,23 @@ def _item(name, yours, reference, others, rationale, key_slice, escc_asked) -> I
         reference_label=option_label(name, expert),
         your_points=_points(name, mine),
         reference_points=_points(name, expert),
-        definition=option_definition(name, expert),
-        your_definition=option_definition(name, mine) if mine != expert else "",
+        definition=definition,
+        your_definition=your_definition,
         rationale=rationale,
+        mapping=mapping,
         key_slice=key_slice,
         agreeing_experts=agreeing,
     )
+
+
+def _how_far(yours: str, reference: str) -> str:
+    """How far a named level is from the index level: "T8 is one level below the index level, T7."."""
+    if yours == reference:
+        return ""
+    steps = sins.LEVELS.index(sins.normalise_level(yours)) - sins.LEVELS.index(sins.normalise_level(reference))
+    count = "one level" if abs(steps) == 1 else f"{abs(steps)} levels"
+    side = "below" if steps > 0 else "above"
+    return f"{sins.level_label(yours)} is {count} {side} the index level, {sins.level_label(reference)}."
 
 
 def _points(name: str, code) -> int | None:
@@ -261,8 +283,9 @@ def _contradictions(yours: sins.Reading) -> list[str]:
     texts = []
     if yours.level and yours.location and sins.location_for_level(yours.level) != yours.location:
         texts.append(
+            # Not the whole mapping: the location item says where the index level lies.
             f"You named {sins.level_label(yours.level)} but chose {yours.location}: "
-            f"{sins.explain_location(yours.level)}."
+            f"{sins.level_label(yours.level)} is {sins.location_for_level(yours.level)}."
         )
     pedicle_types = {2: "body and pedicle", 3: "body, pedicle and lamina"}
     if yours.tomita in pedicle_types and yours.posterolateral == "none":

@@ -135,7 +135,7 @@ def test_an_incomplete_reading_cannot_be_graded():
 @pytest.mark.parametrize(
     ("changes", "fragment"),
     [
-        ({"location": "junctional"}, "You named T7 but chose junctional: T7 lies in T3–T10"),
+        ({"location": "junctional"}, "You named T7 but chose junctional: T7 is semirigid."),
         ({"posterolateral": "none", "absent_pedicle": "absent", "tomita": 2, "escc": "0"}, "Tomita type 2 (body and"),
         ({"posterolateral": "none", "tomita": 4, "escc": "2"}, "A missing pedicle outline means"),
         ({"bone_lesion": "blastic"}, "a purely blastic lesion keeps"),

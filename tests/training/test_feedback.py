@@ -38,6 +38,35 @@ def test_the_feedback_gives_verdicts_explanations_and_key_images(client, trainee
     )
 
 
+def test_try_again_and_next_case_are_offered_at_the_top_of_the_feedback_and_at_its_end(client, trainee):
+    case = published_case()
+    attempt = commit(client, case)
+
+    html = client.get(f"/attempts/{attempt.pk}/").content.decode()
+
+    summary, end = html.index('id="summary-title"'), html.index("</main>")
+    for link in (f'href="/cases/{case.slug}/">Try this case again</a>', 'href="/practice/next/">Next case →</a>'):
+        assert html.index(link) < summary, link
+        assert (
+            html.count(link) == 2 and html.rindex(link) > html.index('id="teaching-title"') and html.rindex(link) < end
+        )
+
+
+def test_the_feedback_says_where_the_index_level_lies_once_on_the_location_item(client, trainee):
+    case = published_case()
+    # The demo library's rationale for the location restates the mapping; it is not said twice.
+    ReferenceReading.objects.filter(case=case).update(location_rationale="T7 lies in T3–T10: semirigid, 1 point.")
+    attempt = commit(client, case, level="T8", location="junctional")
+
+    html = client.get(f"/attempts/{attempt.pk}/").content.decode()
+
+    assert html.count("lies in") == 1
+    location = re.search(r'<span class="result-label">Location</span>.*?</li>', html, re.S).group(0)
+    assert '<p class="location-explained">T7 lies in T3–T10: semirigid, 1 point.</p>' in location
+    assert "T8 is one level below the index level, T7." in html
+    assert "You named T8 but chose junctional: T8 is semirigid." in html
+
+
 def test_the_feedback_emphasises_under_triage(client, trainee):
     attempt = commit(client, published_case(), pain="none", bone_lesion="blastic", collapse="none")
 
