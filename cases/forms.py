@@ -7,7 +7,12 @@ from cases.models import Case, Series
 class CaseFilterForm(forms.Form):
     """The case list's search and filters; every field is optional and bad values are ignored."""
 
-    q = forms.CharField(label="Search", required=False, max_length=100)
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=100,
+        widget=forms.SearchInput(attrs={"placeholder": "Title, primary tumour, history…"}),
+    )
     region = forms.ChoiceField(label="Region", choices=[("", "Any region"), *Case.Region.choices], required=False)
     modality = forms.ChoiceField(
         label="Imaging", choices=[("", "Any imaging"), *Series.Modality.choices], required=False
@@ -19,10 +24,6 @@ class CaseFilterForm(forms.Form):
         empty_value=None,
         required=False,
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["q"].widget.attrs.update({"type": "search", "placeholder": "Title, primary tumour, history…"})
 
     def filter(self, cases):
         if not self.is_valid():

@@ -3,8 +3,9 @@ from dataclasses import dataclass
 from django import forms
 
 from cases.fields import LevelChoiceField
+from cases.forms import CaseFilterForm
 from sinsquiz import sins
-from sinsquiz.training.models import Attempt
+from sinsquiz.training.models import Attempt, done_by, started_by
 
 
 class DefinedRadioSelect(forms.RadioSelect):
@@ -230,3 +231,24 @@ class Running:
     @property
     def category(self) -> sins.Category | None:
         return sins.CATEGORIES_BY_CODE[sins.category_for_total(self.total)] if self.total is not None else None
+
+
+class CaseListForm(CaseFilterForm):
+    """The case list's filters, with one on the user's own progress (the library knows nothing of attempts)."""
+
+    progress = forms.ChoiceField(
+        label="Progress",
+        choices=[("", "Any progress"), ("todo", "Not done yet"), ("started", "In progress"), ("done", "Done")],
+        required=False,
+    )
+
+    def filter_for(self, cases, user):
+        cases = self.filter(cases)
+        progress = self.cleaned_data["progress"] if self.is_valid() else ""
+        if progress == "todo":
+            return cases.filter(~done_by(user))
+        if progress == "started":
+            return cases.filter(started_by(user))
+        if progress == "done":
+            return cases.filter(done_by(user))
+        return cases

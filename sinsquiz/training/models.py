@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q, Subquery
 from django.urls import reverse
 
 from cases.models import Case, Reading
@@ -164,6 +164,23 @@ for _item in sins.READING_ITEMS:
 def done_by(user):
     """An expression for annotating cases: has this user submitted an attempt at the case?"""
     return Exists(Attempt.objects.submitted().filter(case=OuterRef("pk"), trainee=user))
+
+
+def started_by(user):
+    """An expression for annotating cases: has this user a draft with answers at the case?"""
+    return Exists(Attempt.objects.of(user).started().filter(case=OuterRef("pk")))
+
+
+def last_result_by(user) -> dict:
+    """Expressions for annotating cases with the user's latest submitted attempt at each: components right,
+    whether the category was right, and the consultation verdict (each None where the user has not committed)."""
+    latest = Attempt.objects.of(user).submitted().filter(case=OuterRef("pk")).order_by("-submitted")
+    category_right = ExpressionWrapper(Q(category=F("reference_category")), output_field=models.BooleanField())
+    return {
+        "last_right": Subquery(latest.values("components_right")[:1]),
+        "last_category_right": Subquery(latest.annotate(right=category_right).values("right")[:1]),
+        "last_consultation": Subquery(latest.values("consultation")[:1]),
+    }
 
 
 def followed_by(user):

@@ -13,14 +13,13 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from cases.access import get_case_for_user
-from cases.forms import CaseFilterForm
 from cases.models import Case, PublicCase, PublicImage, PublicSeries, public_series
 from sinsquiz import sins
 from sinsquiz.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from sinsquiz.training import drafts, next_case
 from sinsquiz.training.access import get_attempt_for_user
-from sinsquiz.training.forms import CalculatorForm, ReadingForm
-from sinsquiz.training.models import Attempt, done_by
+from sinsquiz.training.forms import CalculatorForm, CaseListForm, ReadingForm
+from sinsquiz.training.models import Attempt, done_by, last_result_by, started_by
 
 CASES_PER_PAGE = 12
 
@@ -60,20 +59,38 @@ def calculator(request: HtmxHttpRequest) -> HttpResponse:
     )
 
 
+@dataclass(frozen=True)
+class CaseCard:
+    """A case in the list: what a trainee may see of it, and where they stand with it."""
+
+    case: PublicCase
+    in_progress: bool  # a draft with answers
+    last_right: int | None  # their latest commit: components right, or None before a first commit
+    last_category_right: bool | None
+    under_triage: bool
+
+
 @require_GET
 @vary_on_headers("HX-Request")
 def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = CaseFilterForm(request.GET or None)
-    cases = form.filter(Case.objects.visible_to(request.user))
-    cases = cases.with_cover().annotate(done=done_by(request.user)).prefetch_related("series")
-    page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    user = request.user
+    form = CaseListForm(request.GET or None)
+    cases = form.filter_for(Case.objects.visible_to(user), user)
+    cases = cases.with_cover().annotate(done=done_by(user), in_progress=started_by(user), **last_result_by(user))
+    page = Paginator(cases.prefetch_related("series"), CASES_PER_PAGE).get_page(request.GET.get("page"))
     # Only what a trainee may see of each case, never the Case with its reference.
     page.object_list = [
-        PublicCase.of(
-            case,
-            cover=case.cover or "",
-            modalities=tuple(dict.fromkeys(s.get_modality_display() for s in case.series.all())),
-            done=case.done,
+        CaseCard(
+            PublicCase.of(
+                case,
+                cover=case.cover or "",
+                modalities=tuple(dict.fromkeys(s.get_modality_display() for s in case.series.all())),
+                done=case.done,
+            ),
+            in_progress=case.in_progress,
+            last_right=case.last_right,
+            last_category_right=case.last_category_right,
+            under_triage=case.last_consultation == Attempt.Consultation.UNDER_TRIAGE,
         )
         for case in page.object_list
     ]

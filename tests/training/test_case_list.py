@@ -1,19 +1,18 @@
 """The library as trainees see it: the case list, the case page, and the images behind them."""
 
+import re
+
 import pytest
 
 from cases.models import Case, Series
-from tests.factories import (
-    CaseFactory,
-    EducatorFactory,
-    published_case,
-)
+from sinsquiz.training.models import Attempt
+from tests.factories import CaseFactory, EducatorFactory, commit, published_case
 
 pytestmark = pytest.mark.django_db
 
 
 def titles(response) -> list[str]:
-    return [case.title for case in response.context["page"].object_list]
+    return [card.case.title for card in response.context["page"].object_list]
 
 
 def test_the_list_shows_published_cases_only(trainee_client):
@@ -78,3 +77,79 @@ def test_the_list_is_paginated(trainee_client):
 
     assert len(titles(first)) == 12 and len(titles(second)) == 2
     assert "Page 1 of 2" in first.content.decode()
+
+
+def test_the_search_box_is_a_search_field_that_htmx_listens_to_as_the_trainee_types(trainee_client):
+    html = trainee_client.get("/cases/").content.decode()
+
+    assert re.search(r'<input type="search" name="q"[^>]*id="id_q"', html)
+    assert "input changed delay:300ms from:#id_q" in html
+    assert '<form class="filters" method="get" action="/cases/"' in html  # and a plain GET form without JavaScript
+
+
+def test_a_case_with_a_draft_in_progress_wears_a_badge(trainee_client):
+    started, opened = published_case(title="Started"), published_case(title="Only opened")
+    draft = trainee_client.get(started.get_absolute_url()).context["attempt_id"]
+    trainee_client.post(f"/attempts/{draft}/save/", {"pain": "mechanical"}, headers=HX)
+    trainee_client.get(opened.get_absolute_url())  # a draft without an answer is not work in progress
+
+    cards = card_texts(trainee_client.get("/cases/"))
+
+    assert "In progress" in cards["Started"] and "In progress" not in cards["Only opened"]
+
+
+def test_a_done_case_shows_the_trainees_latest_result(trainee_client):
+    case = published_case(title="Done twice")
+    commit(trainee_client, case, pain="none", bone_lesion="blastic", collapse="none")  # first an under-triage
+    commit(trainee_client, case, collapse="gt50")  # then one component wrong
+
+    cards = card_texts(trainee_client.get("/cases/"))
+
+    assert "✓ Done" in cards["Done twice"]
+    assert "Last time: 5 of 6 components right, category right" in cards["Done twice"]
+    assert "under-triage" not in cards["Done twice"]
+
+
+def test_a_done_case_flags_under_triage_and_a_wrong_category(trainee_client):
+    commit(trainee_client, published_case(title="Missed"), pain="none", bone_lesion="blastic", collapse="none")
+
+    assert "category wrong, under-triage" in card_texts(trainee_client.get("/cases/"))["Missed"]
+
+
+@pytest.mark.parametrize(
+    ("progress", "expected"),
+    [("todo", ["Fresh", "Started"]), ("started", ["Started"]), ("done", ["Done"]), ("", ["Done", "Fresh", "Started"])],
+)
+def test_the_list_filters_by_the_trainees_own_progress(trainee_client, progress, expected):
+    commit(trainee_client, published_case(title="Done"))
+    published_case(title="Fresh")
+    started = published_case(title="Started")
+    draft = trainee_client.get(started.get_absolute_url()).context["attempt_id"]
+    trainee_client.post(f"/attempts/{draft}/save/", {"pain": "mechanical"}, headers=HX)
+
+    response = trainee_client.get(f"/cases/?progress={progress}")
+
+    assert titles(response) == expected
+    assert Attempt.objects.submitted().count() == 1
+
+
+def test_another_trainees_progress_is_not_shown(client, trainee):
+    case = published_case(title="Theirs")
+    client.force_login(EducatorFactory())
+    commit(client, case)
+    client.force_login(trainee)
+
+    assert card_texts(client.get("/cases/"))["Theirs"].count("Done") == 0
+    assert titles(client.get("/cases/?progress=todo")) == ["Theirs"]
+
+
+HX = {"HX-Request": "true"}
+
+
+def card_texts(response) -> dict[str, str]:
+    """Each case card's text, by title."""
+    cards = re.findall(r'<li class="case-card">(.*?)</li>', response.content.decode(), re.S)
+    texts = [re.sub(r"\s+([,.])", r"\1", re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", card))).strip() for card in cards]
+    return {
+        re.search(r'class="case-title">([^<]+)', card).group(1): text for card, text in zip(cards, texts, strict=True)
+    }
