@@ -10,6 +10,7 @@ admin.site.site_title = "SINS Quiz authoring"
 admin.site.index_title = "Cases, images and expert readings"
 
 urlpatterns = [
+    path("", views.home, name="home"),
     path("", include("sinsquiz.training.urls")),
     path("", include("sinsquiz.progress.urls")),
     path("media/<path:path>", case_views.media, name="media"),

@@ -1,10 +1,22 @@
+from datetime import timedelta
+
 from django.contrib.auth.decorators import login_not_required
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from sinsquiz.http import HtmxHttpRequest
+from cases.models import Case, ReferenceReading, Slice
+from sinsquiz.http import AuthenticatedHttpRequest, HtmxHttpRequest
+from sinsquiz.progress.models import Cohort
+from sinsquiz.training import views as training
+from sinsquiz.training.models import Attempt
+
+# How many rows each list on the educator's home shows; the rest are a link away.
+SHOWN = 8
+ACTIVE_DAYS = 7
 
 
 @login_not_required
@@ -12,3 +24,57 @@ from sinsquiz.http import HtmxHttpRequest
 def favicon(request: HtmxHttpRequest) -> HttpResponse:
     """Browsers ask for /favicon.ico on pages that name no icon (the admin's)."""
     return redirect(static("sinsquiz/icon.svg"))
+
+
+@require_GET
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """An educator's home is their cohorts and their cases; a trainee's is their practice. The project routes
+    it, because an educator's home reads every app (training may not read cohorts)."""
+    if request.user.is_staff:
+        return educator_home(request)
+    return training.home(request)
+
+
+def educator_home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
+    since = timezone.now() - timedelta(days=ACTIVE_DAYS)
+    this_week = Q(trainees__attempts__state=Attempt.State.SUBMITTED, trainees__attempts__submitted__gte=since)
+    cohorts = Cohort.objects.for_educator(user).annotate(
+        size=Count("trainees", distinct=True),
+        active=Count("trainees", distinct=True, filter=this_week),
+        commits=Count("trainees__attempts", filter=this_week),
+        last_commit=Max("trainees__attempts__submitted"),
+    )
+    commits = Attempt.objects.visible_to(user).submitted().exclude(trainee=user).select_related("trainee", "case")
+    drafts = Case.objects.filter(status=Case.Status.DRAFT).select_related("author").order_by("-updated")
+    return render(
+        request,
+        "educator_home.html",
+        {
+            "cohorts": cohorts,
+            "active_days": ACTIVE_DAYS,
+            "commits": commits[:SHOWN],
+            "ungradable": ungradable_cases()[:SHOWN],
+            "to_review": drafts.exclude(author=user)[:SHOWN],
+            "own_drafts": drafts.filter(author=user)[:SHOWN],
+            "shown": SHOWN,
+        },
+    )
+
+
+def ungradable_cases():
+    """Published cases a trainee cannot finish: no image to read, or no complete primary expert reading to be
+    graded against (the admin refuses to publish either, but a reading or a series can be deleted later)."""
+    complete = (
+        ReferenceReading.objects.primary()
+        .filter(case=OuterRef("pk"), total__isnull=False, tomita__isnull=False)
+        .exclude(level="")
+        .exclude(absent_pedicle="")
+        .filter(Q(case__asks_escc=False) | ~Q(escc=""))
+    )
+    return (
+        Case.objects.published()
+        .annotate(graded=Exists(complete), illustrated=Exists(Slice.objects.filter(series__case=OuterRef("pk"))))
+        .filter(Q(graded=False) | Q(illustrated=False))
+        .order_by("-updated")
+    )

@@ -1,6 +1,8 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 from sinsquiz import stats
 
@@ -28,3 +30,13 @@ def percent(value: float | None) -> str:
 @register.filter
 def kappa_words(value: float | None) -> str:
     return stats.kappa_label(value)
+
+
+@register.filter
+def ago(value: datetime | None) -> str:
+    """How long ago, for people: "just now" within the minute (never "0 minutes ago"), else "3 hours ago"."""
+    if not value:
+        return ""
+    if timezone.now() - value < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(value, depth=1)} ago"

@@ -3,7 +3,6 @@ from django.urls import path
 from sinsquiz.training import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("calculator/", views.calculator, name="calculator"),
     path("cases/", views.case_list, name="case-list"),
     path("cases/<slug:slug>/", views.case_page, name="case"),

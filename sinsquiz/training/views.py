@@ -26,12 +26,14 @@ CASES_PER_PAGE = 12
 
 @require_GET
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A trainee's home: what is left to try, drafts to continue, the latest feedback (sinsquiz.views.home
+    routes educators to theirs)."""
     user = request.user
     published = Case.objects.published()
     counts = published.aggregate(total=Count("pk"), done=Count("pk", filter=Q(done_by(user))))
-    drafts = Attempt.objects.of(user).started().filter(case__in=published).select_related("case")[:5]
+    drafts = list(Attempt.objects.of(user).started().filter(case__in=published).select_related("case")[:5])
     # Only what a trainee may see of each case, and when the draft was saved: never the Attempt with its case.
-    recent = Attempt.objects.of(user).submitted().select_related("case")[:5]
+    recent = list(Attempt.objects.of(user).submitted().select_related("case")[:5])
     return render(
         request,
         "training/home.html",
@@ -40,6 +42,8 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "total": counts["total"],
             "drafts": [(PublicCase.of(draft.case), draft.saved) for draft in drafts],
             "recent": recent,
+            # Nothing answered yet: the page says how the quiz works.
+            "first_visit": not drafts and not recent,
         },
     )
 
