@@ -1,0 +1,49 @@
+"""The top bar on a phone: every link the user may follow is on screen, whole, with no sideways scrolling."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.factories import EducatorFactory, TraineeFactory
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+
+OFF_SCREEN = """nav => [...nav.querySelectorAll('a')]
+    .filter(a => { const box = a.getBoundingClientRect();
+                   return box.left < 0 || box.right > window.innerWidth || a.scrollWidth > a.clientWidth; })
+    .map(a => a.textContent)"""
+
+
+@pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_an_educator_sees_every_link_of_the_top_bar(page, live_server, login, screenshot, size):
+    page.set_viewport_size(size)
+    login(EducatorFactory())
+    page.goto(f"{live_server.url}/cases/")
+
+    nav = page.locator("nav.nav")
+    expect(nav.locator("a")).to_have_text(["Home", "Progress", "Cases", "Calculator", "Cohorts", "Authoring"])
+    assert nav.evaluate(OFF_SCREEN) == []
+    assert nav.evaluate("nav => nav.scrollWidth <= nav.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
+    screenshot("top")
+
+    nav.get_by_text("Authoring").click()
+    expect(page).to_have_url(f"{live_server.url}/admin/")
+
+
+def test_a_trainees_top_bar_fits_a_phone_and_a_missing_page_offers_a_way_back(
+    page, live_server, login, screenshot, problems
+):
+    page.set_viewport_size(PHONE)
+    login(TraineeFactory())
+
+    response = page.goto(f"{live_server.url}/no-such-page/")
+
+    assert response.status == 404
+    # Chromium reports the page's own 404 on the console; that one is expected, nothing else is.
+    problems.remove("console: Failed to load resource: the server responded with a status of 404 (Not Found)")
+    assert page.locator("nav.nav").evaluate(OFF_SCREEN) == []
+    expect(page.locator("h1")).to_have_text("There is nothing at this address")
+    screenshot("404")
+    page.get_by_role("link", name="Browse the cases").click()
+    expect(page.locator("h1")).to_have_text("Teaching cases")

@@ -1,0 +1,73 @@
+"""Error pages (the tests run with DEBUG off, as production does): branded, in plain words, with a way back."""
+
+import pytest
+from django.template import loader
+from django.test import Client
+
+from sinsquiz.training import views as training_views
+from tests.factories import EducatorFactory, TraineeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_missing_page_is_the_sites_404_with_a_way_back(client, trainee):
+    response = client.get("/no-such-page/")
+
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert '<a class="brand" href="/">' in html and '<nav class="nav" aria-label="Main">' in html
+    assert "There is nothing at this address" in html
+    assert '<a class="button primary" href="/">Go to your home page</a>' in html
+    assert '<a class="button" href="/cases/">Browse the cases</a>' in html
+
+
+def test_a_visitor_who_is_lost_is_offered_the_login_and_the_calculator(client):
+    html = Client().get("/no-such-page/").content.decode()
+
+    assert "There is nothing at this address" in html
+    assert '<a class="button primary" href="/login/">Log in</a>' in html
+    assert 'href="/calculator/">Open the SINS calculator</a>' in html
+
+
+def test_a_page_the_user_may_not_open_is_the_sites_403(client):
+    client.force_login(EducatorFactory())
+
+    response = client.get(f"/admin/auth/user/{TraineeFactory().pk}/password/")
+
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "You may not open this page" in html and "Go to your home page" in html
+
+
+def test_a_form_refused_by_the_csrf_check_says_what_to_do(trainee):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(trainee)
+
+    response = client.post("/logout/")
+
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "This form could not be accepted" in html and "reload the page and try again" in html
+
+
+def test_a_server_error_is_the_sites_500_with_a_way_back(trainee, monkeypatch):
+    def broken(request):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(training_views, "home", broken)
+    client = Client(raise_request_exception=False)
+    client.force_login(trainee)
+
+    response = client.get("/")
+
+    html = response.content.decode()
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in html and '<a class="button primary" href="/">' in html
+    assert '<link rel="stylesheet" href="/static/sinsquiz/app.css">' in html
+
+
+def test_the_500_page_renders_with_no_request_no_context_and_no_database(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        html = loader.get_template("500.html").render()
+
+    assert "Something went wrong on our side" in html
