@@ -222,13 +222,14 @@ def _item(name, yours, reference, others, rationale, key_slice, escc_asked) -> I
 
 
 def _how_far(yours: str, reference: str) -> str:
-    """How far a named level is from the index level: "T8 is one level below the index level, T7."."""
+    """How far a named level is from the index level, after "T8 (your answer):": "one level below T7, the index
+    level"."""
     if yours == reference:
         return ""
     steps = sins.LEVELS.index(sins.normalise_level(yours)) - sins.LEVELS.index(sins.normalise_level(reference))
     count = "one level" if abs(steps) == 1 else f"{abs(steps)} levels"
     side = "below" if steps > 0 else "above"
-    return f"{sins.level_label(yours)} is {count} {side} the index level, {sins.level_label(reference)}."
+    return f"{count} {side} {sins.level_label(reference)}, the index level."
 
 
 def _points(name: str, code) -> int | None:

@@ -63,7 +63,7 @@ def test_the_feedback_says_where_the_index_level_lies_once_on_the_location_item(
     assert html.count("lies in") == 1
     location = re.search(r'<span class="result-label">Location</span>.*?</li>', html, re.S).group(0)
     assert '<p class="location-explained">T7 lies in T3–T10: semirigid, 1 point.</p>' in location
-    assert "T8 is one level below the index level, T7." in html
+    assert "<strong>T8</strong> (your answer): one level below T7, the index level." in html
     assert "You named T8 but chose junctional: T8 is semirigid." in html
 
 

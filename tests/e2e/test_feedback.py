@@ -1,0 +1,26 @@
+"""The feedback in a browser: what to do next is on the first screen, and nothing runs off a phone's screen."""
+
+import pytest
+from django.test import Client
+from playwright.sync_api import expect
+
+from tests.factories import TraineeFactory, commit, published_case
+
+
+@pytest.mark.parametrize("size", [{"width": 1366, "height": 900}, {"width": 390, "height": 844}], ids=["desk", "phone"])
+def test_try_again_and_next_case_are_on_the_first_screen_of_the_feedback(page, live_server, login, screenshot, size):
+    page.set_viewport_size(size)
+    trainee = TraineeFactory()
+    client = Client()
+    client.force_login(trainee)
+    attempt = commit(client, published_case(series=1, slices=2), level="T8", collapse="gt50")
+    login(trainee)
+
+    page.goto(f"{live_server.url}/attempts/{attempt.pk}/")
+
+    for name in ("Try this case again", "Next case →"):
+        expect(page.get_by_role("link", name=name).first).to_be_in_viewport()
+    assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
+    screenshot("first-screen")
+    page.get_by_role("link", name="Next case →").first.click()
+    expect(page.locator("#scoring")).to_be_attached()
