@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.urls import reverse
@@ -115,6 +115,14 @@ class CaseQuerySet(models.QuerySet):
         """Annotate the thumbnail of the first slice of the first series, for the case list."""
         first_slice = Slice.objects.filter(series__case=OuterRef("pk")).order_by("series__order", "series", "position")
         return self.annotate(cover=Subquery(first_slice.values("thumbnail")[:1]))
+
+    def unfinishable(self):
+        """Cases a trainee cannot finish: no image to read, or no complete primary expert reading to be graded
+        against (publication refuses either, but a reading or a series can be deleted later)."""
+        graded = ReferenceReading.objects.primary().complete().filter(case=OuterRef("pk"))
+        return self.annotate(
+            graded=Exists(graded), illustrated=Exists(Slice.objects.filter(series__case=OuterRef("pk")))
+        ).filter(Q(graded=False) | Q(illustrated=False))
 
 
 class Case(models.Model):
@@ -551,6 +559,15 @@ def _remove_files(sender, instance: Slice, **kwargs) -> None:
 class ReferenceReadingQuerySet(models.QuerySet):
     def primary(self):
         return self.filter(is_primary=True)
+
+    def complete(self):
+        """Readings that give every item: a total means the six components are there."""
+        return (
+            self.filter(total__isnull=False, tomita__isnull=False)
+            .exclude(level="")
+            .exclude(absent_pedicle="")
+            .filter(Q(case__asks_escc=False) | ~Q(escc=""))
+        )
 
 
 class ReferenceReading(Reading):

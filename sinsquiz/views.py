@@ -1,14 +1,14 @@
 from datetime import timedelta
 
 from django.contrib.auth.decorators import login_not_required
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models import Count, Max, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from cases.models import Case, ReferenceReading, Slice
+from cases.models import Case
 from sinsquiz.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from sinsquiz.progress.models import Cohort
 from sinsquiz.training import views as training
@@ -54,27 +54,9 @@ def educator_home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "cohorts": cohorts,
             "active_days": ACTIVE_DAYS,
             "commits": commits[:SHOWN],
-            "ungradable": ungradable_cases()[:SHOWN],
+            "ungradable": Case.objects.published().unfinishable().order_by("-updated")[:SHOWN],
             "to_review": drafts.exclude(author=user)[:SHOWN],
             "own_drafts": drafts.filter(author=user)[:SHOWN],
             "shown": SHOWN,
         },
-    )
-
-
-def ungradable_cases():
-    """Published cases a trainee cannot finish: no image to read, or no complete primary expert reading to be
-    graded against (the admin refuses to publish either, but a reading or a series can be deleted later)."""
-    complete = (
-        ReferenceReading.objects.primary()
-        .filter(case=OuterRef("pk"), total__isnull=False, tomita__isnull=False)
-        .exclude(level="")
-        .exclude(absent_pedicle="")
-        .filter(Q(case__asks_escc=False) | ~Q(escc=""))
-    )
-    return (
-        Case.objects.published()
-        .annotate(graded=Exists(complete), illustrated=Exists(Slice.objects.filter(series__case=OuterRef("pk"))))
-        .filter(Q(graded=False) | Q(illustrated=False))
-        .order_by("-updated")
     )
