@@ -3,9 +3,11 @@
 import re
 
 import pytest
+from django.conf import settings
+from django.test import Client
 from playwright.sync_api import expect
 
-from tests.factories import TraineeFactory, published_case
+from tests.factories import TraineeFactory, commit, published_case
 
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
@@ -386,7 +388,7 @@ def test_on_a_phone_the_image_and_its_tools_fit_the_screen(page, live_server, ca
     toolbar = page.locator("[data-toolbar]").bounding_box()
     assert frame["width"] >= 350 and frame["height"] >= 400
     assert toolbar["height"] <= 110  # at most two rows of buttons
-    for control in page.locator("[data-toolbar] button").all():
+    for control in page.locator("[data-toolbar] button:visible").all():
         assert control.get_attribute("aria-label")
         assert control.bounding_box()["height"] >= 44  # comfortable touch targets
     screenshot("phone")
@@ -408,3 +410,73 @@ def test_without_javascript_every_series_shows_its_image_and_links(page, live_se
         expect(page.locator(f"a[href='#series-{series.pk}']")).to_be_visible()
     expect(page.locator("[data-toolbar]")).to_be_hidden()
     screenshot("desktop", full_page=True)
+
+
+LAPTOP = {"viewport": {"width": 1366, "height": 900}}
+
+
+@pytest.mark.browser_context_args(**LAPTOP)
+def test_the_brightness_panel_opens_in_view_on_a_laptop(page, live_server, case, screenshot):
+    open_case(page, live_server, case)
+
+    page.get_by_role("button", name="Brightness and contrast").click()
+    panel = page.get_by_role("group", name="Brightness and contrast")
+    expect(panel).to_be_visible()
+    box = panel.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 900  # no scrolling to find what the button opened
+    screenshot("laptop")
+
+
+def test_reset_turns_drag_adjusts_off_so_a_zoomed_image_pans_again(page, live_server, case):
+    open_case(page, live_server, case)
+    frame, image, _ = shown(page)
+    page.get_by_role("button", name="Brightness and contrast").click()
+    toggle = page.get_by_role("button", name="Drag adjusts")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+
+    page.get_by_role("button", name="Reset zoom and brightness").click()
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    frame.dblclick()  # zoom in, then drag
+    before = image.bounding_box()
+    x, y = centre(frame)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 60, y + 40, steps=4)
+    page.mouse.up()
+    after = image.bounding_box()
+    assert (after["x"] - before["x"], after["y"] - before["y"]) == (pytest.approx(60), pytest.approx(40))
+    expect(image).to_have_css("filter", "none")
+
+
+@pytest.mark.browser_context_args(**LAPTOP)
+def test_show_it_in_the_feedback_brings_the_key_images_tab_into_view(page, live_server, screenshot):
+    case = published_case(series=9, slices=3)
+    last = series_of(case)[-1]
+    key = last.slices.order_by("position")[1]
+    case.readings.update(bone_lesion_key_slice=key)
+    trainee = TraineeFactory()
+    client = Client()
+    client.force_login(trainee)
+    attempt = commit(client, case, bone_lesion="blastic")  # a wrong answer: its explanation is open
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    page.goto(f"{live_server.url}/attempts/{attempt.pk}/")
+    tabs = page.locator("[data-tabs]")
+    tab = page.get_by_role("tab").last
+    expect(page.locator("[data-viewer].is-ready")).to_be_attached()
+    assert tab.bounding_box()["x"] > tabs.bounding_box()["x"] + tabs.bounding_box()["width"]  # off to the side
+
+    page.get_by_role("link", name=re.compile("show it")).click()
+    expect(tab).to_have_attribute("aria-selected", "true")
+    expect(shown(page)[2]).to_have_text("image 2 / 3")
+    strip, box = tabs.bounding_box(), tab.bounding_box()
+    assert strip["x"] <= box["x"] and box["x"] + box["width"] <= strip["x"] + strip["width"] + 1
+    screenshot("laptop")

@@ -104,10 +104,18 @@ class Viewer {
       }
       this.bar.hidden = !st.frame;
       if (!st.frame) this.toggleAdjust(false);
+      this.revealTab(st.tab);
       this.preload(st);
       this.render();
     }
     if (focus) st.tab?.focus();
+  }
+
+  // Scroll a long row of tabs sideways (never the page) so that the selected one shows, e.g. after a key-image link.
+  revealTab(tab) {
+    const row = tab?.parentElement;
+    if (!row || row.scrollWidth <= row.clientWidth) return;
+    row.scrollLeft = clamp(row.scrollLeft, tab.offsetLeft + tab.offsetWidth - row.clientWidth, tab.offsetLeft);
   }
 
   show(seriesId, number, scroll) {
@@ -203,8 +211,10 @@ class Viewer {
     this.render();
   }
 
+  // Everything back as it opened, "drag adjusts" too: otherwise a drag on the zoomed image would not pan.
   reset() {
     this.resetView(this.cur);
+    this.setWindow(false);
     this.render();
   }
 
@@ -361,7 +371,7 @@ class Viewer {
       "zoom-out": () => this.zoom(0.8),
       reset: () => this.reset(),
       adjust: () => this.toggleAdjust(),
-      window: () => this.toggleWindow(),
+      window: () => this.setWindow(!this.windowMode),
       fullscreen: () => this.full(),
       escape: () => {
         if (!this.adjust.hidden) this.toggleAdjust(false, true);
@@ -376,14 +386,15 @@ class Viewer {
     this.adjust.hidden = !open;
     const b = this.button("adjust");
     b.setAttribute("aria-expanded", open);
+    if (open) this.adjust.scrollIntoView({ block: "nearest" }); // the panel sits above the toolbar, over the image
     if (refocus) b.focus();
   }
 
-  toggleWindow() {
-    this.windowMode = !this.windowMode;
-    this.root.classList.toggle("is-window", this.windowMode);
-    this.button("window").setAttribute("aria-pressed", this.windowMode);
-    this.toggleAdjust(true);
+  setWindow(on) {
+    this.windowMode = on;
+    this.root.classList.toggle("is-window", on);
+    this.button("window").setAttribute("aria-pressed", on);
+    if (on) this.toggleAdjust(true);
   }
 
   // --- Full screen: the Fullscreen API, or the viewer covering the viewport where there is none (iPhone) ---
