@@ -84,15 +84,16 @@ SERIES_KINDS: dict[str, SeriesKind] = {
 SIZES = {"sagittal": (384, 512), "axial": (384, 384), "ap": (448, 576), "lateral": (448, 576)}
 
 
-def render_series(findings: Findings, kind: str, seed: int = 0) -> list[Image.Image]:
+def render_series(findings: Findings, kind: str, seed: int = 0, slices: int | None = None) -> list[Image.Image]:
     """The images of one series, in order; mode "L" (8-bit greyscale); deterministic for the same arguments.
+    `slices` cuts the same volume into that many images instead of the kind's own number (a long CT stack).
 
     Sagittal stacks run from the patient's right through the midline to the left; axial stacks run down
     from the middle of the vertebra above the index level, through the index vertebra, to the middle of the
     one below. No image names a level: as on a real study, the reader counts from the skull base, the ribs or
     the sacrum (the whole-spine localiser shows them all).
     """
-    series = _series(kind)
+    series = replace(_series(kind), slices=slices or _series(kind).slices)
     scene = _scene(findings, seed, series.whole_spine)
     return [_render(scene, series, index) for index in range(series.slices)]
 

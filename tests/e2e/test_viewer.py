@@ -480,3 +480,61 @@ def test_show_it_in_the_feedback_brings_the_key_images_tab_into_view(page, live_
     strip, box = tabs.bounding_box(), tab.bounding_box()
     assert strip["x"] <= box["x"] and box["x"] + box["width"] <= strip["x"] + strip["width"] + 1
     screenshot("laptop")
+
+
+def test_the_viewer_announces_each_image_it_shows(page, live_server, case):
+    first, second, _ = series_of(case)
+    open_case(page, live_server, case)
+    page.evaluate("window.announced = []; addEventListener('viewer:slice', (e) => announced.push(e.detail))")
+
+    shown(page)[0].hover()
+    page.mouse.wheel(0, 100)
+    expect(shown(page)[2]).to_have_text("image 4 / 5")
+    page.get_by_role("tab").nth(1).click()
+    expect(page.get_by_role("tab").nth(1)).to_have_attribute("aria-selected", "true")
+
+    slices = [list(series.slices.all()) for series in (first, second)]
+    assert page.evaluate("announced") == [
+        {"series": first.pk, "index": 3, "slicePk": slices[0][3].pk},
+        {"series": second.pk, "index": 2, "slicePk": slices[1][2].pk},
+    ]
+
+
+def wait_until(page, condition):
+    for _ in range(100):
+        if condition():
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError("timed out")
+
+
+def test_the_stack_loads_a_few_images_at_a_time_nearest_the_one_shown_first(page, live_server, login):
+    case = published_case(series=1, slices=15)
+    login(TraineeFactory())
+    sources = [s.web.url for s in case.series.get().slices.all()]
+    held = []  # image requests, answered when the test says so: a slow link
+    page.route("**/media/cases/web/**", lambda route: held.append(route))
+    page.goto(f"{live_server.url}{case.get_absolute_url()}", wait_until="domcontentloaded")
+
+    def fetched(routes):
+        return [sources.index(route.request.url.removeprefix(live_server.url)) for route in routes]
+
+    wait_until(page, lambda: len(held) == 1)
+    assert fetched(held) == [7]  # the image the stack opens on, alone on the link
+    held.pop().continue_()
+    wait_until(page, lambda: len(held) == 4)
+    page.wait_for_timeout(300)
+    assert sorted(fetched(held)) == [5, 6, 8, 9]  # then four at a time, the nearest first
+
+    frame, _, counter = shown(page)
+    frame.focus()
+    page.keyboard.press("End")  # the trainee goes to the last image while the stack is loading
+    expect(counter).to_have_text("image 15 / 15")
+    wait_until(page, lambda: 14 in fetched(held))
+    answered = len(held)
+    for route in list(held):
+        route.continue_()
+    wait_until(page, lambda: len(set(fetched(held[answered:])) - {14}) >= 3)
+    assert set(fetched(held[answered:])) <= {14, 13, 12, 11, 10}  # the new neighbourhood comes next
+    for route in held[answered:]:
+        route.continue_()

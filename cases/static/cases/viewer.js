@@ -1,7 +1,8 @@
 /* SINS Quiz image viewer: series tabs, stack scrolling, zoom and pan, brightness/contrast, full screen.
    Enhances the markup of cases/includes/viewer.html (its comment is the contract). No library, no outside request.
    window.SinsViewer = {init(root), show(root, seriesId, imageNumber)}; the hash #series-<pk>:<n> opens image n.
-   The root dispatches `viewer:slice` (detail {series, index, slicePk}) whenever the image shown changes. */
+   Whenever the image shown changes, the root element dispatches "viewer:slice" (bubbling) with
+   detail {series, index, slicePk}: series pk, 0-based index in the stack, the slice's pk. */
 (() => {
 "use strict";
 
@@ -11,6 +12,7 @@ const PRESETS = {
 };
 const MAX_ZOOM = 8;
 const NOTCH = 50; // wheel pixels per image: a mouse notch is one image, a smooth trackpad does not fly
+const FETCHES = 4; // images of a stack fetched at once: enough to fill a slow link, few enough to re-aim quickly
 const HASH = /^#series-(\d+)(?::(\d+))?$/;
 const KEYS = {
   ArrowUp: "prev", ArrowDown: "next", PageUp: "page-up", PageDown: "page-down", Home: "first", End: "last",
@@ -64,9 +66,7 @@ class Viewer {
     st.img = frame.querySelector("[data-image]");
     st.counter = frame.querySelector("[data-counter]");
     st.info = frame.querySelector("[data-info]");
-    const links = [...el.querySelectorAll("[data-slices] a")];
-    st.slices = links.map((a) => ({ src: a.dataset.src, alt: a.dataset.alt }));
-    st.pks = links.map((a) => +a.dataset.pk);
+    st.slices = [...el.querySelectorAll("[data-slices] a")].map((a) => ({ ...a.dataset, pk: +a.dataset.slice }));
     st.i = st.shown = clamp(parseInt(frame.dataset.start, 10) || 0, 0, st.slices.length - 1);
     this.resetView(st);
     st.counter.hidden = st.info.hidden = st.img.draggable = false;
@@ -146,14 +146,14 @@ class Viewer {
     const st = this.cur;
     if (!st.frame) return;
     const n = st.slices.length;
+    const slice = st.slices[st.i];
     if (st.shown !== st.i) {
-      Object.assign(st.img, st.slices[st.i]); // src and alt: the preloaded image swaps in at once
+      Object.assign(st.img, { src: slice.src, alt: slice.alt }); // decoded beforehand: it swaps in at once
       st.shown = st.i;
     }
-    if (this.sent !== st.slices[st.i]) {
-      // Others (the feedback's annotations) follow the image shown: {series pk, 0-based index, slice pk}.
-      this.sent = st.slices[st.i];
-      const detail = { series: st.id, index: st.i, slicePk: st.pks[st.i] };
+    if (this.shownSlice !== slice) {
+      this.shownSlice = slice;
+      const detail = { series: +st.id, index: st.i, slicePk: slice.pk };
       this.root.dispatchEvent(new CustomEvent("viewer:slice", { bubbles: true, detail }));
     }
     st.counter.textContent = `image ${st.i + 1} / ${n}`;
@@ -170,12 +170,36 @@ class Viewer {
     for (const b of this.presets) b.setAttribute("aria-pressed", b.dataset.preset === st.preset);
   }
 
+  // The stack's images come in a few at a time, each time the one nearest the image shown that is not in yet:
+  // on a slow link the neighbours come first, and wherever the trainee scrolls to, that neighbourhood next.
+  // The stack on show waits for its first image, so that it has the link to itself (the others load later, when
+  // their tab opens or once the stack on show is in). Each is decoded as it arrives and kept, so that showing it
+  // later is only a paint.
   preload(st) {
     if (st.pre || !st.frame) return;
-    // Nearest images first, so a quick scroll away from the start image never waits.
-    const order = st.slices.map((s, i) => i).sort((a, b) => Math.abs(a - st.i) - Math.abs(b - st.i));
-    st.pre = order.map((i) => Object.assign(new Image(), { decoding: "async", src: st.slices[i].src }));
-    st.loading = Promise.all(st.pre.map((im) => new Promise((done) => (im.onload = im.onerror = done))));
+    st.pre = [];
+    let waiting = st.slices.length;
+    st.loading = new Promise((loaded) => {
+      const fetchNext = () => {
+        const i = this.nearestMissing(st);
+        if (i === undefined) return;
+        const image = (st.pre[i] = new Image());
+        image.src = st.slices[i].src;
+        image.decode().catch(() => {}).then(() => {
+          if (--waiting === 0) loaded();
+          fetchNext();
+        });
+      };
+      const start = () => Array.from({ length: FETCHES }, fetchNext);
+      if (st !== this.cur || st.img.complete) start();
+      else for (const type of ["load", "error"]) st.img.addEventListener(type, start, { once: true });
+    });
+  }
+
+  nearestMissing(st) {
+    for (let d = 0; d < st.slices.length; d++) {
+      for (const i of [st.i - d, st.i + d]) if (i >= 0 && i < st.slices.length && !st.pre[i]) return i;
+    }
   }
 
   // --- Zoom, pan, brightness -----------------------------------------------------------------------------
