@@ -19,6 +19,7 @@ RUNS = [
     ("capacity, SQLite", ["bench/load.py", "capacity"], None),
     ("capacity, PostgreSQL", ["bench/load.py", "capacity"], "sinsquiz_load"),
     ("two nodes, PostgreSQL", ["bench/load.py", "two-node"], "sinsquiz_load"),
+    ("viewer, Chromium", ["bench/viewer.py"], None),
 ]
 
 

@@ -104,6 +104,9 @@ class Viewer {
       }
       this.bar.hidden = !st.frame;
       if (!st.frame) this.toggleAdjust(false);
+      const n = st.slices?.length || 1;
+      Object.assign(this.slider, { max: n, disabled: n < 2 });
+      for (const b of this.steps) b.disabled = n < 2;
       this.revealTab(st.tab);
       this.preload(st);
       this.render();
@@ -136,30 +139,39 @@ class Viewer {
     const st = this.cur;
     if (!st.frame || i === st.i || (i = clamp(i, 0, st.slices.length - 1)) === st.i) return;
     st.i = i;
-    this.render();
+    this.renderSlice();
     // Screen readers hear explicit moves (keys, buttons), not every wheel notch.
     if (announce) this.status.textContent = `Image ${i + 1} of ${st.slices.length}`;
   }
 
-  // Writes only, no layout reads: this runs on every wheel notch and pointer move.
+  // Writes only, no layout reads: these run on every wheel notch and pointer move.
   render() {
+    this.renderSlice();
+    this.renderView();
+  }
+
+  // The image shown and what names it: all that a step through the stack changes.
+  renderSlice() {
     const st = this.cur;
-    if (!st.frame) return;
-    const n = st.slices.length;
-    const slice = st.slices[st.i];
+    const slice = st.slices?.[st.i];
+    if (!slice || slice === this.shownSlice) return;
+    this.shownSlice = slice;
     if (st.shown !== st.i) {
       Object.assign(st.img, { src: slice.src, alt: slice.alt }); // decoded beforehand: it swaps in at once
       st.shown = st.i;
     }
-    if (this.shownSlice !== slice) {
-      this.shownSlice = slice;
-      const detail = { series: +st.id, index: st.i, slicePk: slice.pk };
-      this.root.dispatchEvent(new CustomEvent("viewer:slice", { bubbles: true, detail }));
-    }
+    const n = st.slices.length;
     st.counter.textContent = `image ${st.i + 1} / ${n}`;
-    Object.assign(this.slider, { max: n, value: st.i + 1, disabled: n < 2 });
-    for (const b of this.steps) b.disabled = n < 2;
+    this.slider.value = st.i + 1;
     this.slider.setAttribute("aria-valuetext", `Image ${st.i + 1} of ${n}`);
+    const detail = { series: +st.id, index: st.i, slicePk: slice.pk };
+    this.root.dispatchEvent(new CustomEvent("viewer:slice", { bubbles: true, detail }));
+  }
+
+  // Zoom, pan, brightness and contrast of the stack shown.
+  renderView() {
+    const st = this.cur;
+    if (!st.frame) return;
     st.img.style.transform = st.s === 1 ? "" : `translate(${st.x}px, ${st.y}px) scale(${st.s})`;
     const filter = [st.b !== 1 && `brightness(${+st.b.toFixed(2)})`, st.c !== 1 && `contrast(${+st.c.toFixed(2)})`];
     st.img.style.filter = [...filter, st.inv && "invert(1)"].filter(Boolean).join(" ");
@@ -220,7 +232,7 @@ class Viewer {
     const r = this.rect || st.frame.getBoundingClientRect();
     const [w, h] = st.s > 1 ? [(r.width * st.s) / 2, (r.height * st.s) / 2] : [0, 0];
     Object.assign(st, { x: clamp(st.x, -w, w), y: clamp(st.y, -h, h) });
-    this.render();
+    this.renderView();
   }
 
   // A point on the screen, relative to the frame's centre.
@@ -232,14 +244,14 @@ class Viewer {
   preset(name) {
     const [b, c, inv] = PRESETS[name];
     Object.assign(this.cur, { b, c, inv, preset: name });
-    this.render();
+    this.renderView();
   }
 
   // Everything back as it opened, "drag adjusts" too: otherwise a drag on the zoomed image would not pan.
   reset() {
     this.resetView(this.cur);
     this.setWindow(false);
-    this.render();
+    this.renderView();
   }
 
   // --- Mouse, trackpad, touch ----------------------------------------------------------------------------
@@ -320,7 +332,7 @@ class Viewer {
       // Sideways: contrast; up: brighter.
       const c = clamp(g.c0 * Math.exp(dx / 250), 0.2, 5);
       Object.assign(st, { c, b: clamp(g.b0 * Math.exp(-dy / 250), 0.2, 5), preset: null });
-      this.render();
+      this.renderView();
     }
   }
 
