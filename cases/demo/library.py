@@ -741,7 +741,8 @@ def create_history(password: str) -> int:
             answers = _simulated_answers(case, rng, care)
             attempt, _ = drafts.submit(drafts.open_draft(trainee, case), answers)
             when = now - timedelta(days=56 - 56 * n / len(plan), minutes=rng.randrange(600))
-            Attempt.objects.filter(pk=attempt.pk).update(submitted=when, started=when - timedelta(minutes=6))
+            spent = timedelta(seconds=rng.randrange(150, 540))  # what a resident takes over a case
+            Attempt.objects.filter(pk=attempt.pk).update(submitted=when, started=when - spent, time_spent=spent)
             made += 1
     return made
 

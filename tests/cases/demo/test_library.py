@@ -1,6 +1,7 @@
 """The demo library that `make run` loads: complete, varied, idempotent, and synthetic."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
@@ -11,6 +12,7 @@ from PIL import Image
 
 from cases.models import Annotation, Case, ReferenceReading, Series, Slice
 from sinsquiz import grading, sins
+from sinsquiz.training.models import Attempt
 from tests.factories import ensure_roles
 
 
@@ -125,6 +127,14 @@ def test_the_demo_users_have_their_roles_and_are_printed(library, db):
         assert trainee.check_password("sins-demo")
     for username in ("educator", "resident1", "resident2", "sins-demo"):
         assert username in library["output"]
+
+
+def test_the_demo_history_takes_minutes_per_case_as_a_resident_would(library, db):
+    attempts = Attempt.objects.submitted()
+    assert attempts.exists()
+    for attempt in attempts:
+        assert timedelta(minutes=2) <= attempt.time_spent <= timedelta(minutes=10)
+        assert attempt.submitted - attempt.started == attempt.time_spent
 
 
 @pytest.mark.django_db
