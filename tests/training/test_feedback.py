@@ -180,7 +180,9 @@ def test_no_reference_reaches_the_trainee_before_the_commit_in_any_response(clie
     assert SENTINEL in client.get(f"/attempts/{attempt.pk}/").content.decode()
 
 
-def test_the_trainee_reads_your_reading_and_their_educator_reads_whose_it_is(client, trainee):
+def test_the_trainee_reads_your_reading_and_their_educator_reads_whose_it_is_and_goes_on_to_their_progress(
+    client, trainee
+):
     trainee.first_name, trainee.last_name = "Ada", "Byron"
     trainee.save()
     attempt = commit(client, published_case())
@@ -191,7 +193,10 @@ def test_the_trainee_reads_your_reading_and_their_educator_reads_whose_it_is(cli
     cohort.educators.add(educator)
     cohort.trainees.add(trainee)
     client.force_login(educator)
-    assert "Ada Byron’s reading, committed" in client.get(f"/attempts/{attempt.pk}/").content.decode()
+    html = client.get(f"/attempts/{attempt.pk}/").content.decode()
+    assert "Ada Byron’s reading, committed" in html
+    assert f'href="/progress/{trainee.pk}/">Ada Byron’s progress</a>' in html
+    assert "Try this case again" not in html and "Next case" not in html
 
     trainee.first_name = "Augusta"
     trainee.save()
