@@ -127,7 +127,7 @@ class ReferenceReadingInline(admin.StackedInline):
     form = ReferenceReadingForm
     formset = ReadingFormSet
     fk_name = "case"
-    readonly_fields = ["score_summary"]
+    readonly_fields = ["score_summary", "key_image_summary"]
     fieldsets = [
         (None, {"fields": [("reader", "reader_name"), "is_primary", "score_summary"]}),
         (
@@ -146,15 +146,21 @@ class ReferenceReadingInline(admin.StackedInline):
             "Why — what the trainee should learn (shown after they commit)",
             {"fields": [f"{item}_rationale" for item in sins.READING_ITEMS], "classes": ["collapse"]},
         ),
-        (
-            "Key images, shown beside each item in the feedback",
-            {"fields": [f"{item}_key_slice" for item in sins.READING_ITEMS], "classes": ["collapse"]},
-        ),
+        # Chosen by their thumbnails on the key-image page, the one way to choose them (the shapes drawn on a
+        # key image belong to it); here only what is chosen, and a link to choose.
+        ("Key images, shown beside each item in the feedback", {"fields": ["key_image_summary"]}),
     ]
 
     @admin.display(description="SINS (computed)")
     def score_summary(self, reading):
         return reference_summary(reading)
+
+    @admin.display(description="Key images")
+    def key_image_summary(self, reading):
+        return key_images.summary(reading)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("case").prefetch_related("annotations")
 
     def get_extra(self, request, obj=None, **kwargs):
         # A new case offers one reading to fill in (or to leave empty: a draft needs none).
@@ -166,10 +172,6 @@ class ReferenceReadingInline(admin.StackedInline):
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name.endswith("_key_slice"):
-            # Only this case's images; a new case has none yet.
-            case_id = request.resolver_match.kwargs.get("object_id")
-            kwargs["queryset"] = Slice.objects.filter(series__case_id=case_id).select_related("series")
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if db_field.name == "reader":
             field.label_from_instance = lambda user: user.get_full_name() or user.get_username()
@@ -310,8 +312,11 @@ class SeriesForm(forms.ModelForm):
     )
     arrangement = ArrangementField(
         label="Images",
-        help_text="Change a number to move an image there; tick Remove to take it out. Saved with the case.",
+        help_text="Change a number to move an image there; tick Remove to take it out. Saved with the case. "
+        "An image removed that was a key image leaves its item without one (you are told which).",
     )
+
+    lost_key_images: list[str] = []  # what the removed images took away, said after the save
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -325,6 +330,7 @@ class SeriesForm(forms.ModelForm):
         if not (stack.images or "arrangement" in self.changed_data):
             return stack  # nothing to write: the cached viewer stays valid
         stored = Slice.objects.filter(series=series)  # not the page's prefetched images
+        self.lost_key_images = key_images.lost_with(stored.filter(pk__in=removed))
         for slice_ in stored.filter(pk__in=removed):
             slice_.delete()  # one by one: each removes its files once the transaction commits
         kept = {slice_.pk: slice_ for slice_ in stored}
@@ -421,6 +427,10 @@ class CaseAdmin(admin.ModelAdmin):
     actions = ["publish", "unpublish", "duplicate"]
     save_on_top = True
 
+    class Media:
+        css = {"all": ["cases/key_images.css"]}
+        js = ["cases/annotations.js"]  # the shapes over the key images' thumbnails in the readings
+
     fieldsets = [
         (None, {"fields": ["title", "slug", ("status", "difficulty"), "preview"]}),
         (
@@ -463,12 +473,20 @@ class CaseAdmin(admin.ModelAdmin):
             kwargs["initial"] = [reader_initial(request.user, primary=not has_primary)]
         return kwargs
 
+    def save_related(self, request, form, formsets, change):
+        # The readings before the images: a removed image then clears the key image it was, rather than a reading
+        # saved after it pointing at it again.
+        formsets = sorted(formsets, key=lambda formset: formset.model is Series)
+        super().save_related(request, form, formsets, change)
+
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
         if formset.model is Series:
             for series_form in formset.forms:
                 if series_form.instance.pk and series_form not in formset.deleted_forms:
                     report_stack(self, request, series_form.instance, series_form.save_images())
+                    for note in series_form.lost_key_images:
+                        self.message_user(request, note, messages.WARNING)
 
     def response_add(self, request, obj, post_url_continue=None):
         return stay_if_rejected(request, obj) or super().response_add(request, obj, post_url_continue)
@@ -639,6 +657,14 @@ class SeriesAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         report_stack(self, request, form.instance, form.save_images())
+        for note in form.lost_key_images:
+            self.message_user(request, note, messages.WARNING)
+
+    def save_formset(self, request, form, formset, change):
+        lost = key_images.lost_with(Slice.objects.filter(pk__in=[f.instance.pk for f in formset.deleted_forms]))
+        super().save_formset(request, form, formset, change)
+        for note in lost:
+            self.message_user(request, note, messages.WARNING)
 
     def response_add(self, request, obj, post_url_continue=None):
         return stay_if_rejected(request, obj) or super().response_add(request, obj, post_url_continue)

@@ -13,8 +13,11 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import pluralize
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -66,14 +69,56 @@ def _context(request, model_admin, case: Case, title: str) -> dict:
     }
 
 
+def items_of(case: Case) -> list[str]:
+    """The items a key image can illustrate: the ESCC grade only where the case asks for it."""
+    return [item for item in sins.READING_ITEMS if item != "escc" or case.asks_escc]
+
+
+def summary(reading: ReferenceReading) -> str:
+    """A reading's key images on the case page, read-only: per item its thumbnail (or none yet), how many shapes
+    are drawn on it, and the link to the editor, which stays the one way to choose them."""
+    if not reading.pk:
+        return render_to_string("admin/cases/case/includes/reading_key_images.html", {"reading": reading})
+    keys = [getattr(reading, f"{item}_key_slice_id") for item in sins.READING_ITEMS]
+    slices = {s.pk: s for s in Slice.objects.filter(pk__in=[k for k in keys if k]).select_related("series")}
+    context = {"reading": reading, "rows": [_row(reading, item, slices) for item in items_of(reading.case)]}
+    return render_to_string("admin/cases/case/includes/reading_key_images.html", context)
+
+
+def lost_with(removed) -> list[str]:
+    """Before images are removed: for each that is a key image, a message naming the items (and the shapes drawn
+    on it) it takes away. The removal goes ahead — the educator ticked Remove — but not without a word."""
+    removed = {s.pk: s for s in removed.select_related("series")}
+    if not removed:
+        return []
+    is_key = Q()
+    for item in sins.READING_ITEMS:
+        is_key |= Q(**{f"{item}_key_slice__in": list(removed)})
+    notes = []
+    for reading in ReferenceReading.objects.filter(is_key).prefetch_related("annotations").order_by("pk"):
+        for pk, slice_ in removed.items():
+            items = [item for item in sins.READING_ITEMS if getattr(reading, f"{item}_key_slice_id") == pk]
+            if not items:
+                continue
+            labels = [sins.ITEM_LABELS[item].lower() for item in items]
+            of_items = " and of ".join([", of ".join(labels[:-1]), labels[-1]] if len(labels) > 1 else labels)
+            shapes = sum(1 for a in reading.annotations.all() if a.slice_id == pk and a.item in items)
+            with_shapes = f" (with its {shapes} annotation{pluralize(shapes)})" if shapes else ""
+            reader = f"{reading.reader_name}’s reading" if reading.reader_name else "the expert reading"
+            notes.append(
+                f"{slice_.series.label}, image {slice_.position + 1} was the key image of {of_items}{with_shapes} "
+                f"in {reader}: choose another on the key images page."
+            )
+    return notes
+
+
 @require_GET
 def overview(request, case_id: int, *, model_admin) -> HttpResponse:
     """Each reading's items with their key image and how many shapes are drawn on it."""
     case = get_case_for_author(request, model_admin, case_id)
     readings = list(case.readings.prefetch_related("annotations"))
     slices = {s.pk: s for s in Slice.objects.filter(series__case=case).select_related("series")}
-    items = [item for item in sins.READING_ITEMS if item != "escc" or case.asks_escc]
-    rows = [(reading, [_row(reading, item, slices) for item in items]) for reading in readings]
+    rows = [(reading, [_row(reading, item, slices) for item in items_of(case)]) for reading in readings]
     context = _context(request, model_admin, case, f"Key images: {case}")
     return TemplateResponse(request, "admin/cases/case/key_images.html", {**context, "rows": rows})
 

@@ -4,10 +4,12 @@ feedback that shows them after the commit."""
 import json
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 
 from cases.admin import duplicate_case
 from cases.models import Annotation, Case, ReferenceReading
+from tests.admin_forms import admin_post_data
 from tests.factories import EducatorFactory, TraineeFactory, commit, published_case
 
 pytestmark = pytest.mark.django_db
@@ -150,6 +152,71 @@ def test_saving_again_replaces_the_shapes_and_no_key_image_removes_them(educator
 
     reading.refresh_from_db()
     assert reading.collapse_key_slice is None and not reading.annotations.exists()
+
+
+# --- The case page: one way to choose a key image, and no key image lost without a word ------------------
+
+
+def annotated(reading, key, *shapes):
+    ReferenceReading.objects.filter(pk=reading.pk).update(collapse_key_slice=key)
+    Annotation.objects.bulk_create(annotation(reading, key, **shape) for shape in shapes)
+
+
+def test_the_reading_on_the_case_page_summarises_each_key_image_and_links_to_its_picker(
+    educator_client, case, reading, key
+):
+    annotated(reading, key, ARROW, LABEL)
+
+    page = educator_client.get(f"/admin/cases/case/{case.pk}/change/").content.decode()
+
+    assert "_key_slice" not in page  # no drop-down to choose a key image with beside the picker
+    summary = page[page.index('class="reading-key-images"') :]
+    assert f'<img src="{key.thumbnail.url}"' in summary
+    assert f"{key.series.label}, image 2 · 2 annotations" in summary
+    assert "none yet" in summary  # the items without a key image
+    assert f'href="{edit_url(case, reading)}"' in summary  # "Change or annotate the key image of …collapse"
+    assert f'href="{edit_url(case, reading, "pain")}"' in summary  # "Choose the key image of pain"
+
+
+def test_saving_the_case_page_keeps_the_key_images_and_their_annotations(educator_client, case, reading, key):
+    annotated(reading, key, ARROW, LABEL)
+    other = case.series.first().slices.first()
+    page = educator_client.get(f"/admin/cases/case/{case.pk}/change/")
+
+    response = educator_client.post(
+        f"/admin/cases/case/{case.pk}/change/",
+        admin_post_data(
+            page,
+            title="A new title",
+            **{"readings-0-collapse_key_slice": other.pk, "readings-0-pain_key_slice": other.pk},
+        ),
+    )
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    reading.refresh_from_db()
+    assert (reading.collapse_key_slice, reading.pain_key_slice) == (key, None)
+    assert [a.as_data() for a in reading.annotations.all()] == [ARROW, LABEL]
+
+
+def test_removing_a_key_image_on_the_case_page_says_which_items_lost_it(educator_client, case, reading, key):
+    annotated(reading, key, ARROW, LABEL)
+    ReferenceReading.objects.filter(pk=reading.pk).update(pain_key_slice=key)
+    page = educator_client.get(f"/admin/cases/case/{case.pk}/change/")
+    stack = {"series-1-arrangement": [str(s.pk) for s in key.series.slices.all()]}
+    stack[f"series-1-arrangement-{key.pk}-remove"] = "on"
+
+    response = educator_client.post(
+        f"/admin/cases/case/{case.pk}/change/",
+        admin_post_data(page, **stack, **{"readings-0-collapse_rationale": "The body has lost half its height."}),
+    )
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    reading.refresh_from_db()
+    assert (reading.collapse_key_slice, reading.pain_key_slice) == (None, None)
+    assert (
+        f"{key.series.label}, image 2 was the key image of pain and of vertebral body collapse (with its "
+        "2 annotations) in Dr A. Expert’s reading: choose another on the key images page."
+    ) in [str(m) for m in get_messages(response.wsgi_request)]
 
 
 @pytest.mark.parametrize(
