@@ -1,7 +1,8 @@
-"""Authoring in a real browser, as an educator does it with no README open: a draft with only its history, a
-series and its stack added from the case page, the stack rearranged there, the expert reading (the index level
-entered once), publication, and a trainee opening the case. The pages fit the window and wear the product's
-dark look."""
+"""Authoring in a real browser, as an educator does it with no README open, finding every step on the pages from
+the admin's start page: a draft with only its history, a series and its stack added from the case page, the stack
+rearranged there, the expert reading (the index level entered once), a key image picked by its thumbnail and
+annotated, publication; then a trainee answers, commits and sees the annotated key image in the feedback. The
+pages fit the window and wear the product's dark look."""
 
 import io
 
@@ -9,11 +10,17 @@ import pytest
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
-from cases.models import Case, Slice
+from cases.models import Annotation, Case, Slice
+from tests.e2e.test_key_images import PICTURE, drag
 from tests.factories import EducatorFactory, TraineeFactory
 
-READING = {"pain": "mechanical", "bone_lesion": "lytic", "alignment": "normal", "collapse": "lt50",
-           "posterolateral": "unilateral", "absent_pedicle": "present", "tomita": "2"}  # fmt: skip
+# The expert reading, as the educator picks it from each drop-down (labels as the page shows them).
+READING = {"Pain:": "Mechanical pain", "Bone lesion:": "Lytic", "Alignment:": "Normal alignment",
+           "Collapse:": "< 50 % collapse", "Posterolateral:": "Unilateral", "Absent pedicle sign:": "Present",
+           "Tomita type:": "Type 2: Body and pedicle"}  # fmt: skip
+# The trainee's answers: one mistake, on the item the educator illustrated.
+ANSWERS = {"location": "semirigid", "pain": "mechanical", "bone_lesion": "lytic", "alignment": "normal",
+           "collapse": "gt50", "posterolateral": "unilateral", "absent_pedicle": "present", "tomita": "2"}  # fmt: skip
 PRODUCT_BACKGROUND = "rgb(11, 13, 16)"  # --bg in sinsquiz/static/sinsquiz/app.css
 
 
@@ -29,28 +36,35 @@ def page_width(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth")
 
 
+def field(page, label: str):
+    """The field with this label; the first one, as the inlines keep a hidden blank copy of their forms last."""
+    return page.get_by_label(label, exact=True).first
+
+
 def save_and_continue(page):
-    page.locator("input[name=_continue]").first.click()
+    page.get_by_role("button", name="Save and continue editing").first.click()
     expect(page.locator(".errornote")).to_have_count(0)
 
 
 @pytest.mark.parametrize("size", [{"width": 1366, "height": 900}])
-def test_an_educator_authors_illustrates_and_publishes_a_case_that_a_trainee_then_opens(
+def test_an_educator_authors_illustrates_annotates_and_publishes_a_case_that_a_trainee_then_answers(
     page, live_server, login, screenshot, size
 ):
     page.set_viewport_size(size)
     login(EducatorFactory(first_name="Ada", last_name="Okafor"))
 
-    # A draft with only its history.
-    page.goto(f"{live_server.url}/admin/cases/case/add/")
+    # A draft with only its history, started from the admin's start page.
+    page.goto(f"{live_server.url}/admin/")
+    cases = page.get_by_role("row").filter(has=page.get_by_role("link", name="Cases", exact=True))
+    cases.get_by_role("link", name="Add").click()
     expect(page.locator("body")).to_have_css("background-color", PRODUCT_BACKGROUND)
-    page.fill("#id_title", "Back pain after breast cancer")
-    page.fill("#id_age", "58")
-    page.select_option("#id_sex", "female")
-    page.fill("#id_primary_tumour", "Breast carcinoma")
-    page.fill("#id_presentation", "Six weeks of back pain.")
-    page.fill("#id_pain_statement", "Worse on standing, eases lying flat.")
-    page.select_option("#id_region", "thoracic")
+    field(page, "Title:").fill("Back pain after breast cancer")
+    field(page, "Age:").fill("58")
+    field(page, "Sex:").select_option(label="Female")
+    field(page, "Primary tumour:").fill("Breast carcinoma")
+    field(page, "Presentation:").fill("Six weeks of back pain.")
+    field(page, "Pain statement:").fill("Worse on standing, eases lying flat.")
+    field(page, "Imaged region:").select_option(label="Thoracic")
     assert page_width(page) <= size["width"]
     screenshot("1-draft")
     save_and_continue(page)
@@ -59,12 +73,12 @@ def test_an_educator_authors_illustrates_and_publishes_a_case_that_a_trainee_the
     assert (case.status, case.index_level, case.readings.count()) == (Case.Status.DRAFT, "", 0)
 
     # A series and its stack from the case page; the one bad file is named, the good ones are kept.
-    page.click("#series-group .add-row a")
-    page.select_option("#id_series-0-modality", "mri")
-    page.select_option("#id_series-0-plane", "sagittal")
-    page.fill("#id_series-0-sequence", "T2")
+    page.get_by_role("button", name="Add another Series").click()
+    field(page, "Modality:").select_option(label="MRI")
+    field(page, "Plane:").select_option(label="Sagittal")
+    field(page, "Sequence or window:").fill("T2")
     notes = {"name": "notes.png", "mimeType": "image/png", "buffer": b"not an image"}
-    page.set_input_files("#id_series-0-add_images", [png(f"IM{n}.png", 30 * n) for n in (1, 2, 3, 4)] + [notes])
+    field(page, "Add images:").set_input_files([png(f"IM{n}.png", 30 * n) for n in (1, 2, 3, 4)] + [notes])
     save_and_continue(page)
     expect(page.locator(".messagelist")).to_contain_text("Added 4 images to Sagittal T2 MRI.")
     expect(page.locator(".messagelist")).to_contain_text(
@@ -84,30 +98,72 @@ def test_an_educator_authors_illustrates_and_publishes_a_case_that_a_trainee_the
     expect(thumbnails).to_have_count(3)
     assert list(Slice.objects.filter(series__case=case).order_by("position")) == [stack[3], stack[0], stack[2]]
 
-    # The expert reading: the index level once, on the case; the reading follows it.
-    page.select_option("#id_index_level", "T7")
-    expect(page.locator("#id_readings-0-reader_name")).to_have_value("Ada Okafor")
-    expect(page.locator("#id_readings-0-level")).to_have_value("")  # "The case's index level"
-    expect(page.locator("#id_readings-0-location")).to_have_count(0)
-    for name, value in READING.items():
-        page.select_option(f"#id_readings-0-{name}", value)
-    page.select_option("#id_status", "published")
+    # The expert reading: the index level once, on the case; the reading follows it. Saved, still a draft.
+    field(page, "Index level:").select_option(label="T7")
+    expect(field(page, "Credited as:")).to_have_value("Ada Okafor")
+    expect(field(page, "Index level, only if this reader disagrees:")).to_have_value("")  # the case's
+    expect(page.get_by_label("Location:", exact=True)).to_have_count(0)
+    for label, choice in READING.items():
+        field(page, label).select_option(label=choice)
+    expect(page.locator(".reading-key-images").first).to_contain_text("Save the reading first")
     assert page_width(page) <= size["width"]
     screenshot("3-reading", full_page=True)
-    page.locator("input[name=_save]").first.click()
-    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
-    case.refresh_from_db()
+    save_and_continue(page)
     reading = case.readings.get()
-    assert case.is_published
     assert (reading.level, reading.location, reading.total) == ("T7", "semirigid", 9)
 
-    # A trainee can open it.
+    # A key image, picked by its thumbnail from the reading on the case page, with an arrow and a label on it.
+    page.get_by_role("link", name="Choose the key image of vertebral body collapse").click()
+    page.get_by_role("radio", name="Sagittal T2 MRI, image 2").click()
+    page.wait_for_function("() => document.querySelector('.ki-image')?.complete")
+    box = page.locator(".ki-image").evaluate(PICTURE)
+    drag(page, box, (0.2, 0.25), (0.45, 0.5))
+    page.get_by_role("radio", name="Label", exact=True).check()
+    page.get_by_label("Label text").fill("Lytic pedicle")
+    page.mouse.click(box["x"] + 0.55 * box["width"], box["y"] + 0.55 * box["height"])
+    expect(page.locator("[data-shapes] li")).to_have_text(["Arrow Remove", "Label — “Lytic pedicle” Remove"])
+    screenshot("4-key-image")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".messagelist")).to_contain_text(
+        "Saved the key image of vertebral body collapse with 2 shape(s)."
+    )
+    page.get_by_role("link", name="Back to the case").click()
+    collapse = page.locator(".reading-key-images li[data-item=collapse]").first
+    expect(collapse).to_contain_text("Sagittal T2 MRI, image 2 · 2 annotations")
+    expect(collapse.locator(".annotated-thumb svg text")).to_have_text("Lytic pedicle")
+    screenshot("5-reading-key-images", full_page=True)
+    key = stack[0]
+    assert [(a.kind, a.slice, a.label) for a in Annotation.objects.order_by("pk")] == [
+        ("arrow", key, ""),
+        ("label", key, "Lytic pedicle"),
+    ]
+
+    # Publication.
+    field(page, "Status:").select_option(label="Published")
+    page.get_by_role("button", name="Save", exact=True).first.click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    case.refresh_from_db()
+    assert case.is_published
+
+    # A trainee answers the case, commits, and sees the annotated key image in the feedback.
     page.context.clear_cookies()
     login(TraineeFactory())
     page.goto(f"{live_server.url}/cases/")
-    page.click("text=Back pain after breast cancer")
+    page.get_by_role("link", name="Back pain after breast cancer").first.click()
     expect(page.locator("h1")).to_contain_text("Back pain after breast cancer")
     expect(page.locator("[data-stack]:not([hidden]) [data-counter]")).to_have_text("image 2 / 3")
+    page.select_option("#id_level", "T7")
+    for name, value in ANSWERS.items():
+        page.check(f'[name="{name}"][value="{value}"]', force=True)
+    page.click("[data-commit]")
+    page.wait_for_url(f"{live_server.url}/attempts/*/")
+    feedback = page.locator("[data-key-item=collapse]")
+    feedback.get_by_role("link", name="show it").click()
+    overlay = page.locator(f"#series-{key.series_id} .key-annotations")
+    expect(page.locator(f"#series-{key.series_id} [data-counter]")).to_have_text("image 2 / 3")
+    expect(overlay).to_be_visible()
+    expect(overlay.locator("text")).to_have_text("Lytic pedicle")
+    screenshot("6-feedback")
 
 
 def test_the_case_page_fits_a_phone(page, live_server, login, screenshot):
