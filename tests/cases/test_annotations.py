@@ -219,6 +219,22 @@ def test_removing_a_key_image_on_the_case_page_says_which_items_lost_it(educator
     ) in [str(m) for m in get_messages(response.wsgi_request)]
 
 
+def test_deleting_a_key_image_on_the_series_page_says_which_items_lost_it(educator_client, case, reading, key):
+    annotated(reading, key, CIRCLE)
+    page = educator_client.get(f"/admin/cases/series/{key.series_id}/change/")
+
+    response = educator_client.post(
+        f"/admin/cases/series/{key.series_id}/change/", admin_post_data(page, **{"slices-1-DELETE": "on"})
+    )
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assert not key.series.slices.filter(pk=key.pk).exists()
+    assert (
+        f"{key.series.label}, image 2 was the key image of vertebral body collapse (with its 1 annotation) in "
+        "Dr A. Expert’s reading: choose another on the key images page."
+    ) in [str(m) for m in get_messages(response.wsgi_request)]
+
+
 @pytest.mark.parametrize(
     ("shapes", "message"),
     [
