@@ -363,38 +363,48 @@ def renumbered(alt_text: str, position: int, total: int) -> str:
     return alt_text
 
 
-def report_stack(model_admin, request, series: Series, stack: Stack) -> None:
-    """Say what an upload added and, file by file, what it left out and why."""
-    if stack.images:
-        count = len(stack.images)
-        model_admin.message_user(request, f"Added {count} image{pluralize(count)} to {series.label}.", messages.SUCCESS)
-    if stack.rejected:
-        count = len(stack.rejected)
-        model_admin.message_user(
-            request,
-            f"{count} file{pluralize(count)} could not be added to {series.label}: " + " ".join(stack.rejected),
-            messages.WARNING,
-        )
-        request.rejected_uploads = True  # stay on the page: the educator fixes these files there
+class UploadsAdmin(admin.ModelAdmin):
+    """An admin page where educators upload stacks: it says what each upload kept and left out, and stays on the
+    page when files were refused."""
 
+    def report_stack(self, request, series: Series, stack: Stack) -> None:
+        """Say what an upload added and, file by file, what it left out and why."""
+        if stack.images:
+            count = len(stack.images)
+            self.message_user(request, f"Added {count} image{pluralize(count)} to {series.label}.", messages.SUCCESS)
+        if stack.rejected:
+            count = len(stack.rejected)
+            self.message_user(
+                request,
+                f"{count} file{pluralize(count)} could not be added to {series.label}: " + " ".join(stack.rejected),
+                messages.WARNING,
+            )
+            request.rejected_uploads = True  # stay on the page: the educator fixes these files there
 
-def warn_files_not_kept(model_admin, request) -> None:
-    """A page sent back with errors cannot keep the files chosen in it: say so, rather than lose them quietly."""
-    if request.method == "POST" and (count := sum(len(request.FILES.getlist(name)) for name in request.FILES)):
-        model_admin.message_user(
-            request,
-            f"The {count} image file{pluralize(count)} you chose {pluralize(count, 'was,were')} not uploaded: "
-            "correct the errors below, then choose the files again.",
-            messages.WARNING,
-        )
+    def response_add(self, request, obj, post_url_continue=None):
+        return self._stay_if_rejected(request, obj) or super().response_add(request, obj, post_url_continue)
 
+    def response_change(self, request, obj):
+        return self._stay_if_rejected(request, obj) or super().response_change(request, obj)
 
-def stay_if_rejected(request, obj) -> HttpResponseRedirect | None:
-    """After an upload that left files out, back to the page the educator saved, whichever button they used."""
-    if getattr(request, "rejected_uploads", False):
-        opts = obj._meta
-        return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]))
-    return None
+    def render_change_form(self, request, context, *args, **kwargs):
+        # A page sent back with errors cannot keep the files chosen in it: say so, rather than lose them quietly.
+        if request.method == "POST" and (count := sum(len(request.FILES.getlist(name)) for name in request.FILES)):
+            self.message_user(
+                request,
+                f"The {count} image file{pluralize(count)} you chose {pluralize(count, 'was,were')} not uploaded: "
+                "correct the errors below, then choose the files again.",
+                messages.WARNING,
+            )
+        return super().render_change_form(request, context, *args, **kwargs)
+
+    @staticmethod
+    def _stay_if_rejected(request, obj) -> HttpResponseRedirect | None:
+        """After an upload that left files out, back to the page the educator saved, whichever button they used."""
+        if getattr(request, "rejected_uploads", False):
+            opts = obj._meta
+            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]))
+        return None
 
 
 class SeriesInline(admin.StackedInline):
@@ -416,7 +426,7 @@ TEXTAREA_ROWS = {"presentation": 3, "pain_statement": 2, "teaching_points": 4, "
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(UploadsAdmin):
     inlines = [SeriesInline, ReferenceReadingInline]
     list_display = ["title", "status", "index_level", "difficulty", "primary_reference", "images", "version"]
     list_filter = ["status", LocationFilter, BoneLesionFilter, TomitaFilter, CategoryFilter, "difficulty", "region",
@@ -484,19 +494,9 @@ class CaseAdmin(admin.ModelAdmin):
         if formset.model is Series:
             for series_form in formset.forms:
                 if series_form.instance.pk and series_form not in formset.deleted_forms:
-                    report_stack(self, request, series_form.instance, series_form.save_images())
+                    self.report_stack(request, series_form.instance, series_form.save_images())
                     for note in series_form.lost_key_images:
                         self.message_user(request, note, messages.WARNING)
-
-    def response_add(self, request, obj, post_url_continue=None):
-        return stay_if_rejected(request, obj) or super().response_add(request, obj, post_url_continue)
-
-    def response_change(self, request, obj):
-        return stay_if_rejected(request, obj) or super().response_change(request, obj)
-
-    def render_change_form(self, request, context, *args, **kwargs):
-        warn_files_not_kept(self, request)
-        return super().render_change_form(request, context, *args, **kwargs)
 
     def get_queryset(self, request):
         return (
@@ -638,7 +638,7 @@ class SliceInline(admin.TabularInline):
 
 
 @admin.register(Series)
-class SeriesAdmin(admin.ModelAdmin):
+class SeriesAdmin(UploadsAdmin):
     form = SeriesForm
     inlines = [SliceInline]
     list_display = ["__str__", "modality", "plane", "sequence", "image_count"]
@@ -656,7 +656,7 @@ class SeriesAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        report_stack(self, request, form.instance, form.save_images())
+        self.report_stack(request, form.instance, form.save_images())
         for note in form.lost_key_images:
             self.message_user(request, note, messages.WARNING)
 
@@ -665,16 +665,6 @@ class SeriesAdmin(admin.ModelAdmin):
         super().save_formset(request, form, formset, change)
         for note in lost:
             self.message_user(request, note, messages.WARNING)
-
-    def response_add(self, request, obj, post_url_continue=None):
-        return stay_if_rejected(request, obj) or super().response_add(request, obj, post_url_continue)
-
-    def response_change(self, request, obj):
-        return stay_if_rejected(request, obj) or super().response_change(request, obj)
-
-    def render_change_form(self, request, context, *args, **kwargs):
-        warn_files_not_kept(self, request)
-        return super().render_change_form(request, context, *args, **kwargs)
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
