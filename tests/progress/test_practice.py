@@ -5,18 +5,11 @@ import re
 import pytest
 
 from sinsquiz.training.next_case import RUN_LENGTH
-from tests.factories import TraineeFactory, commit, published_case
+from tests.factories import commit, published_case
 
 pytestmark = pytest.mark.django_db
 
 RUN = "Practice run on collapse: case {} of 5"
-
-
-@pytest.fixture
-def trainee(client):
-    user = TraineeFactory()
-    client.force_login(user)
-    return user
 
 
 @pytest.fixture
