@@ -161,7 +161,8 @@ class KeyImageForm(forms.Form):
     def clean_shapes(self) -> list[Annotation]:
         text = self.cleaned_data["shapes"].strip() or "[]"
         try:
-            data = json.loads(text, parse_constant=_no_constant)
+            # Integers become floats: a huge one is then infinity, which the checks below refuse, not an overflow.
+            data = json.loads(text, parse_constant=_no_constant, parse_int=float)
         except ValueError:
             raise ValidationError("The drawing could not be read; draw it again.") from None
         if not isinstance(data, list) or not all(isinstance(shape, dict) for shape in data):
@@ -211,7 +212,7 @@ def edit(request, case_id: int, reading_id: int, item: str, *, model_admin) -> H
     """Pick one item's key image among the case's thumbnails and draw on it."""
     case = get_case_for_author(request, model_admin, case_id)
     reading = get_object_or_404(ReferenceReading.objects.select_related("case"), pk=reading_id, case=case)
-    if item not in sins.READING_ITEMS:
+    if item not in items_of(case):
         raise Http404("No such item.")
     key_field = f"{item}_key_slice"
     stored = reading.annotations.filter(item=item, slice_id=getattr(reading, f"{key_field}_id"))

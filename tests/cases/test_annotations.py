@@ -244,6 +244,7 @@ def test_deleting_a_key_image_on_the_series_page_says_which_items_lost_it(educat
         ([{**ARROW, "x1": "left"}], "Shape 1 (arrow): position: “left” value must be a float."),
         ("not json", "The drawing could not be read; draw it again."),
         ('[{"kind": "arrow", "x1": NaN}]', "The drawing could not be read; draw it again."),
+        ('[{"kind": "arrow", "x1": 1%s, "y1": 0.5, "x2": 0.5, "y2": 0.5}]' % ("0" * 400), "Shape 1 (arrow): position"),
         ({"kind": "arrow"}, "The drawing could not be read; draw it again."),
         ([ARROW] * 13, "At most 12 shapes per key image"),
     ],
@@ -285,10 +286,11 @@ def test_an_image_of_another_case_cannot_be_the_key_image(educator_client, case,
     "path",
     [
         lambda case, reading: edit_url(case, reading, item="colour"),
+        lambda case, reading: edit_url(case, reading, item="escc"),  # the case does not ask for the ESCC grade
         lambda case, reading: edit_url(published_case(), reading),  # the reading of another case
         lambda case, reading: "/admin/cases/case/999999/key-images/",
     ],
-    ids=["no such item", "another case's reading", "no such case"],
+    ids=["no such item", "an item the case does not ask", "another case's reading", "no such case"],
 )
 def test_a_wrong_address_is_a_404(educator_client, case, reading, path):
     assert educator_client.get(path(case, reading)).status_code == 404
