@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponseRedirect
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -80,6 +80,9 @@ class ReferenceReadingForm(forms.ModelForm):
             "follows from it. A second expert may name another level; the primary reading scores the case's."
         )
         level.choices = [("", "The case's index level"), *level.choices[1:]]
+        # Only educators are offered; a reader credited before that rule keeps their place until changed.
+        reader = self.fields["reader"]
+        reader.queryset = reader.queryset.filter(Q(groups__name=roles.EDUCATORS) | Q(pk=self.instance.reader_id))
         case = self.instance.case if self.instance.case_id else None
         if case and self.instance.level == case.index_level:
             self.initial["level"] = ""  # follows the case, now and when the case's level changes

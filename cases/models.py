@@ -19,7 +19,7 @@ from django.utils.text import capfirst
 
 from cases import images
 from cases.fields import LevelChoiceField
-from sinsquiz import roles, sins
+from sinsquiz import sins
 
 
 class LevelField(models.CharField):
@@ -586,7 +586,6 @@ class ReferenceReading(Reading):
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
-        limit_choices_to=Q(groups__name=roles.EDUCATORS),
         help_text="Whose reading this is in SINS Quiz: only educators can be readers. Optional for an outside expert.",
     )
     is_primary = models.BooleanField(

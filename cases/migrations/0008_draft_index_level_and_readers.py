@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='referencereading',
             name='reader',
-            field=models.ForeignKey(blank=True, help_text='Whose reading this is in SINS Quiz: only educators can be readers. Optional for an outside expert.', limit_choices_to=models.Q(('groups__name', 'Educators')), null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='educator account'),
+            field=models.ForeignKey(blank=True, help_text='Whose reading this is in SINS Quiz: only educators can be readers. Optional for an outside expert.', null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='educator account'),
         ),
         migrations.AlterField(
             model_name='referencereading',

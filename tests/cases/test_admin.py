@@ -206,6 +206,22 @@ def test_a_trainee_cannot_be_made_a_reader(educator_client):
     assert not Case.objects.exists()
 
 
+def test_a_reading_credited_before_the_educators_rule_still_saves_with_its_reader(educator_client):
+    case = published_case()
+    outsider = TraineeFactory(first_name="Old", last_name="Colleague")
+    case.readings.update(reader=outsider)
+    page = educator_client.get(f"/admin/cases/case/{case.pk}/change/")
+
+    response = educator_client.post(
+        f"/admin/cases/case/{case.pk}/change/", admin_post_data(page, teaching_points="Look at the pedicles.")
+    )
+
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.teaching_points == "Look at the pedicles."
+    assert case.readings.get().reader == outsider
+
+
 def test_publishing_without_pain_statement_or_images_says_why(educator_client):
     case = CaseFactory(status=Case.Status.DRAFT, pain_statement="")
     ReferenceReadingFactory(case=case)
