@@ -306,7 +306,9 @@ def reading_problems(case: Case, readings) -> list[str]:
         problems.append(f"A published case needs exactly one primary expert reading; it has {len(primaries)}.")
     for reading in readings:
         # An expert's location class follows from the level: a missing level is the problem to name.
-        missing = [item for item in reading.to_reading().missing(escc_required=case.asks_escc) if item != "location"]
+        # A reading that follows a case with no index level yet: the case's own check names the level.
+        said = {"location", "level"} if not case.index_level else {"location"}
+        missing = [item for item in reading.to_reading().missing(escc_required=case.asks_escc) if item not in said]
         if missing:
             labels = ", ".join(sins.ITEM_LABELS[item].lower() for item in missing)
             whose = "The primary reading" if reading.is_primary else f"The reading by {reading.reader_name}"
