@@ -132,7 +132,14 @@ function editor(form) {
   });
   // Enter in the label box must not submit the form half-way through drawing.
   labelText.addEventListener("keydown", (e) => e.key === "Enter" && e.preventDefault());
-  for (const radio of form.querySelectorAll("input[name=slice]")) radio.addEventListener("change", choose);
+  // Shapes mark places on one image: another image starts with none (the old ones would point at nothing).
+  const pick = () => {
+    const dropped = shapes.length;
+    shapes = [];
+    choose();
+    if (dropped) say(`Another image: its ${dropped} shape${dropped > 1 ? "s were" : " was"} drawn on the old one and removed.`);
+  };
+  for (const radio of form.querySelectorAll("input[name=slice]")) radio.addEventListener("change", pick);
   choose();
 }
 
