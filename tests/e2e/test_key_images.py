@@ -127,3 +127,50 @@ def test_the_shapes_follow_the_image_when_the_trainee_zooms(page, live_server, l
     assert after["width"] == pytest.approx(before["width"] * 1.25**2, rel=0.05)
     image = page.locator(f"#series-{key.series_id} [data-image]")
     assert image.evaluate("img => img.style.transform") == overlay.evaluate("svg => svg.style.transform")
+
+
+def test_choosing_another_key_image_removes_the_shapes_drawn_on_the_old_one_and_says_so(page, live_server, login, case):
+    first, second = case.series.last().slices.all()[2:4]
+    login(EducatorFactory())
+    page.goto(f"{live_server.url}/admin/cases/case/{case.pk}/change/")
+    page.get_by_role("link", name="Choose and annotate the key images").click()
+    page.get_by_role("link", name="Choose the key image of vertebral body collapse").click()
+    page.get_by_role("radio", name="Sagittal T2 MRI, image 3").last.click()
+    page.wait_for_function("() => document.querySelector('.ki-image').complete")
+    drag(page, page.locator(".ki-image").evaluate(PICTURE), (0.2, 0.25), (0.45, 0.5))
+    expect(page.locator("[data-shapes] li")).to_have_count(1)
+
+    page.get_by_role("radio", name="Sagittal T2 MRI, image 4").last.click()
+
+    expect(page.locator("[data-shapes] li")).to_have_count(0)
+    expect(page.get_by_text("its 1 shape was drawn on the old one and removed")).to_be_visible()
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".messagelist")).to_contain_text("Saved the key image of vertebral body collapse")
+    reading = case.readings.get(is_primary=True)
+    assert reading.collapse_key_slice == second != first
+    assert not Annotation.objects.exists()
+
+
+def test_showing_an_item_without_shapes_hides_the_shapes_of_another_item_on_the_same_image(
+    page, live_server, login, case
+):
+    key = case.series.first().slices.all()[1]
+    reading = case.readings.get(is_primary=True)
+    reading.collapse_key_slice = reading.pain_key_slice = key
+    reading.save()
+    Annotation.objects.create(
+        reading=reading, item="collapse", slice=key, kind="circle", x1=0.4, y1=0.4, x2=0.6, y2=0.6
+    )
+    trainee = TraineeFactory()
+    wrong = {**ANSWER, "collapse": "gt50", "pain": "none"}  # both items open, with their "show it"
+    attempt, _ = drafts.submit(drafts.open_draft(trainee, case), wrong)
+    login(trainee)
+    page.goto(f"{live_server.url}/attempts/{attempt.pk}/")
+    overlay = page.locator(f"#series-{key.series_id} .key-annotations")
+    page.locator("[data-key-item=collapse]").get_by_role("link", name="show it").click()
+    expect(overlay).to_be_visible()
+
+    page.locator("[data-key-item=pain]").get_by_role("link", name="show it").click()
+
+    expect(page.locator(f"#series-{key.series_id} [data-counter]")).to_have_text("image 2 / 4")
+    expect(overlay).to_be_hidden()

@@ -84,8 +84,8 @@ function thumbnails(root) {
 
 function feedback() {
   const viewer = document.querySelector("[data-viewer]");
-  const blocks = [...document.querySelectorAll("[data-key-item]")].filter((b) => b.querySelector("[data-key-toggle]"));
-  if (!viewer || !blocks.length) return;
+  const blocks = [...document.querySelectorAll("[data-key-item]")];
+  if (!viewer || !blocks.some((b) => b.querySelector("[data-key-toggle]"))) return;
   let active = null; // the block whose "show it" was followed last
   let current = null; // the slice the viewer shows
   const layers = new Map(); // stack frame -> its svg, following the image's zoom and pan
@@ -123,10 +123,11 @@ function feedback() {
   });
   for (const block of blocks) {
     const toggle = block.querySelector("[data-key-toggle]");
-    toggle.closest("[hidden]")?.removeAttribute("hidden");
-    toggle.addEventListener("change", update);
-    block.querySelector("[data-key-show]").addEventListener("click", (e) => {
-      active = block;
+    toggle?.closest("[hidden]")?.removeAttribute("hidden");
+    toggle?.addEventListener("change", update);
+    // Every item's "show it" moves the shapes on: an item without shapes shows none, not the last item's.
+    block.querySelector("[data-key-show]")?.addEventListener("click", (e) => {
+      active = toggle ? block : null;
       if (e.currentTarget.hash === location.hash && window.SinsViewer) {
         // The same address again makes no hashchange: move the viewer back to the key image here.
         e.preventDefault();
