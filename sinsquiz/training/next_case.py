@@ -15,12 +15,13 @@ from sinsquiz.training.models import Attempt
 ALL_COMPONENTS = len(sins.COMPONENTS)
 
 
-def for_trainee(user) -> Case | None:
-    """A published case the trainee has not tried yet; then the one they last got wrong longest ago.
+def for_trainee(user, exclude=()) -> Case | None:
+    """A published case the trainee has not tried yet; then the one they last got wrong longest ago; none of
+    the cases in `exclude` (ids).
 
     All six components right implies the total, and so the category, are right too.
     """
-    published = Case.objects.published()
+    published = Case.objects.published().exclude(pk__in=exclude)
     mine = Attempt.objects.submitted().of(user)
     fresh = published.exclude(pk__in=mine.values("case")).order_by("difficulty", "title", "pk").first()
     if fresh:
@@ -64,7 +65,7 @@ def focused_on(user, focus: str, exclude=()) -> Case | None:
         .order_by("last_submitted", "pk")
         .first()
     )
-    return wrong_again or for_trainee(user)
+    return wrong_again or for_trainee(user, exclude)
 
 
 # A practice run is this many cases: enough to see a pattern, few enough for one sitting.

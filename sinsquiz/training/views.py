@@ -278,12 +278,12 @@ def practise_next(request: AuthenticatedHttpRequest) -> HttpResponse:
         run = next_case.PracticeRun.carried_on(request.session, focus)
         if open_case := run.still_open(request.user):  # asked again before committing: the same case
             return redirect(open_case.get_absolute_url())
-        if run.done:
+        case = None if run.done else next_case.focused_on(request.user, focus, exclude=run.cases)
+        if case is None and run.cases:  # the run is done, or no case is left to practise the component on
             next_case.PracticeRun.end(request.session)
-            name = run.component.short_label.lower()
-            messages.success(request, f"Practice run on {name} done: {run.right(request.user)} of {run.length} right.")
+            name, served = run.component.short_label.lower(), len(run.cases)
+            messages.success(request, f"Practice run on {name} done: {run.right(request.user)} of {served} right.")
             return redirect("progress")
-        case = next_case.focused_on(request.user, focus, exclude=run.cases)
         if case:
             run.serving(case).keep(request.session)
     else:

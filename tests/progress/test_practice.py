@@ -58,3 +58,14 @@ def test_a_plain_next_case_ends_the_run(client, trainee, cases):
     client.get("/practice/next/")
 
     assert _status(client, "/progress/") == ""
+
+
+def test_a_run_that_runs_out_of_cases_ends_with_what_it_served_never_the_same_case_twice(client, trainee):
+    only = published_case(title="The only case", series=1, slices=1)
+    assert client.get("/practice/next/?focus=collapse").url == only.get_absolute_url()
+    commit(client, only, collapse="gt50")  # wrong: the case is due again, but not in this run
+
+    response = client.get("/practice/next/?focus=collapse", follow=True)
+
+    assert response.redirect_chain[-1][0] == "/progress/"
+    assert "Practice run on collapse done: 0 of 1 right." in response.content.decode()
