@@ -79,7 +79,6 @@ class Grade:
     your_score: sins.SinsScore
     reference_score: sins.SinsScore
     consultation: str
-    location_explanation: str
     notes: tuple[Note, ...] = field(default_factory=tuple)
 
     def item(self, name: str) -> ItemResult:
@@ -170,7 +169,6 @@ def grade(
         your_score=your_score,
         reference_score=reference_score,
         consultation=_consultation(your_score, reference_score),
-        location_explanation=sins.explain_location(reference.level),
         notes=tuple(consistency_notes(yours, reference, prior_treatment=prior_treatment, escc_asked=escc_asked)),
     )
 

@@ -61,7 +61,7 @@ def test_a_perfect_reading_is_all_right_and_says_so():
     assert all(item.is_right for item in result.items)
     assert result.summary == "6 of 6 components right; category right"
     assert result.consultation == grading.AGREE
-    assert result.location_explanation == "T7 lies in T3–T10: semirigid, 1 point"
+    assert result.item("location").mapping == "T7 lies in T3–T10: semirigid, 1 point."
 
 
 def test_totals_categories_and_the_summary_line():
