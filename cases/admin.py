@@ -547,7 +547,7 @@ class CaseAdmin(UploadsAdmin):
     @admin.action(description="Publish the selected cases", permissions=["change"])
     def publish(self, request, queryset):
         published = 0
-        for case in queryset.filter(status=Case.Status.DRAFT):
+        for case in queryset.drafts():
             case.status = Case.Status.PUBLISHED
             if problems := case.publication_problems():
                 self.message_user(request, f"“{case}” was not published: {' '.join(problems)}", messages.ERROR)

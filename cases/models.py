@@ -107,6 +107,9 @@ class CaseQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Case.Status.PUBLISHED)
 
+    def drafts(self):
+        return self.filter(status=Case.Status.DRAFT)
+
     def visible_to(self, user):
         """Educators (staff) see every case, drafts included, to preview them; everyone else published ones."""
         return self if user.is_staff else self.published()

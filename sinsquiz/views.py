@@ -46,7 +46,7 @@ def educator_home(request: AuthenticatedHttpRequest) -> HttpResponse:
         last_commit=Max("trainees__attempts__submitted"),
     )
     commits = Attempt.objects.visible_to(user).submitted().exclude(trainee=user).select_related("trainee", "case")
-    drafts = Case.objects.filter(status=Case.Status.DRAFT).select_related("author").order_by("-updated")
+    drafts = Case.objects.drafts().select_related("author").order_by("-updated")
     return render(
         request,
         "educator_home.html",
