@@ -523,7 +523,7 @@ def test_the_stack_loads_a_few_images_at_a_time_nearest_the_one_shown_first(page
     assert fetched(held) == [7]  # the image the stack opens on, alone on the link
     held.pop().continue_()
     wait_until(page, lambda: len(held) == 4)
-    page.wait_for_timeout(300)
+    page.wait_for_timeout(300)  # time for a fifth request to show, were the viewer to make one too many
     assert sorted(fetched(held)) == [5, 6, 8, 9]  # then four at a time, the nearest first
 
     frame, _, counter = shown(page)
