@@ -153,6 +153,17 @@ class Case(models.Model):
         LUMBOSACRAL = "lumbosacral", "Lumbosacral"
         SACRAL = "sacral", "Sacral"
 
+    # The parts of the spine (sins.region_for_level) each imaged region shows.
+    REGION_COVERS = {
+        Region.CERVICAL: {"cervical"},
+        Region.CERVICOTHORACIC: {"cervical", "thoracic"},
+        Region.THORACIC: {"thoracic"},
+        Region.THORACOLUMBAR: {"thoracic", "lumbar"},
+        Region.LUMBAR: {"lumbar"},
+        Region.LUMBOSACRAL: {"lumbar", "sacral"},
+        Region.SACRAL: {"sacral"},
+    }
+
     class Difficulty(models.IntegerChoices):
         INTRODUCTORY = 1, "Introductory"
         INTERMEDIATE = 2, "Intermediate"
@@ -182,8 +193,10 @@ class Case(models.Model):
         "imaged region",
         max_length=16,
         choices=Region.choices,
+        blank=True,
         help_text="What the images cover, shown to trainees and used by the case list's filter. Describe the "
-        "images, not the lesion: naming the lesion's region can give the index level away at a junction.",
+        "images, not the lesion: naming the lesion's region can give the index level away at a junction. "
+        "Required to publish.",
     )
     asks_escc = models.BooleanField(
         "ask for the ESCC grade", default=False, help_text="Trainees grade epidural cord compression (axial T2)."
@@ -233,6 +246,13 @@ class Case(models.Model):
             errors = {}
             if not self.index_level:
                 errors["index_level"] = "A published case needs an index level: the level the expert reading scores."
+            if not self.region:
+                errors["region"] = "A published case needs its imaged region: trainees see it and filter by it."
+            elif not self.region_shows_index_level():
+                errors["region"] = (
+                    f"The index level, {sins.level_label(self.index_level)}, is not in the imaged region "
+                    f"({self.get_region_display().lower()}): correct one of them."
+                )
             if not self.pain_statement.strip():
                 errors["pain_statement"] = (
                     "A published case needs a pain statement: pain is scored from the history, never from the images."
@@ -250,6 +270,12 @@ class Case(models.Model):
 
     # What a trainee reads before committing: none of it may name the index level.
     SHOWN_BEFORE_COMMIT = ("title", "slug", "primary_tumour", "presentation", "pain_statement")
+
+    def region_shows_index_level(self) -> bool:
+        try:
+            return sins.region_for_level(self.index_level) in self.REGION_COVERS.get(self.region, ())
+        except sins.SinsError:
+            return True  # no valid index level yet: clean_fields says so
 
     def names_index_level(self, text: str) -> bool:
         try:

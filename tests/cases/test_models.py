@@ -58,6 +58,38 @@ def test_a_published_case_needs_a_pain_statement_images_and_exactly_one_primary_
     assert "A published case needs exactly one primary expert reading; it has 0." in problems
 
 
+def test_a_draft_may_leave_the_imaged_region_for_later_and_publication_asks_for_it():
+    draft = CaseFactory(status=Case.Status.DRAFT, region="")
+    draft.full_clean()  # a draft saves without it
+
+    case = published_case()
+    case.region = ""
+
+    assert "A published case needs its imaged region: trainees see it and filter by it." in case.publication_problems()
+
+
+@pytest.mark.parametrize(
+    ("region", "level", "fits"),
+    [
+        ("cervical", "T8", False),
+        ("lumbosacral", "T12", False),
+        ("cervicothoracic", "T1", True),
+        ("thoracolumbar", "L1", True),
+        ("cervical", "occiput", True),
+        ("sacral", "S2", True),
+    ],
+)
+def test_a_published_case_shows_its_index_level_within_its_imaged_region(region, level, fits):
+    case = published_case(index_level=level)
+    ReferenceReading.objects.filter(case=case).update(level=sins.normalise_level(level))
+    case.region = region
+
+    problems = case.publication_problems()
+
+    mismatch = f"is not in the imaged region ({region}): correct one of them."
+    assert any(mismatch in problem for problem in problems) == (not fits), problems
+
+
 def test_a_complete_case_can_be_published():
     case = published_case()
     assert case.publication_problems() == []
