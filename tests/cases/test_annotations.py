@@ -118,6 +118,14 @@ def test_the_case_page_links_to_the_key_images_and_they_list_every_item(educator
     assert f'href="{edit_url(case, reading)}"' in page
 
 
+def test_the_key_image_pages_name_the_case_library_in_their_breadcrumbs_like_the_rest_of_the_admin(
+    educator_client, case, reading
+):
+    for url in (f"/admin/cases/case/{case.pk}/key-images/", edit_url(case, reading)):
+        page = educator_client.get(url).content.decode()
+        assert '<a href="/admin/cases/">Case library</a>' in page, url
+
+
 def test_the_editor_shows_the_cases_thumbnails_grouped_by_series(educator_client, case, reading):
     page = educator_client.get(edit_url(case, reading)).content.decode()
 
