@@ -280,6 +280,20 @@ def test_after_a_commit_the_case_opens_a_fresh_draft_for_another_try(client, tra
     assert f'href="/attempts/{attempt.pk}/"' in html  # the earlier attempt is linked
 
 
+def test_back_on_a_committed_case_says_beside_the_fresh_reading_where_the_committed_one_went(client, trainee, case):
+    assert "You committed this case" not in client.get(f"/cases/{case.slug}/").content.decode()
+    attempt = open_case(client, case)
+    client.post(f"/attempts/{attempt.pk}/commit/", ANSWER)
+
+    html = client.get(f"/cases/{case.slug}/").content.decode()
+
+    panel = html[html.index('id="scoring"') : html.index('id="reading-form"')]
+    assert "You committed this case on" in panel
+    assert f'<a href="/attempts/{attempt.pk}/">see your feedback</a>, or answer it again here.' in panel
+    client.post(f"/attempts/{open_case(client, case).pk}/save/", {"pain": "mechanical"})
+    assert "You committed this case on" not in client.get(f"/cases/{case.slug}/").content.decode()  # started anew
+
+
 def test_the_case_page_lists_only_the_trainees_own_earlier_attempts_at_it_newest_first(client, trainee, case):
     first = open_case(client, case)
     client.post(f"/attempts/{first.pk}/commit/", ANSWER)
