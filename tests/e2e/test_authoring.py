@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
 from cases.models import Annotation, Case, Slice
-from tests.e2e.test_key_images import PICTURE, drag
+from tests.e2e.test_key_images import draw_an_arrow_and_a_label
 from tests.factories import EducatorFactory, TraineeFactory
 
 # The expert reading, as the educator picks it from each drop-down (labels as the page shows them).
@@ -115,13 +115,7 @@ def test_an_educator_authors_illustrates_annotates_and_publishes_a_case_that_a_t
     # A key image, picked by its thumbnail from the reading on the case page, with an arrow and a label on it.
     page.get_by_role("link", name="Choose the key image of vertebral body collapse").click()
     page.get_by_role("radio", name="Sagittal T2 MRI, image 2").click()
-    page.wait_for_function("() => document.querySelector('.ki-image')?.complete")
-    box = page.locator(".ki-image").evaluate(PICTURE)
-    drag(page, box, (0.2, 0.25), (0.45, 0.5))
-    page.get_by_role("radio", name="Label", exact=True).check()
-    page.get_by_label("Label text").fill("Lytic pedicle")
-    page.mouse.click(box["x"] + 0.55 * box["width"], box["y"] + 0.55 * box["height"])
-    expect(page.locator("[data-shapes] li")).to_have_text(["Arrow Remove", "Label — “Lytic pedicle” Remove"])
+    draw_an_arrow_and_a_label(page, "Lytic pedicle")
     screenshot("4-key-image")
     page.get_by_role("button", name="Save").click()
     expect(page.locator(".messagelist")).to_contain_text(

@@ -32,6 +32,17 @@ def drag(page, box, start, end):
     page.mouse.up()
 
 
+def draw_an_arrow_and_a_label(page, text: str) -> None:
+    """On the editor's chosen image: an arrow dragged across its upper left, then a label placed beside it."""
+    page.wait_for_function("() => document.querySelector('.ki-image')?.complete")
+    box = page.locator(".ki-image").evaluate(PICTURE)
+    drag(page, box, (0.2, 0.25), (0.45, 0.5))
+    page.get_by_role("radio", name="Label", exact=True).check()
+    page.get_by_label("Label text").fill(text)
+    page.mouse.click(box["x"] + 0.55 * box["width"], box["y"] + 0.55 * box["height"])
+    expect(page.locator("[data-shapes] li")).to_have_text(["Arrow Remove", f"Label — “{text}” Remove"])
+
+
 def test_an_educator_annotates_a_key_image_and_the_trainee_sees_it_in_the_feedback(
     page, live_server, login, case, screenshot
 ):
@@ -46,13 +57,7 @@ def test_an_educator_annotates_a_key_image_and_the_trainee_sees_it_in_the_feedba
     page.get_by_role("radio", name="Sagittal T2 MRI, image 3").last.click()
     stage = page.locator(".ki-canvas")
     expect(page.locator(".ki-image")).to_have_attribute("src", key.web.url)
-    page.wait_for_function("() => document.querySelector('.ki-image').complete")
-    box = page.locator(".ki-image").evaluate(PICTURE)
-    drag(page, box, (0.2, 0.25), (0.45, 0.5))
-    page.get_by_role("radio", name="Label", exact=True).check()
-    page.get_by_label("Label text").fill("Lytic pedicle")
-    page.mouse.click(box["x"] + 0.55 * box["width"], box["y"] + 0.55 * box["height"])
-    expect(page.locator("[data-shapes] li")).to_have_text(["Arrow Remove", "Label — “Lytic pedicle” Remove"])
+    draw_an_arrow_and_a_label(page, "Lytic pedicle")
     expect(stage.locator("text")).to_have_text("Lytic pedicle")
     screenshot("editor")
     page.get_by_role("button", name="Save").click()

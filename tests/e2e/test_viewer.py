@@ -56,6 +56,18 @@ def centre(locator):
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
 
+def dragged(page, frame, image, dx: float, dy: float) -> tuple[float, float]:
+    """Drag from the frame's centre by (dx, dy): how far the image moved."""
+    before = image.bounding_box()
+    x, y = centre(frame)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + dx, y + dy, steps=4)
+    page.mouse.up()
+    after = image.bounding_box()
+    return after["x"] - before["x"], after["y"] - before["y"]
+
+
 @pytest.mark.browser_context_args(**DESKTOP)
 def test_the_tabs_switch_which_stack_is_visible(page, live_server, case, screenshot):
     first, second, third = series_of(case)
@@ -183,14 +195,7 @@ def test_zoom_pan_and_reset(page, live_server, case):
 
     frame.dblclick()  # fit -> 2x
     assert image.bounding_box()["width"] == pytest.approx(2 * fit)
-    before = image.bounding_box()
-    x, y = centre(frame)
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(x + 60, y + 40, steps=4)
-    page.mouse.up()
-    after = image.bounding_box()
-    assert (after["x"] - before["x"], after["y"] - before["y"]) == (pytest.approx(60), pytest.approx(40))
+    assert dragged(page, frame, image, 60, 40) == (pytest.approx(60), pytest.approx(40))  # the image pans
     expect(shown(page)[2]).to_have_text("image 3 / 5")  # panning a zoomed image does not scroll the stack
 
     frame.focus()
@@ -438,14 +443,7 @@ def test_reset_turns_drag_adjusts_off_so_a_zoomed_image_pans_again(page, live_se
     page.get_by_role("button", name="Reset zoom and brightness").click()
     expect(toggle).to_have_attribute("aria-pressed", "false")
     frame.dblclick()  # zoom in, then drag
-    before = image.bounding_box()
-    x, y = centre(frame)
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(x + 60, y + 40, steps=4)
-    page.mouse.up()
-    after = image.bounding_box()
-    assert (after["x"] - before["x"], after["y"] - before["y"]) == (pytest.approx(60), pytest.approx(40))
+    assert dragged(page, frame, image, 60, 40) == (pytest.approx(60), pytest.approx(40))  # the image pans
     expect(image).to_have_css("filter", "none")
 
 
