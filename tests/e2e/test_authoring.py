@@ -86,6 +86,7 @@ def test_an_educator_authors_illustrates_annotates_and_publishes_a_case_that_a_t
     )
     thumbnails = page.locator("#series-group .arrangement img")
     expect(thumbnails).to_have_count(4)
+    thumbnails.first.scroll_into_view_if_needed()  # thumbnails load lazily
     expect(thumbnails.first).to_have_js_property("complete", True)
     assert thumbnails.first.evaluate("img => img.naturalWidth") > 0
     screenshot("2-stack", full_page=True)
