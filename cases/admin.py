@@ -14,10 +14,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import slugify
+from django_tasks_db.models import DBTaskResult
 
 from cases import images, key_images
 from cases.models import Case, ReferenceReading, Series, Slice, reading_problems
 from sinsquiz import roles, sins
+
+# Educators follow an import on its case's page; the queue's own rows are for the worker's logs, not the admin.
+admin.site.unregister(DBTaskResult)
 
 # --- Case list filters that look at the primary reading ---------------------------------------------
 

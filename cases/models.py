@@ -116,7 +116,9 @@ class CaseQuerySet(models.QuerySet):
 
     def with_cover(self):
         """Annotate the thumbnail of the first slice of the first series, for the case list."""
-        first_slice = Slice.objects.filter(series__case=OuterRef("pk")).order_by("series__order", "series", "position")
+        first_slice = (
+            Slice.objects.shown().filter(series__case=OuterRef("pk")).order_by("series__order", "series", "position")
+        )
         return self.annotate(cover=Subquery(first_slice.values("thumbnail")[:1]))
 
     def unfinishable(self):
@@ -124,7 +126,7 @@ class CaseQuerySet(models.QuerySet):
         against (publication refuses either, but a reading or a series can be deleted later)."""
         graded = ReferenceReading.objects.primary().complete().filter(case=OuterRef("pk"))
         return self.annotate(
-            graded=Exists(graded), illustrated=Exists(Slice.objects.filter(series__case=OuterRef("pk")))
+            graded=Exists(graded), illustrated=Exists(Slice.objects.shown().filter(series__case=OuterRef("pk")))
         ).filter(Q(graded=False) | Q(illustrated=False))
 
 
@@ -460,11 +462,21 @@ class PublicCase:
         return reverse("case", args=[self.slug])
 
 
+class ReadySeriesManager(models.Manager):
+    """Series a DICOM import is still making (or failed to finish) do not exist for the rest of the app."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(ready=True)
+
+
 class Series(models.Model):
     class Modality(models.TextChoices):
         RADIOGRAPH = "radiograph", "Radiograph"
         CT = "ct", "CT"
         MRI = "mri", "MRI"
+        # Only from DICOM, after the educator confirms they checked the images for burned-in text.
+        ULTRASOUND = "us", "Ultrasound"
+        OTHER = "other", "Other imaging"
 
     class Plane(models.TextChoices):
         AP = "ap", "AP"
@@ -486,10 +498,35 @@ class Series(models.Model):
         max_length=200, blank=True, help_text="Shown to trainees before they answer: keep it neutral."
     )
     order = models.PositiveSmallIntegerField(default=0)
+    # A DICOM import makes its series hidden and shows them once every image is made: trainees and the case's
+    # admin page never see half a series, and a failed import removes what it made.
+    ready = models.BooleanField(default=True, editable=False)
+    ingest = models.ForeignKey(
+        "Ingest", null=True, blank=True, editable=False, related_name="series", on_delete=models.SET_NULL
+    )
+    # The technical fields a DICOM series brings, and nothing else of its header (all empty for picture uploads).
+    # Values are in the modality's units: Hounsfield units for CT.
+    window_center = models.FloatField(null=True, blank=True, editable=False, help_text="The study's own window.")
+    window_width = models.FloatField(null=True, blank=True, editable=False)
+    rescale_slope = models.FloatField(
+        null=True, blank=True, editable=False, help_text="Stored 16-bit original value × slope + intercept = units."
+    )
+    rescale_intercept = models.FloatField(null=True, blank=True, editable=False)
+    row_spacing = models.FloatField("row spacing (mm)", null=True, blank=True, editable=False)
+    column_spacing = models.FloatField("column spacing (mm)", null=True, blank=True, editable=False)
+    slice_spacing = models.FloatField("slice spacing (mm)", null=True, blank=True, editable=False)
+    orientation = models.JSONField(
+        null=True, blank=True, editable=False, help_text="Direction cosines of the rows and columns (six numbers)."
+    )
+
+    with_unfinished = models.Manager()  # for the import that makes them
+    objects = ReadySeriesManager()
 
     class Meta:
         ordering = ["order", "pk"]
         verbose_name_plural = "series"
+        default_manager_name = "objects"
+        base_manager_name = "with_unfinished"
 
     def __str__(self) -> str:
         return f"{self.case} · {self.label}"
@@ -507,7 +544,7 @@ class Series(models.Model):
             return f"{plane} radiograph"
         if self.modality == self.Modality.CT:
             return " ".join(filter(None, [plane, "CT", self.sequence.removeprefix("CT ")]))
-        return " ".join(filter(None, [plane, self.sequence, "MRI"]))
+        return " ".join(filter(None, [plane, self.sequence, self.get_modality_display()]))
 
 
 def _random_name(extension: str) -> str:
@@ -516,6 +553,10 @@ def _random_name(extension: str) -> str:
 
 
 class SliceQuerySet(models.QuerySet):
+    def shown(self):
+        """Slices of finished series (not those a DICOM import is still making)."""
+        return self.filter(series__ready=True)
+
     def next_position(self, series: Series) -> int:
         last = self.filter(series=series).aggregate(models.Max("position"))["position__max"]
         return 0 if last is None else last + 1
@@ -528,6 +569,11 @@ class Slice(models.Model):
     image = models.ImageField(upload_to="cases/slices", editable=False, db_index=True)
     web = models.ImageField("web derivative", upload_to="cases/web", editable=False, db_index=True)
     thumbnail = models.ImageField(upload_to="cases/thumbs", editable=False, db_index=True)
+    # CT from DICOM: the bone (W 2000 / L 500) and soft-tissue (W 400 / L 40) windows; `web` is the study's own.
+    bone = models.ImageField("bone window", upload_to="cases/web", blank=True, editable=False, db_index=True)
+    soft_tissue = models.ImageField(
+        "soft-tissue window", upload_to="cases/web", blank=True, editable=False, db_index=True
+    )
     width = models.PositiveIntegerField(editable=False)
     height = models.PositiveIntegerField(editable=False)
     alt_text = models.CharField(
@@ -553,7 +599,7 @@ class Slice(models.Model):
 
     def delete_files(self) -> None:
         """Remove this slice's files that no other slice shares (duplicated cases share their files)."""
-        for field in (self.image, self.web, self.thumbnail):
+        for field in (self.image, self.web, self.thumbnail, self.bone, self.soft_tissue):
             name = field.name
             if name and not Slice.objects.exclude(pk=self.pk).filter(**{field.field.name: name}).exists():
                 field.storage.delete(name)
@@ -761,3 +807,36 @@ class Annotation(models.Model):
     def as_data(self) -> dict:
         """What the browser draws (and what an attempt's snapshot keeps)."""
         return {name: getattr(self, name) for name in ("kind", "x1", "y1", "x2", "y2", "label")}
+
+
+class Ingest(models.Model):
+    """One DICOM import into a case: the uploaded files wait in storage under `source` until the worker has made
+    their images, and the row reports progress and the result to the educator."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Reading the files"
+        HELD = "held", "Waiting for your confirmation"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    case = models.ForeignKey(Case, related_name="ingests", on_delete=models.CASCADE)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    source = models.CharField(max_length=100, help_text="The storage folder holding the uploaded files until done.")
+    files_total = models.PositiveIntegerField(default=0)
+    files_read = models.PositiveIntegerField(default=0)
+    images_made = models.PositiveIntegerField(default=0)
+    series_made = models.PositiveIntegerField(default=0)
+    # [{"file": name, "reason": why}]: names as uploaded (no folders), reasons in our words, never header values.
+    refused = models.JSONField(default=list, blank=True)
+    held = models.JSONField(default=list, blank=True)
+    message = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+
+    def __str__(self) -> str:
+        return f"DICOM import into {self.case} ({self.get_status_display().lower()})"

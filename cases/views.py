@@ -14,9 +14,8 @@ from sinsquiz.http import AuthenticatedHttpRequest
 def media(request: AuthenticatedHttpRequest, path: str) -> FileResponse:
     """Serve a stored image of a case the user may see (images may derive from patient imaging)."""
     path = posixpath.normpath(path)
-    visible = Slice.objects.filter(
-        Q(image=path) | Q(web=path) | Q(thumbnail=path), series__case__in=Case.objects.visible_to(request.user)
-    )
+    names = Q(image=path) | Q(web=path) | Q(thumbnail=path) | Q(bone=path) | Q(soft_tissue=path)
+    visible = Slice.objects.shown().filter(names, series__case__in=Case.objects.visible_to(request.user))
     if not path.startswith("cases/") or not visible.exists() or not default_storage.exists(path):
         raise Http404("No such image.")
     content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"

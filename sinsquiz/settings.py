@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "sinsquiz",
     "cases",
     "sinsquiz.training",
@@ -128,6 +130,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers and the single writer work at the same time.
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+
+# Background work (DICOM imports) is queued in the database and run by `manage.py db_worker`: `make run` starts one,
+# production runs it as its own process. On Django 6 this becomes django.tasks, an import change.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 
 if REDIS_URL := os.environ.get("REDIS_URL"):
