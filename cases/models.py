@@ -596,6 +596,9 @@ class Slice(models.Model):
         self.image.save(_random_name(processed.extension), processed.original, save=False)
         self.web.save(_random_name("jpg"), processed.web, save=False)
         self.thumbnail.save(_random_name("jpg"), processed.thumbnail, save=False)
+        for name in ("bone", "soft_tissue"):
+            if (content := getattr(processed, name)) is not None:
+                getattr(self, name).save(_random_name("jpg"), content, save=False)
 
     def delete_files(self) -> None:
         """Remove this slice's files that no other slice shares (duplicated cases share their files)."""

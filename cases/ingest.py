@@ -1,0 +1,493 @@
+"""DICOM import: staged files → hidden series → slices → shown series, with progress on the Ingest row.
+
+`stage()` saves the uploaded files (zips and single DICOM files) under a random storage folder outside what the
+media view serves; `run()` imports them synchronously (the task queue and the command call it), `discard()`
+gives up on what is held or failed. Files are read one at a time: pass 1 reads headers only and groups them into
+series (by an opaque hash of the series UID) and orders each stack; pass 2 decodes each file's frames in that
+order and makes the slices. The worker's memory stays flat whatever the series' length.
+
+Series are made hidden (ready=False) and shown in one short transaction at the end; an import that fails
+removes what it made, says so in our words, and keeps the staged files so that it can be run again. Nothing of
+a header is stored or said except the few technical fields a Series keeps (cases/dicom.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import secrets
+import tempfile
+import time
+import traceback
+import zipfile
+from collections.abc import Iterable
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+import numpy as np
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from cases import dicom, images
+from cases.models import Case, Ingest, Series, Slice
+
+logger = logging.getLogger(__name__)
+
+STAGING_FOLDER = "ingest"
+# What an archive may unpack to (read with a hard limit: declared sizes are never trusted).
+MAX_FILE_BYTES = 512 * 1024 * 1024
+MAX_TOTAL_BYTES = 16 * 1024 * 1024 * 1024
+MAX_FILES = 20_000
+# A member that unpacks to more than RATIO_FLOOR bytes may be at most MAX_RATIO times its packed size.
+MAX_RATIO = 200
+RATIO_FLOOR = 10 * 1024 * 1024
+# Files an operating system leaves in folders and archives: skipped without a word.
+_CLUTTER = re.compile(r"^(\._.*|\.DS_Store|Thumbs\.db|desktop\.ini|DICOMDIR)$", re.IGNORECASE)
+PROGRESS_SECONDS = 0.5
+PROGRESS_FILES = 5
+
+
+def limit(name: str) -> int:
+    """A limit, overridable in settings as DICOM_<name> (tests lower them)."""
+    return getattr(settings, f"DICOM_{name}", globals()[name])
+
+
+# --- Staging ------------------------------------------------------------------------------------------
+
+
+def base_name(name: str) -> str:
+    """The file's own name, without any folder (either separator), never empty."""
+    return PurePosixPath(str(name).replace("\\", "/")).name or "file"
+
+
+def stage(case: Case, files: Iterable[tuple[str, object]], *, user=None) -> Ingest:
+    """Save the uploaded files (zips and/or single DICOM files) where the worker will read them; the Ingest
+    waits, QUEUED, for `run()`."""
+    source = f"{STAGING_FOLDER}/{secrets.token_urlsafe(12)}"
+    try:
+        for name, file in files:
+            name = base_name(name)
+            default_storage.save(f"{source}/{name}", File(file, name=name))
+    except BaseException:
+        _delete_staged(source)
+        raise
+    return Ingest.objects.create(case=case, created_by=user, source=source, status=Ingest.Status.QUEUED)
+
+
+def _staged_names(source: str) -> list[str]:
+    try:
+        _, names = default_storage.listdir(source)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return sorted(names, key=_natural)
+
+
+def _natural(name: str):
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
+
+
+def _delete_staged(source: str) -> None:
+    for name in _staged_names(source):
+        default_storage.delete(f"{source}/{name}")
+    try:  # a local folder stays behind once empty (S3 has no folders)
+        path = default_storage.path(source)
+    except NotImplementedError:
+        return
+    with suppress(OSError):
+        os.rmdir(path)
+
+
+# --- Where a file comes from ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Source:
+    name: str  # base name, for messages
+    staged: str  # storage name of the staged file
+    member: zipfile.ZipInfo | None = None  # the archive's member, when it comes from one
+
+
+class _Reader:
+    """Opens sources one at a time, keeping the current archive open, and enforces the unpacking limits."""
+
+    def __init__(self):
+        self._zip_name = None
+        self._zip = None
+        self._zip_file = None
+        self.unpacked = 0  # bytes unpacked from archives in pass 1
+
+    def close(self) -> None:
+        if self._zip:
+            self._zip.close()
+            self._zip_file.close()
+        self._zip = self._zip_file = self._zip_name = None
+
+    def archive(self, staged: str) -> zipfile.ZipFile:
+        if self._zip_name != staged:
+            self.close()
+            self._zip_file = default_storage.open(staged, "rb")
+            self._zip = zipfile.ZipFile(self._zip_file)
+            self._zip_name = staged
+        return self._zip
+
+    @contextmanager
+    def open(self, source: _Source, *, count: bool = False):
+        if source.member is None:
+            if default_storage.size(source.staged) > limit("MAX_FILE_BYTES"):
+                raise dicom.Refused(f"is larger than {_megabytes(limit('MAX_FILE_BYTES'))}")
+            with default_storage.open(source.staged, "rb") as file:
+                yield file
+            return
+        with self._unpacked(source.staged, source.member, count=count) as file:
+            yield file
+
+    @contextmanager
+    def _unpacked(self, staged: str, info: zipfile.ZipInfo, *, count: bool):
+        # Into a spooled file: small members stay in memory, large ones go to disk; never more than the limit.
+        file_limit = limit("MAX_FILE_BYTES")
+        left = limit("MAX_TOTAL_BYTES") - self.unpacked
+        if count and left <= 0:
+            raise dicom.Refused(f"the archive unpacks to more than {_megabytes(limit('MAX_TOTAL_BYTES'))} in all")
+        with tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024) as spool:
+            size = 0
+            try:
+                with self.archive(staged).open(info) as member:
+                    while chunk := member.read(1024 * 1024):
+                        size += len(chunk)
+                        if size > file_limit:
+                            raise dicom.Refused(f"unpacks to more than {_megabytes(file_limit)} (a zip bomb?)")
+                        if count and size > left:
+                            raise dicom.Refused(
+                                f"the archive unpacks to more than {_megabytes(limit('MAX_TOTAL_BYTES'))} in all"
+                            )
+                        if size > RATIO_FLOOR and size > limit("MAX_RATIO") * max(info.compress_size, 1):
+                            raise dicom.Refused("is compressed suspiciously well (a zip bomb?)")
+                        spool.write(chunk)
+            except dicom.Refused:
+                raise
+            except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError, ValueError):
+                raise dicom.Refused("could not be unpacked from the archive: it is damaged or uses an "
+                                    "unsupported packing") from None  # fmt: skip
+            if count:
+                self.unpacked += size
+            spool.seek(0)
+            yield spool
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:,.0f} MB" if size >= 1024 * 1024 else f"{size:,} bytes"
+
+
+def _member_problem(info: zipfile.ZipInfo) -> str | None:
+    name = info.filename.replace("\\", "/")
+    parts = name.split("/")
+    if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts:
+        return "has an unsafe name in the archive (outside its folder)"
+    if (info.external_attr >> 16) & 0o170000 == 0o120000:
+        return "is a link in the archive, not a file"
+    if info.flag_bits & 0x1:
+        return "is encrypted in the archive"
+    return None
+
+
+# --- The import -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Item:
+    source: _Source
+    header: dicom.Header
+
+
+@dataclass
+class _Progress:
+    ingest: Ingest
+    files_read: int = 0
+    images_made: int = 0
+    series_made: int = 0
+    refused: list = field(default_factory=list)
+    held: list = field(default_factory=list)
+    _saved_at: float = 0.0
+    _unsaved: int = 0
+
+    def save(self, *, now: bool = False) -> None:
+        self._unsaved += 1
+        if not now and self._unsaved < PROGRESS_FILES and time.monotonic() - self._saved_at < PROGRESS_SECONDS:
+            return
+        Ingest.objects.filter(pk=self.ingest.pk).update(
+            files_read=self.files_read,
+            images_made=self.images_made,
+            series_made=self.series_made,
+            refused=self.refused,
+            held=self.held,
+            updated=timezone.now(),
+        )
+        self._saved_at, self._unsaved = time.monotonic(), 0
+
+    def refuse(self, source: _Source, reason: str) -> None:
+        self.refused.append({"file": source.name, "reason": reason})
+
+
+def run(ingest: Ingest, *, confirmed: bool = False) -> Ingest:
+    """Import a staged ingest (again, after a failure); `confirmed` imports the kinds that wait for the
+    educator's word that they checked them for burned-in identifiers. Returns the ingest, refreshed."""
+    ingest.refresh_from_db()
+    if ingest.status == Ingest.Status.DONE:
+        return ingest
+    held_only = ingest.status == Ingest.Status.HELD or (ingest.status == Ingest.Status.FAILED and bool(ingest.held))
+    if held_only and not confirmed:
+        Ingest.objects.filter(pk=ingest.pk).update(status=Ingest.Status.HELD)
+        ingest.refresh_from_db()
+        return ingest
+    # What an interrupted or failed run left behind goes first.
+    Series.with_unfinished.filter(ingest=ingest, ready=False).delete()
+    before = {"images_made": ingest.images_made, "series_made": ingest.series_made, "refused": ingest.refused}
+    progress = _Progress(ingest)
+    if held_only:
+        progress.images_made, progress.series_made = ingest.images_made, ingest.series_made
+        progress.refused = list(ingest.refused)
+    Ingest.objects.filter(pk=ingest.pk).update(
+        status=Ingest.Status.RUNNING, files_read=0, images_made=progress.images_made,
+        series_made=progress.series_made, refused=progress.refused, held=[] if not held_only else ingest.held,
+        message="", updated=timezone.now(),
+    )  # fmt: skip
+    reader = _Reader()
+    try:
+        _import(ingest, reader, progress, confirmed=confirmed, held_only=held_only)
+    except Exception as error:  # noqa: BLE001 - whatever happened, nothing half-made may stay
+        reader.close()
+        # The type and the frames only: an exception's text could quote a header value.
+        logger.error(
+            "DICOM import %s failed: %s\n%s",
+            ingest.pk,
+            type(error).__name__,
+            "".join(traceback.format_tb(error.__traceback__)),
+        )
+        Series.with_unfinished.filter(ingest=ingest, ready=False).delete()
+        restore = before if held_only else {"images_made": 0, "series_made": 0, "held": []}
+        Ingest.objects.filter(pk=ingest.pk).update(
+            status=Ingest.Status.FAILED,
+            message="The import stopped on an unexpected error and kept nothing of this run. The uploaded files "
+            "are kept: run it again, or discard it.",
+            updated=timezone.now(),
+            **restore,
+        )
+    finally:
+        reader.close()
+    ingest.refresh_from_db()
+    return ingest
+
+
+def _import(ingest: Ingest, reader: _Reader, progress: _Progress, *, confirmed: bool, held_only: bool) -> None:
+    case = ingest.case
+    sources = _list_sources(ingest, reader, progress, record=not held_only)
+    Ingest.objects.filter(pk=ingest.pk).update(files_total=len(sources) + progress.files_read)
+
+    # Pass 1: headers only, file by file.
+    groups: dict[tuple[str, str], list[_Item]] = {}
+    for source in sources:
+        try:
+            with reader.open(source, count=True) as file:
+                header = dicom.read_header(file)
+        except dicom.Refused as refusal:
+            if not held_only:  # a held-only run read these files before and reported them then
+                progress.refuse(source, str(refusal))
+            progress.files_read += 1
+            progress.save()
+            continue
+        if held_only and not header.held:
+            progress.files_read += 1  # imported by the first run
+        elif header.held and not confirmed:
+            progress.held.append({"file": source.name, "reason": f"{header.held}. {dicom.HELD_TEXT}"})
+            progress.files_read += 1
+        else:
+            groups.setdefault((header.series_key, header.modality), []).append(_Item(source, header))
+        progress.save()
+    progress.save(now=True)
+
+    # Pass 2: the pixels, series by series, in stack order.
+    order = (Series.with_unfinished.filter(case=case).aggregate(Max("order"))["order__max"] or 0) + 1
+    for items in groups.values():
+        if _make_series(case, ingest, reader, progress, items, order):
+            order += 1
+    progress.save(now=True)
+
+    with transaction.atomic():
+        Series.with_unfinished.filter(ingest=ingest, ready=False).update(ready=True)
+        Case.objects.filter(pk=case.pk).update(updated=timezone.now())  # the viewer's cache moves on
+
+    message = summary(progress.images_made, progress.series_made, len(progress.refused), len(progress.held))
+    if progress.held:
+        status = Ingest.Status.HELD
+    else:
+        status = Ingest.Status.DONE
+        _delete_staged(ingest.source)
+    Ingest.objects.filter(pk=ingest.pk).update(
+        status=status, message=message, files_read=progress.files_read, images_made=progress.images_made,
+        series_made=progress.series_made, refused=progress.refused, held=progress.held, updated=timezone.now(),
+    )  # fmt: skip
+
+
+def _list_sources(ingest: Ingest, reader: _Reader, progress: _Progress, *, record: bool) -> list[_Source]:
+    """Every file to read, in file order (staged files by name; an archive's members in its order)."""
+    sources = []
+    for name in _staged_names(ingest.source):
+        if _CLUTTER.match(name):
+            continue
+        staged = f"{ingest.source}/{name}"
+        with default_storage.open(staged, "rb") as file:
+            is_zip = zipfile.is_zipfile(file)
+        if not is_zip:
+            sources.append(_Source(name, staged))
+            continue
+        try:
+            members = reader.archive(staged).infolist()
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            if record:
+                progress.refuse(_Source(name, staged), "is a damaged zip archive")
+            progress.files_read += 1
+            continue
+        for info in members:
+            member_name = base_name(info.filename)
+            parts = info.filename.replace("\\", "/").split("/")
+            if info.is_dir() or "__MACOSX" in parts or _CLUTTER.match(member_name):
+                continue
+            source = _Source(member_name, staged, info)
+            if problem := _member_problem(info):
+                if record:
+                    progress.refuse(source, problem)
+                progress.files_read += 1
+                continue
+            sources.append(source)
+    if len(sources) > limit("MAX_FILES"):
+        for source in sources[limit("MAX_FILES") :]:
+            if record:
+                progress.refuse(source, f"is past the {limit('MAX_FILES'):,} files one import may hold")
+            progress.files_read += 1
+        sources = sources[: limit("MAX_FILES")]
+    return sources
+
+
+def _make_series(case: Case, ingest: Ingest, reader: _Reader, progress: _Progress, items: list[_Item], order: int):
+    """One hidden series with its slices; None if no file of it could be decoded."""
+    items = [items[i] for i in dicom.stack_order([item.header for item in items])]
+    headers = [item.header for item in items]
+    first = headers[0]
+    colour = any(h.colour for h in headers)
+    offset = images.SIGNED_OFFSET if first.modality == "ct" or any(h.signed_values for h in headers) else 0
+    window = first.window
+    if window is None and not colour:
+        window = _automatic_window(reader, items)
+    total = sum(h.frames for h in headers)
+    series = Series.with_unfinished.create(
+        case=case,
+        ingest=ingest,
+        ready=False,
+        order=order,
+        modality=first.modality,
+        plane=first.plane,
+        sequence=first.sequence,
+        window_width=window[0] if window else None,
+        window_center=window[1] if window else None,
+        rescale_slope=None if colour else 1.0,
+        rescale_intercept=None if colour else float(-offset),
+        row_spacing=first.spacing[0] if first.spacing else None,
+        column_spacing=first.spacing[1] if first.spacing else None,
+        slice_spacing=dicom.slice_spacing(headers),
+        orientation=list(first.orientation) if first.orientation else None,
+    )
+    presets = {"bone": images.BONE_WINDOW, "soft_tissue": images.SOFT_TISSUE_WINDOW}
+    windows = presets if first.modality == "ct" and not colour else None
+    position = 0
+    for item in items:
+        made = 0
+        try:
+            with reader.open(item.source) as file:
+                for values in dicom.iter_values(file):
+                    if values.ndim == 3 and not colour:
+                        raise dicom.Refused("holds colour frames in a greyscale series")
+                    processed = images.process_values(values, window=window or (1.0, 0.5), windows=windows,
+                                                      offset=offset)  # fmt: skip
+                    Slice.create_from_upload(
+                        series, processed, position=position, alt_text=alt_text(series, case, position, total)
+                    )
+                    position += 1
+                    made += 1
+                    progress.images_made += 1
+        except dicom.Refused as refusal:
+            progress.refuse(item.source, str(refusal) + (f" (after {made} of its frames)" if made else ""))
+        progress.files_read += 1
+        progress.save()
+    if position == 0:
+        series.delete()
+        return None
+    if position != total:  # some files were refused on the way: "image 3 of 9" must still add up
+        slices = list(Slice.objects.filter(series=series))
+        for slice_ in slices:
+            slice_.alt_text = alt_text(series, case, slice_.position, position)
+        Slice.objects.bulk_update(slices, ["alt_text"])
+    progress.series_made += 1
+    return series
+
+
+def _automatic_window(reader: _Reader, items: list[_Item]) -> tuple[float, float] | None:
+    """The 1st–99th percentiles of the middle image, as (width, level); None if nothing decodes."""
+    middle = len(items) // 2
+    for item in items[middle:] + items[:middle][::-1]:
+        try:
+            with reader.open(item.source) as file:
+                frames = dicom.iter_values(file)
+                values = next(frames, None)
+                frames.close()
+        except dicom.Refused:
+            continue
+        if values is None or values.ndim == 3:
+            continue
+        low, high = np.percentile(values, [1, 99])
+        return max(float(high - low), 1.0), float(low + high) / 2
+    return None
+
+
+def alt_text(series: Series, case: Case, position: int, total: int) -> str:
+    """As the admin's upload writes it ("Axial CT of the thoracic spine, image 3 of 9"), so it renumbers too."""
+    region = case.get_region_display().lower()
+    place = f" of the {region} spine" if region else ""
+    return f"{series.label}{place}, image {position + 1} of {total}"
+
+
+def summary(images_made: int, series_made: int, refused: int = 0, held: int = 0) -> str:
+    """ "Imported 212 images in 3 series. Refused 2 files." """
+    text = f"Imported {_count(images_made, 'image')} in {series_made} series."
+    if refused:
+        text += f" Refused {_count(refused, 'file')}."
+    if held:
+        text += f" Holding {_count(held, 'file')} for your confirmation: they may show burned-in text."
+    return text
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def discard(ingest: Ingest) -> Ingest:
+    """Give up on a held or failed ingest: delete its staged files (and what a failed run left)."""
+    ingest.refresh_from_db()
+    if ingest.status == Ingest.Status.HELD:
+        message = summary(ingest.images_made, ingest.series_made, len(ingest.refused))
+        message += f" Discarded {_count(len(ingest.held), 'held file')} without importing them."
+        status = Ingest.Status.DONE
+    elif ingest.status == Ingest.Status.FAILED:
+        Series.with_unfinished.filter(ingest=ingest, ready=False).delete()
+        message, status = "The import failed and its uploaded files were discarded.", Ingest.Status.FAILED
+    else:
+        return ingest
+    _delete_staged(ingest.source)
+    Ingest.objects.filter(pk=ingest.pk).update(status=status, message=message, updated=timezone.now())
+    ingest.refresh_from_db()
+    return ingest
