@@ -58,6 +58,16 @@ SECONDARY_CAPTURE_CLASSES = {
     "1.2.840.10008.5.1.4.1.1.7.3",  # Multi-frame Grayscale Word SC
     "1.2.840.10008.5.1.4.1.1.7.4",  # Multi-frame True Color SC
 }
+# CT and MR image classes: in these, DERIVED\SECONDARY marks a reformat computed from the volume (an MPR), not a
+# screenshot, so it is imported at once (a SCREEN SAVE still waits for confirmation).
+RECONSTRUCTIONS = {
+    "1.2.840.10008.5.1.4.1.1.2",  # CT Image Storage
+    "1.2.840.10008.5.1.4.1.1.2.1",  # Enhanced CT
+    "1.2.840.10008.5.1.4.1.1.2.2",  # Legacy Converted Enhanced CT
+    "1.2.840.10008.5.1.4.1.1.4",  # MR Image Storage
+    "1.2.840.10008.5.1.4.1.1.4.1",  # Enhanced MR
+    "1.2.840.10008.5.1.4.1.1.4.4",  # Legacy Converted Enhanced MR
+}
 HELD_TEXT = "It may show burned-in text that identifies the patient: check it, then confirm."
 
 # Compression families, named in our words (never the UID a file declares).
@@ -161,7 +171,7 @@ def _header(ds) -> Header:
     held = None
     if secondary:
         held = "a secondary capture"
-    elif {"DERIVED", "SECONDARY"} <= image_type or "SCREEN SAVE" in image_type:
+    elif "SCREEN SAVE" in image_type or ({"DERIVED", "SECONDARY"} <= image_type and sop_class not in RECONSTRUCTIONS):
         held = "a derived screenshot"
     elif code in HELD_MODALITIES:
         held = HELD_MODALITIES[code]

@@ -463,15 +463,15 @@ def alt_text(series: Series, case: Case, position: int, total: int) -> str:
 
 def summary(images_made: int, series_made: int, refused: int = 0, held: int = 0) -> str:
     """ "Imported 212 images in 3 series. Refused 2 files." """
-    text = f"Imported {_count(images_made, 'image')} in {series_made} series."
+    text = f"Imported {count(images_made, 'image')} in {series_made} series."
     if refused:
-        text += f" Refused {_count(refused, 'file')}."
+        text += f" Refused {count(refused, 'file')}."
     if held:
-        text += f" Holding {_count(held, 'file')} for your confirmation: they may show burned-in text."
+        text += f" Holding {count(held, 'file')} for your confirmation: they may show burned-in text."
     return text
 
 
-def _count(n: int, noun: str) -> str:
+def count(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
@@ -480,7 +480,7 @@ def discard(ingest: Ingest) -> Ingest:
     ingest.refresh_from_db()
     if ingest.status == Ingest.Status.HELD:
         message = summary(ingest.images_made, ingest.series_made, len(ingest.refused))
-        message += f" Discarded {_count(len(ingest.held), 'held file')} without importing them."
+        message += f" Discarded {count(len(ingest.held), 'held file')} without importing them."
         status = Ingest.Status.DONE
     elif ingest.status == Ingest.Status.FAILED:
         Series.with_unfinished.filter(ingest=ingest, ready=False).delete()

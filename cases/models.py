@@ -593,12 +593,16 @@ class Slice(models.Model):
     def set_image(self, processed: images.ProcessedImage) -> None:
         """Store a processed upload and its derivatives under random names (through the storage API)."""
         self.width, self.height = processed.width, processed.height
-        self.image.save(_random_name(processed.extension), processed.original, save=False)
-        self.web.save(_random_name("jpg"), processed.web, save=False)
-        self.thumbnail.save(_random_name("jpg"), processed.thumbnail, save=False)
-        for name in ("bone", "soft_tissue"):
-            if (content := getattr(processed, name)) is not None:
-                getattr(self, name).save(_random_name("jpg"), content, save=False)
+        try:
+            self.image.save(_random_name(processed.extension), processed.original, save=False)
+            self.web.save(_random_name("jpg"), processed.web, save=False)
+            self.thumbnail.save(_random_name("jpg"), processed.thumbnail, save=False)
+            for name in ("bone", "soft_tissue"):
+                if (content := getattr(processed, name)) is not None:
+                    getattr(self, name).save(_random_name("jpg"), content, save=False)
+        except BaseException:
+            self.delete_files()  # the files written before the one that failed
+            raise
 
     def delete_files(self) -> None:
         """Remove this slice's files that no other slice shares (duplicated cases share their files)."""

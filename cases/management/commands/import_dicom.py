@@ -1,0 +1,66 @@
+"""`manage.py import_dicom PATH --case SLUG`: a folder's DICOM files (recursively) or a .zip, into a case's series."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from cases import ingest as ingests
+from cases.models import Case, Ingest
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a DICOM study into a case: PATH is a folder (all its files, recursively) or a .zip. Headers are "
+        "not kept; images that declare burned-in annotation are refused, and kinds that often carry burned-in "
+        "text (secondary captures, screenshots, ultrasound) wait for confirmation unless --confirmed is given."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="A folder of DICOM files or a .zip of them.")
+        parser.add_argument("--case", required=True, help="The slug of the case that receives the series.")
+        parser.add_argument(
+            "--confirmed",
+            action="store_true",
+            help="You checked every image for burned-in identifiers: import the kinds that are otherwise held.",
+        )
+
+    def handle(self, *args, path, case, confirmed, **options):
+        source = Path(path)
+        if not source.exists():
+            raise CommandError(f"No such file or folder: {path}")
+        target = Case.objects.filter(slug=case).first()
+        if target is None:
+            raise CommandError(f"No case has the slug “{case}”.")
+        files = sorted(p for p in source.rglob("*") if p.is_file()) if source.is_dir() else [source]
+        if not files:
+            raise CommandError(f"Nothing to import: {path} holds no files.")
+
+        def opened():
+            for file in files:
+                with file.open("rb") as handle:
+                    yield file.name, handle
+
+        ingest = ingests.run(ingests.stage(target, opened()), confirmed=confirmed)
+        for refusal in ingest.refused:
+            self.stderr.write(f"{refusal['file']}: {refusal['reason']}")
+        for held in ingest.held:
+            self.stderr.write(f"{held['file']} (held): {held['reason']}")
+        if ingest.status == Ingest.Status.FAILED:
+            raise CommandError(ingest.message)
+        if ingest.images_made == 0 and not ingest.held:
+            ingests.discard(ingest)
+            raise CommandError(f"Nothing importable in {path}: {ingests.count(len(ingest.refused), 'file')} refused.")
+        self.stdout.write(summary_line(ingest))
+
+
+def summary_line(ingest: Ingest) -> str:
+    """ "imported 212 images in 3 series, refused 2 files" """
+    line = f"imported {ingests.count(ingest.images_made, 'image')} in {ingest.series_made} series"
+    if ingest.refused:
+        line += f", refused {ingests.count(len(ingest.refused), 'file')}"
+    if ingest.held:
+        line += (
+            f", held {ingests.count(len(ingest.held), 'file')} that may show burned-in text: check and confirm "
+            f"them on the case's DICOM imports in the admin (import {ingest.pk})"
+        )
+    return line
