@@ -88,19 +88,27 @@ def process_values(
     stored = np.clip(np.rint(values) + offset, 0, 65535).astype(np.uint16)
     # Low zlib effort: the PNG stays lossless, and the import keeps pace with reading the files.
     original = _encode(Image.fromarray(stored), "PNG", compress_level=1)
-    web = _shrunk(windowed(values, *window), WEB_MAX_SIDE)
+    web = _quickly_shrunk(windowed(values, *window), WEB_MAX_SIDE)
     extra = {
-        name: ContentFile(_encode(_shrunk(windowed(values, *preset), WEB_MAX_SIDE), "JPEG", quality=88))
+        name: ContentFile(_encode(_quickly_shrunk(windowed(values, *preset), WEB_MAX_SIDE), "JPEG", quality=88))
         for name, preset in (windows or {}).items()
     }
     return ProcessedImage(
         original=ContentFile(original),
         web=ContentFile(_encode(web, "JPEG", quality=88)),
-        thumbnail=ContentFile(_encode(_shrunk(web, THUMBNAIL_MAX_SIDE), "JPEG", quality=80)),
+        thumbnail=ContentFile(_encode(_quickly_shrunk(web, THUMBNAIL_MAX_SIDE), "JPEG", quality=80)),
         width=width,
         height=height,
         **extra,
     )
+
+
+def _quickly_shrunk(image: Image.Image, max_side: int) -> Image.Image:
+    """Like _shrunk, a few times faster (a box reduction first): a stack of hundreds of slices is waiting."""
+    if max(image.size) <= max_side:
+        return image
+    size = ImageOps.contain(Image.new("1", image.size), (max_side, max_side)).size
+    return image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
 
 
 def windowed(values: np.ndarray, width: float, level: float) -> Image.Image:
