@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from django.utils.text import slugify
 from django_tasks_db.models import DBTaskResult
 
-from cases import images, key_images
+from cases import admin_ingest, images, key_images
 from cases.models import Case, ReferenceReading, Series, Slice, reading_problems
 from sinsquiz import roles, sins
 
@@ -532,7 +532,12 @@ class CaseAdmin(UploadsAdmin):
         return format_html('<a href="{}" target="_blank">Preview as trainee ↗</a>', case.get_absolute_url())
 
     def get_urls(self):
-        return key_images.urls(self) + super().get_urls()
+        return key_images.urls(self) + admin_ingest.urls(self) + super().get_urls()
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk:
+            context["dicom"] = admin_ingest.context(obj)  # the Import DICOM box (admin_ingest.py)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description="Key images")
     def key_images_link(self, case):

@@ -193,8 +193,15 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 # Image uploads (cases/images.py): limits checked before an image is decoded.
 MAX_UPLOAD_BYTES = envint("MAX_UPLOAD_MB", 20) * 1_000_000
 MAX_IMAGE_PIXELS = envint("MAX_IMAGE_MEGAPIXELS", 40) * 1_000_000
-# A stack is uploaded in one go; CT and MRI stacks can run to a few hundred slices.
-DATA_UPLOAD_MAX_NUMBER_FILES = 400
+# A stack is uploaded in one go, and so is a study's folder of DICOM files, one file per slice: a thin-slice CT
+# runs to 1,000 slices, and a study to a few series. Above this the upload is refused with a message that says to
+# zip the folder (a .zip counts as one file). The DICOM upload streams every file to a temporary file on disk
+# (cases/admin_ingest.py), so the count costs file handles, not memory; the image stack keeps its small files in
+# memory, at most FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) each.
+DATA_UPLOAD_MAX_NUMBER_FILES = envint("MAX_UPLOAD_FILES", 2000)
+# One DICOM upload in the admin, read from Content-Length before the body is: 1,000 uncompressed 512x512 CT slices
+# are 525 MB. A proxy in front must allow as much (nginx: client_max_body_size).
+DICOM_UPLOAD_MAX_BYTES = envint("DICOM_UPLOAD_MAX_MB", 1024) * 1_000_000
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
