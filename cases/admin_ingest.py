@@ -200,7 +200,8 @@ def act(request, case_id: int, ingest_id: int, action: str, *, model_admin) -> H
     elif action == "retry":
         with transaction.atomic():
             if rows.filter(Q(status=Ingest.Status.FAILED) | stalled).update(status=Ingest.Status.QUEUED):
-                tasks.enqueue_import(item)
+                # Files held back already have the educator's word if a confirmed run failed (FAILED keeps `held`).
+                tasks.enqueue_import(item, confirmed=bool(item.held))
                 messages.success(request, "The import is queued again; follow it below.")
             else:
                 messages.info(request, "That import has not failed: there is nothing to retry.")
@@ -208,9 +209,9 @@ def act(request, case_id: int, ingest_id: int, action: str, *, model_admin) -> H
         if rows.filter(Q(status__in=[Ingest.Status.HELD, Ingest.Status.FAILED]) | stalled).exists():
             from cases import ingest
 
-            ingest.discard(item)
-            rows.delete()  # its files are gone: nothing is left to confirm or retry
-            messages.success(request, "Discarded the import and its uploaded files.")
+            if ingest.discard(item).status == Ingest.Status.FAILED:
+                rows.delete()  # it made nothing and its files are gone: nothing is left to show or retry
+            messages.success(request, "Discarded the import's remaining uploaded files.")
         else:
             messages.info(request, "Only a held, failed or interrupted import can be discarded.")
     else:

@@ -25,6 +25,10 @@ def import_study(ingest_pk: int, confirmed: bool = False) -> str:
     item = Ingest.objects.filter(pk=ingest_pk).first()
     if item is None:
         return "gone"  # discarded, or its case deleted, while it waited in the queue
+    if item.status == Ingest.Status.QUEUED and item.held:
+        # Released by the educator (Confirm, or Retry of a confirmed run), the row waited as QUEUED so the page
+        # followed it; run() knows an import of the held files only by their status, so give it back.
+        Ingest.objects.filter(pk=item.pk, status=Ingest.Status.QUEUED).update(status=Ingest.Status.HELD)
     try:
         ingest.run(item, confirmed=confirmed)
     except Exception as error:

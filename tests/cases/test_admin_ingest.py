@@ -333,16 +333,26 @@ def test_confirming_queues_the_import_of_the_checked_files_once(
     assert queued_tasks() == [[held.pk, True]]
 
 
-def test_discarding_a_held_import_removes_it_and_its_files(educator_client, held):
+def test_discarding_a_held_import_removes_its_files_and_keeps_its_record(educator_client, held):
     assert staged(held) == ["screen.dcm"]
     response = educator_client.post(action_url(held, "discard"))
-    assert messages_of(response) == ["Discarded the import and its uploaded files."]
+    assert messages_of(response) == ["Discarded the import's remaining uploaded files."]
+    # What the import made before it held the file stays, and its record says what was discarded.
+    item = Ingest.objects.get()
+    assert item.status == Ingest.Status.DONE and "Discarded 1 held file without importing them." in item.message
+    assert not default_storage.exists(f"{held.source}/screen.dcm")
+
+
+def test_discarding_a_failed_import_removes_it_and_its_files(educator_client, held):
+    Ingest.objects.update(status=Ingest.Status.FAILED, held=[])
+    response = educator_client.post(action_url(held, "discard"))
+    assert messages_of(response) == ["Discarded the import's remaining uploaded files."]
     assert not Ingest.objects.exists()
     assert not default_storage.exists(f"{held.source}/screen.dcm")
 
 
 def test_a_failed_import_is_retried_and_a_done_one_is_not(educator_client, held, django_capture_on_commit_callbacks):
-    Ingest.objects.update(status=Ingest.Status.FAILED, message="Nothing could be read.")
+    Ingest.objects.update(status=Ingest.Status.FAILED, held=[], message="Nothing could be read.")
     html = progress(educator_client, held.case).content.decode()
     assert "Nothing could be read." in html and f'formaction="{action_url(held, "retry")}"' in html
     with django_capture_on_commit_callbacks(execute=True):
