@@ -11,7 +11,7 @@ export UV_PYTHON ?= python3
 export UV_PYTHON_DOWNLOADS ?= never
 
 help:
-	@echo "make run   set up, migrate, load the demo library and serve http://127.0.0.1:8000"
+	@echo "make run   set up, migrate, load the demo library, start the import worker and serve http://127.0.0.1:8000"
 	@echo "make test  set up and run the test suite"
 	@echo "make lint  ruff format --check and ruff check"
 	@echo "make bench the benchmarks under bench/ (not part of make test)"
@@ -24,6 +24,9 @@ run: $(UV)
 	$(RUN) manage.py migrate --noinput
 	$(RUN) manage.py seed_demo
 	@echo "Open http://127.0.0.1:8000/ and log in with one of the demo logins above."
+	@# The worker runs the DICOM imports queued in the database, beside the server, and stops with it.
+	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(RUN) manage.py db_worker & worker=$$!; \
 	$(RUN) manage.py runserver 127.0.0.1:8000
 
 test: $(UV)
