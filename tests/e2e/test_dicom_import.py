@@ -1,0 +1,83 @@
+"""An educator imports a zipped DICOM study in the admin and watches it to the end, in Chromium.
+
+The import runs in a real `db_worker` Worker, in a thread of this process, against the live server's committed
+database (a SQLite file shared by the server's threads, the worker's and the test's), so the page's htmx polling
+sees the progress the worker writes.
+"""
+
+import io
+import threading
+import zipfile
+
+import numpy as np
+import pytest
+from django.db import connection
+from django_tasks_db.management.commands.db_worker import Worker
+from playwright.sync_api import expect
+from pydicom.uid import generate_uid
+
+from cases.demo import dicom
+from cases.models import Ingest, Series
+from tests.factories import CaseFactory, EducatorFactory
+
+
+def zipped_study(count: int = 6) -> bytes:
+    ramp = np.indices((64, 64)).sum(axis=0).astype(np.int16) * 20 - 1000
+    uid, buffer = generate_uid(), io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for index in range(count):
+            dataset = dicom.ct_slice(
+                np.clip(ramp + 50 * index, -1000, 1500).astype(np.int16), index=index, series_uid=uid
+            )
+            data = io.BytesIO()
+            dataset.save_as(data, enforce_file_format=True)
+            archive.writestr(f"STUDY/IM{index + 1:04d}.dcm", data.getvalue())
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def worker():
+    """A database-queue worker in a thread, as `manage.py db_worker` runs it, stopped after the test."""
+    runner = Worker(queue_names=["default"], interval=0.2, batch=False, backend_name="default", startup_delay=False,
+                    max_tasks=None, worker_id="browser-test", excluded_queue_names=[])  # fmt: skip
+
+    def run():
+        try:
+            runner.run()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    yield runner
+    runner.running = False
+    thread.join(timeout=10)
+
+
+def test_an_educator_uploads_a_zip_and_watches_the_import_to_its_new_series(page, live_server, login, worker):
+    case = CaseFactory(status="draft", title="Imported study")
+    login(EducatorFactory())
+    page.goto(f"{live_server.url}/admin/cases/case/{case.pk}/change/")
+
+    box = page.locator("#dicom-import")
+    expect(box).to_contain_text("Drop a .zip of a study")
+    box.locator("#dicom-files").set_input_files(
+        files=[{"name": "study.zip", "mimeType": "application/zip", "buffer": zipped_study()}]
+    )
+    box.get_by_role("button", name="Upload and import").click()
+
+    expect(page.locator(".messagelist")).to_contain_text("Uploaded 1 file. The import runs in the background")
+    ingest = page.locator(".dicom-ingest").first
+    # Polled every second by htmx until the worker has finished.
+    expect(ingest.locator(".dicom-state")).to_have_text("Done", timeout=20_000)
+    expect(ingest).to_contain_text("6 of 6 files read")
+    expect(ingest).to_contain_text("6 images made")
+    expect(ingest).to_contain_text("1 series made")
+    assert Ingest.objects.get().status == Ingest.Status.DONE
+
+    ingest.get_by_role("link", name="Show the new series").click()
+    series = Series.objects.get(case=case)
+    expect(page.locator(".series-inline")).to_contain_text(str(series.description or series.label))
+    expect(page.locator(".series-inline img")).to_have_count(6)
+    # Not polling any more once everything is finished.
+    expect(page.locator("#dicom-ingests")).not_to_have_attribute("hx-trigger", "every 1s")
