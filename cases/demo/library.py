@@ -1,14 +1,18 @@
 """The demo library: teaching cases with synthetic images, expert readings and demo users.
 
-Every image is drawn by cases/demo/phantoms.py and enters through the same pipeline as an upload. The cases cover
+Every image is drawn by cases/demo/phantoms.py and enters through the same pipeline as an upload; the CT series of
+the first two cases arrive as a PACS exports them, DICOM in Hounsfield units with fake patient details
+(cases/demo/dicom.py), through the DICOM import. The cases cover
 all three SINS categories, all three bone-lesion types, every location class, every Tomita type and the
 absent pedicle sign present, absent and not assessable; one case has a second expert who disagrees.
 """
 
 import io
 import random
+import tempfile
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -16,9 +20,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from cases import images
-from cases.demo import phantoms
-from cases.models import Annotation, Case, ReferenceReading, Series, Slice
+from cases import images, ingest
+from cases.demo import dicom, phantoms
+from cases.models import Annotation, Case, Ingest, ReferenceReading, Series, Slice
 from sinsquiz import roles, sins
 from sinsquiz.progress.models import Cohort
 from sinsquiz.training import drafts
@@ -64,6 +68,7 @@ class DemoCase:
     extra_levels: tuple[str, ...] = ()
     asks_escc: bool = False
     second_reader: dict = field(default_factory=dict)
+    from_dicom: bool = False  # its CT series come in as DICOM files, through the import (windows in HU)
 
     @property
     def slug(self) -> str:
@@ -99,6 +104,7 @@ PAIN_FREE = "No pain from this lesion: 0 points. Pain is taken from the history,
 
 CASES = (
     DemoCase(
+        from_dicom=True,
         title="Mid-back pain two years after breast cancer",
         age=58,
         sex="female",
@@ -137,6 +143,7 @@ CASES = (
         "radiograph is often the first clue to a lytic deposit.",
     ),
     DemoCase(
+        from_dicom=True,
         title="Staging scan in prostate cancer",
         age=72,
         sex="male",
@@ -615,20 +622,12 @@ def create_case(demo: DemoCase, author: User | None) -> Case:
     key_slices, key_seeds = {}, {}
     for order, code in enumerate(demo.series):
         kind = phantoms.SERIES_KINDS[code]
-        series = Series.objects.create(
-            case=case, modality=kind.modality, plane=kind.plane, sequence=kind.sequence, order=order
-        )
-        drawn = phantoms.render_series(demo.findings, code, seed=order)
-        for position, picture in enumerate(drawn):
-            slice_ = Slice.create_from_upload(
-                series,
-                images.process(_as_upload(picture, f"{code}-{position}.png")),
-                alt_text=phantoms.alt_text(code, position, len(drawn), case.get_region_display().lower()),
-                position=position,
-            )
-            if position == len(drawn) // 2:
-                key_slices[code] = slice_
-                key_seeds[code] = (order, position)
+        if demo.from_dicom and kind.modality == Series.Modality.CT:
+            made = list(_import_dicom(case, demo, code, seed=order).slices.all())
+        else:
+            made = _upload_pictures(case, demo, code, order)
+        key_slices[code] = made[len(made) // 2]
+        key_seeds[code] = (order, len(made) // 2)
     rationales = {"location": _level_rationale(reading["level"]), **demo.rationale}
     expert = {
         **reading,
@@ -645,6 +644,36 @@ def create_case(demo: DemoCase, author: User | None) -> Case:
     assert not problems, f"demo case {demo.slug}: {problems}"
     case.save(update_fields=["status", "updated"])
     return case
+
+
+def _upload_pictures(case: Case, demo: DemoCase, code: str, order: int) -> list[Slice]:
+    kind = phantoms.SERIES_KINDS[code]
+    series = Series.objects.create(case=case, modality=kind.modality, plane=kind.plane, sequence=kind.sequence,
+                                   order=order)  # fmt: skip
+    drawn = phantoms.render_series(demo.findings, code, seed=order)
+    region = case.get_region_display().lower()
+    return [
+        Slice.create_from_upload(series, images.process(_as_upload(picture, f"{code}-{position}.png")),
+                                 alt_text=phantoms.alt_text(code, position, len(drawn), region), position=position)
+        for position, picture in enumerate(drawn)
+    ]  # fmt: skip
+
+
+def _import_dicom(case: Case, demo: DemoCase, code: str, seed: int) -> Series:
+    """The phantom's CT series written as DICOM files and imported as an educator's upload is."""
+    kind = phantoms.SERIES_KINDS[code]
+    volume = dicom.ct_volume(demo.findings, code, seed=seed)
+    with tempfile.TemporaryDirectory() as folder:
+        paths = dicom.write_ct_series(Path(folder), volume, plane=kind.plane, window=(1500, 300))
+        done = ingest.run(ingest.stage(case, _opened(paths)))
+    assert done.status == Ingest.Status.DONE, f"demo case {demo.slug}: {done.message}"
+    return done.series.get()
+
+
+def _opened(paths):
+    for path in paths:
+        with path.open("rb") as file:
+            yield path.name, file
 
 
 def _annotations(reading: ReferenceReading, demo: DemoCase, key_slices: dict, seeds: dict) -> list[Annotation]:
