@@ -20,6 +20,7 @@ RUNS = [
     ("capacity, PostgreSQL", ["bench/load.py", "capacity"], "sinsquiz_load"),
     ("two nodes, PostgreSQL", ["bench/load.py", "two-node"], "sinsquiz_load"),
     ("viewer, Chromium", ["bench/viewer.py"], None),
+    ("DICOM import", ["bench/dicom.py"], None),
 ]
 
 
