@@ -317,6 +317,31 @@ ADMIN: dict[str, list[Row]] = {
             POST=staff(200, 200, 200),
         ),
     ],
+    # DICOM import: educators may change every case, so they may import into it and act on its imports.
+    "admin/cases/case/<int:case_id>/dicom/": [
+        Row(
+            "import DICOM into an unpublished case (an empty POST says no file was chosen)",
+            lambda w: f"/admin/cases/case/{w.draft_case.pk}/dicom/",
+            GET=staff(405, 405, 405),
+            POST=staff(302, 302, 302),
+        ),
+    ],
+    "admin/cases/case/<int:case_id>/dicom/progress/": [
+        Row(
+            "an unpublished case's imports",
+            lambda w: f"/admin/cases/case/{w.draft_case.pk}/dicom/progress/",
+            GET=staff(200, 200, 200),
+            POST=staff(405, 405, 405),
+        ),
+    ],
+    "admin/cases/case/<int:case_id>/dicom/<int:ingest_id>/<str:action>/": [
+        Row(
+            "retry a failed import",
+            lambda w: f"/admin/cases/case/{w.draft_case.pk}/dicom/{w.failed_ingest.pk}/retry/",
+            GET=staff(405, 405, 405),
+            POST=staff(302, 302, 302),
+        ),
+    ],
     "admin/auth/user/<id>/password/": [
         Row(
             "set A's password",

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from cases.models import Case, Series, Slice
+from cases.models import Case, Ingest, Series, Slice
 from sinsquiz import roles
 from sinsquiz.progress.models import Cohort
 from sinsquiz.training import drafts
@@ -80,6 +80,13 @@ class World:
 
     def slice_of(self, case: Case) -> Slice:
         return Slice.objects.filter(series__case=case).first()
+
+    @property
+    def failed_ingest(self) -> Ingest:
+        ingest, _ = Ingest.objects.get_or_create(
+            case=self.draft_case, source="ingest/matrix", status=Ingest.Status.FAILED
+        )
+        return ingest
 
     @property
     def case_type(self) -> ContentType:
