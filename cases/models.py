@@ -353,6 +353,32 @@ def reading_problems(case: Case, readings) -> list[str]:
 
 
 @dataclass(frozen=True)
+class Window:
+    """A window the viewer offers on a series from DICOM: which 8-bit derivative shows it, and its numbers in the
+    modality's units (Hounsfield units for CT)."""
+
+    name: str  # the Slice field holding the derivative: "web" (the study's own), "bone", "soft_tissue"
+    key: str  # its name in the viewer's markup: data-src, data-bone, data-soft on each image's link
+    label: str
+    width: float
+    level: float
+
+    @property
+    def text(self) -> str:
+        """ "Bone (W 2000 / L 500)": the numbers as a radiologist reads them."""
+        return f"{self.label} (W {_number(self.width)} / L {_number(self.level)})"
+
+
+def _number(value: float) -> str:
+    return f"{round(value)}" if abs(value - round(value)) < 0.05 else f"{value:.1f}"
+
+
+# The CT windows every CT series from DICOM has as derivatives, besides the study's own (in HU).
+BONE_WINDOW = Window("bone", "bone", "Bone", 2000, 500)
+SOFT_TISSUE_WINDOW = Window("soft_tissue", "soft", "Soft tissue", 400, 40)
+
+
+@dataclass(frozen=True)
 class PublicImage:
     """One image as the viewer needs it: its derivatives (never the original), sizes and description."""
 
@@ -362,6 +388,9 @@ class PublicImage:
     width: int
     height: int
     alt_text: str
+    # CT from DICOM only: the same image in the bone and soft-tissue windows (empty otherwise).
+    bone_name: str = ""
+    soft_tissue_name: str = ""
 
     # URLs only where a template draws them: with S3 each is signed, which takes a while and expires.
     @property
@@ -372,6 +401,14 @@ class PublicImage:
     def thumbnail(self) -> str:
         return default_storage.url(self.thumbnail_name)
 
+    @property
+    def bone(self) -> str:
+        return default_storage.url(self.bone_name) if self.bone_name else ""
+
+    @property
+    def soft_tissue(self) -> str:
+        return default_storage.url(self.soft_tissue_name) if self.soft_tissue_name else ""
+
 
 @dataclass(frozen=True)
 class PublicSeries:
@@ -379,14 +416,43 @@ class PublicSeries:
     label: str
     description: str
     images: tuple[PublicImage, ...]
+    # A series from DICOM: the windows it can be shown in, the study's own first; none for picture uploads,
+    # which keep the viewer's brightness and contrast.
+    windows: tuple[Window, ...] = ()
+    unit: str = ""  # of the window's numbers: "HU" for CT
 
     @classmethod
     def of(cls, series: "Series") -> "PublicSeries":
         """From a series whose slices are prefetched."""
         images = tuple(
-            PublicImage(s.pk, s.web.name, s.thumbnail.name, s.width, s.height, s.alt_text) for s in series.slices.all()
+            PublicImage(
+                s.pk,
+                s.web.name,
+                s.thumbnail.name,
+                s.width,
+                s.height,
+                s.alt_text,
+                bone_name=s.bone.name or "",
+                soft_tissue_name=s.soft_tissue.name or "",
+            )
+            for s in series.slices.all()
         )
-        return cls(series.pk, series.label, series.description, images)
+        unit = "HU" if series.modality == Series.Modality.CT else ""
+        return cls(series.pk, series.label, series.description, images, cls.windows_of(series, images), unit)
+
+    @staticmethod
+    def windows_of(series: "Series", images: tuple[PublicImage, ...]) -> tuple[Window, ...]:
+        """The study's own window when the series has one (DICOM), then for CT bone and soft tissue, where every
+        image has that derivative."""
+        if series.window_width is None or series.window_center is None or series.window_width <= 0:
+            return ()
+        windows = [Window("web", "src", "Study", series.window_width, series.window_center)]
+        if series.modality == Series.Modality.CT and images:
+            if all(image.bone_name for image in images):
+                windows.append(BONE_WINDOW)
+            if all(image.soft_tissue_name for image in images):
+                windows.append(SOFT_TISSUE_WINDOW)
+        return tuple(windows)
 
     @property
     def start_index(self) -> int:
