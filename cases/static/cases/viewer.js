@@ -1,8 +1,11 @@
-/* SINS Quiz image viewer: series tabs, stack scrolling, zoom and pan, brightness/contrast, full screen.
+/* SINS Quiz image viewer: series tabs, stack scrolling, zoom and pan, brightness/contrast or windows, full screen.
    Enhances the markup of cases/includes/viewer.html (its comment is the contract). No library, no outside request.
    window.SinsViewer = {init(root), show(root, seriesId, imageNumber)}; the hash #series-<pk>:<n> opens image n.
    Whenever the image shown changes, the root element dispatches "viewer:slice" (bubbling) with
-   detail {series, index, slicePk}: series pk, 0-based index in the stack, the slice's pk. */
+   detail {series, index, slicePk}: series pk, 0-based index in the stack, the slice's pk.
+   A series from DICOM has windows instead of brightness/contrast presets: each is an 8-bit derivative made in that
+   window (the study's own; for CT bone and soft tissue too), and a drag narrows or moves the window on it with CSS
+   filters, whose width and level the info line shows in the series' units. */
 (() => {
 "use strict";
 
@@ -17,7 +20,9 @@ const HASH = /^#series-(\d+)(?::(\d+))?$/;
 const KEYS = {
   ArrowUp: "prev", ArrowDown: "next", PageUp: "page-up", PageDown: "page-down", Home: "first", End: "last",
   "+": "zoom-in", "=": "zoom-in", "-": "zoom-out", 0: "reset", f: "fullscreen", w: "window", Escape: "escape",
+  1: "window-1", 2: "window-2", 3: "window-3",
 };
+const NARROWEST = 10; // a drag narrows a window to a tenth of its derivative's: 25 grey levels of 256 remain
 const instances = new WeakMap();
 const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
 const idle = (fn) => (window.requestIdleCallback ? requestIdleCallback(fn, { timeout: 4000 }) : setTimeout(fn, 300));
@@ -33,6 +38,9 @@ class Viewer {
     this.adjust = $("[data-adjust]");
     this.status = $("[data-status]");
     this.presets = [...root.querySelectorAll("[data-preset]")];
+    this.photo = $("[data-presets]");
+    // The photographic labels, as the template wrote them; a stack with windows relabels these buttons.
+    this.labels = Object.fromEntries(["adjust", "reset", "window"].map((a) => [a, this.button(a)?.title]));
     this.steps = [this.button("prev"), this.button("next")];
     this.stacks = [...root.querySelectorAll("[data-stack]")].map((el) => this.stack(el));
     if (!this.stacks.length) return;
@@ -55,7 +63,7 @@ class Viewer {
     const frame = el.querySelector("[data-frame]");
     const tab = this.root.querySelector(`[data-tab="${CSS.escape(el.id)}"]`);
     const id = el.dataset.series || el.id.replace("series-", "");
-    const st = { el, tab, frame, id, loading: Promise.resolve() };
+    const st = { el, tab, frame, id, loading: Promise.resolve(), key: "src", sets: {} };
     el.setAttribute("role", "tabpanel");
     if (tab) {
       tab.id ||= `${el.id}-tab`;
@@ -68,6 +76,8 @@ class Viewer {
     st.info = frame.querySelector("[data-info]");
     st.slices = [...el.querySelectorAll("[data-slices] a")].map((a) => ({ ...a.dataset, pk: +a.dataset.slice }));
     st.i = st.shown = clamp(parseInt(frame.dataset.start, 10) || 0, 0, st.slices.length - 1);
+    st.loading = new Promise((loaded) => (st.loaded = loaded)); // when one of its windows is all in
+    st.wins = this.windows(el.id);
     this.resetView(st);
     st.counter.hidden = st.info.hidden = st.img.draggable = false;
     frame.tabIndex = 0;
@@ -80,6 +90,18 @@ class Viewer {
     return st;
   }
 
+  // The windows a stack offers, from its buttons in the adjust panel; null for pictures (brightness/contrast).
+  windows(id) {
+    const group = this.root.querySelector(`[data-windows="${CSS.escape(id)}"]`);
+    if (!group) return null;
+    const list = [...group.querySelectorAll("[data-window-preset]")].map((button) => {
+      const { windowPreset: key, width, level } = button.dataset;
+      return { key, w: +width, l: +level, button, text: button.textContent.trim() };
+    });
+    const by = Object.fromEntries(list.map((win) => [win.key, win]));
+    return list.length && by.src ? { group, list, by, unit: group.dataset.unit || "" } : null;
+  }
+
   stop(e) {
     e.preventDefault();
   }
@@ -90,6 +112,8 @@ class Viewer {
 
   resetView(st) {
     Object.assign(st, { s: 1, x: 0, y: 0, b: 1, c: 1, inv: 0, preset: "default" });
+    // A stack with windows returns to the study's own (reset() shows its derivative again).
+    if (st.wins) Object.assign(st, { preset: "src", W: st.wins.by.src.w, L: st.wins.by.src.l });
   }
 
   // --- Showing -------------------------------------------------------------------------------------------
@@ -104,6 +128,7 @@ class Viewer {
       }
       this.bar.hidden = !st.frame;
       if (!st.frame) this.toggleAdjust(false);
+      this.relabel(st);
       const n = st.slices?.length || 1;
       Object.assign(this.slider, { max: n, disabled: n < 2 });
       for (const b of this.steps) b.disabled = n < 2;
@@ -112,6 +137,35 @@ class Viewer {
       this.render();
     }
     if (focus) st.tab?.focus();
+  }
+
+  // The adjust panel offers the stack's windows, or brightness and contrast; the buttons say which.
+  relabel(st) {
+    const win = st.wins;
+    this.photo.hidden = !!win;
+    for (const o of this.stacks) if (o.wins) o.wins.group.hidden = o !== st;
+    const adjust = win ? "Window and level" : this.labels.adjust;
+    attrs(this.button("adjust"), { "aria-label": adjust, title: adjust });
+    this.adjust.setAttribute("aria-label", adjust);
+    const reset = win ? "Reset zoom and window" : this.labels.reset.replace(/ \(0\)$/, "");
+    attrs(this.button("reset"), { "aria-label": reset, title: `${reset} (0)` });
+    let drag = this.labels.window;
+    if (win) {
+      // Each preset's image holds only its own window: a wider one needs the widest preset.
+      const widest = win.list.reduce((p, q) => (q.w > p.w ? q : p));
+      drag = "Drag on the image: sideways for the window's width, up and down for its level (W). Right-drag always " +
+        "does this. The window stays within the chosen preset's" +
+        (win.list.length > 1 ? `: for a wider window choose ${widest.text.replace(/ \(.*/, "")}.` : ".");
+    }
+    this.button("window").title = drag;
+  }
+
+  // Said when a drag would widen the window beyond what the preset's image holds.
+  widestNote(st) {
+    const { list, by } = st.wins;
+    const wider = list.filter((o) => o.w > by[st.key].w).sort((p, q) => q.w - p.w)[0];
+    return wider ? `This is the widest window of this preset: for a wider one choose ${wider.text}.`
+      : "This is the widest window these images hold.";
   }
 
   // Scroll a long row of tabs sideways (never the page) so that the selected one shows, e.g. after a key-image link.
@@ -157,7 +211,7 @@ class Viewer {
     if (!slice || slice === this.shownSlice) return;
     this.shownSlice = slice;
     if (st.shown !== st.i) {
-      Object.assign(st.img, { src: slice.src, alt: slice.alt }); // decoded beforehand: it swaps in at once
+      Object.assign(st.img, { src: slice[st.key], alt: slice.alt }); // decoded beforehand: it swaps in at once
       st.shown = st.i;
     }
     const n = st.slices.length;
@@ -173,44 +227,69 @@ class Viewer {
     const st = this.cur;
     if (!st.frame) return;
     st.img.style.transform = st.s === 1 ? "" : `translate(${st.x}px, ${st.y}px) scale(${st.s})`;
-    const filter = [st.b !== 1 && `brightness(${+st.b.toFixed(2)})`, st.c !== 1 && `contrast(${+st.c.toFixed(2)})`];
-    st.img.style.filter = [...filter, st.inv && "invert(1)"].filter(Boolean).join(" ");
-    const info = [st.s !== 1 && `${st.s.toFixed(1)}×`, st.b !== 1 && `B ${Math.round(st.b * 100)}%`];
-    info.push(st.c !== 1 && `C ${Math.round(st.c * 100)}%`, st.inv && "inverted");
+    const digits = st.wins ? 4 : 2;
+    if (st.wins) this.filtersFor(st);
+    const [b, c] = [+st.b.toFixed(digits), +st.c.toFixed(digits)];
+    const filter = [b !== 1 && `brightness(${b})`, c !== 1 && `contrast(${c})`, st.inv && "invert(1)"];
+    st.img.style.filter = filter.filter(Boolean).join(" ");
+    const info = [st.s !== 1 && `${st.s.toFixed(1)}×`];
+    if (st.wins) info.push(`W ${Math.round(st.W)} · L ${Math.round(st.L)}${st.wins.unit && ` ${st.wins.unit}`}`);
+    else info.push(b !== 1 && `B ${Math.round(b * 100)}%`, c !== 1 && `C ${Math.round(c * 100)}%`, st.inv && "inverted");
     st.info.textContent = info.filter(Boolean).join(" · ");
     this.root.classList.toggle("is-zoomed", st.s > 1);
-    for (const b of this.presets) b.setAttribute("aria-pressed", b.dataset.preset === st.preset);
+    for (const o of st.wins?.list || this.presets) {
+      const button = o.button || o;
+      button.setAttribute("aria-pressed", (o.key || button.dataset.preset) === st.preset);
+    }
+  }
+
+  // The filters that show the window (W, L) on the derivative made in window (w0, l0), which maps l0 - w0/2 ..
+  // l0 + w0/2 to 0 .. 1. brightness(b) then contrast(c) turn a value v into c·(b·v − ½) + ½: the window shown is
+  // W = w0 / (b·c) wide around L = l0 − w0/2 + w0 / (2b). The drag keeps the window inside the derivative's, so
+  // c >= 1 and b·v never passes 1 inside it: no filter step clips what is shown.
+  filtersFor(st) {
+    const { w, l } = st.wins.by[st.key];
+    const b = w / 2 / (st.L - (l - w / 2));
+    Object.assign(st, { b, c: w / (b * st.W) });
   }
 
   // The stack's images come in a few at a time, each time the one nearest the image shown that is not in yet:
   // on a slow link the neighbours come first, and wherever the trainee scrolls to, that neighbourhood next.
   // The stack on show waits for its first image, so that it has the link to itself (the others load later, when
   // their tab opens or once the stack on show is in). Each is decoded as it arrives and kept, so that showing it
-  // later is only a paint.
+  // later is only a paint. A stack with windows loads each window's images the same way, only once the trainee
+  // chooses that window; a window put aside stops fetching (its images already in stay) until chosen again.
   preload(st) {
-    if (st.pre || !st.frame) return;
-    st.pre = [];
-    let waiting = st.slices.length;
-    st.loading = new Promise((loaded) => {
-      const fetchNext = () => {
-        const i = this.nearestMissing(st);
-        if (i === undefined) return;
-        const image = (st.pre[i] = new Image());
-        image.src = st.slices[i].src;
-        image.decode().catch(() => {}).then(() => {
-          if (--waiting === 0) loaded();
-          fetchNext();
-        });
-      };
-      const start = () => Array.from({ length: FETCHES }, fetchNext);
-      if (st !== this.cur || st.img.complete) start();
-      else for (const type of ["load", "error"]) st.img.addEventListener(type, start, { once: true });
-    });
+    if (!st.frame) return;
+    const set = (st.sets[st.key] ||= { key: st.key, images: [], busy: 0, left: st.slices.length });
+    if (set.started) return set.ready && this.fetch(st, set);
+    set.started = true;
+    const start = () => {
+      set.ready = true;
+      this.fetch(st, set);
+    };
+    if (st !== this.cur || st.img.complete) start();
+    else for (const type of ["load", "error"]) st.img.addEventListener(type, start, { once: true });
   }
 
-  nearestMissing(st) {
+  fetch(st, set) {
+    while (set.busy < FETCHES && st.key === set.key) {
+      const i = this.nearestMissing(st, set.images);
+      if (i === undefined) return;
+      set.busy++;
+      const image = (set.images[i] = new Image());
+      image.src = st.slices[i][set.key];
+      image.decode().catch(() => {}).then(() => {
+        set.busy--;
+        if (--set.left === 0) st.loaded();
+        this.fetch(st, set);
+      });
+    }
+  }
+
+  nearestMissing(st, images) {
     for (let d = 0; d < st.slices.length; d++) {
-      for (const i of [st.i - d, st.i + d]) if (i >= 0 && i < st.slices.length && !st.pre[i]) return i;
+      for (const i of [st.i - d, st.i + d]) if (i >= 0 && i < st.slices.length && !images[i]) return i;
     }
   }
 
@@ -247,9 +326,30 @@ class Viewer {
     this.renderView();
   }
 
+  // Show the stack in one of its windows: its derivative for the image on show at once, then the whole stack.
+  chooseWindow(key) {
+    const st = this.cur;
+    const win = st.wins?.by[key];
+    if (!win || !st.frame) return false;
+    Object.assign(st, { preset: key, W: win.w, L: win.l });
+    this.source(st, key);
+    this.renderView();
+    this.status.textContent = `Window: ${win.text}`;
+  }
+
+  source(st, key) {
+    if (st.key === key) return;
+    st.key = key;
+    st.img.src = st.slices[st.i][key]; // at once if its window's images are in, else the first of them to come
+    st.shown = st.i;
+    this.preload(st);
+  }
+
   // Everything back as it opened, "drag adjusts" too: otherwise a drag on the zoomed image would not pan.
   reset() {
-    this.resetView(this.cur);
+    const st = this.cur;
+    this.resetView(st);
+    if (st.wins) this.source(st, "src");
     this.setWindow(false);
     this.renderView();
   }
@@ -294,7 +394,7 @@ class Viewer {
       const b = e.button;
       const mode = b === 2 || (this.windowMode && !b) ? "window" : b || st.s > 1 ? "pan" : "stack";
       this.g = { mode, slop: e.pointerType === "touch" ? 6 : 3, tap: !b, cx: e.clientX, cy: e.clientY };
-      Object.assign(this.g, { i0: st.i, x0: st.x, y0: st.y, b0: st.b, c0: st.c });
+      Object.assign(this.g, { i0: st.i, x0: st.x, y0: st.y, b0: st.b, c0: st.c, W0: st.W, L0: st.L });
     }
   }
 
@@ -328,6 +428,16 @@ class Viewer {
     } else if (g.mode === "pan") {
       Object.assign(st, { x: g.x0 + dx, y: g.y0 + dy });
       this.pan();
+    } else if (g.mode === "window" && st.wins) {
+      // As brightness and contrast: sideways to the right narrows the window (more contrast); up lowers the level
+      // (brighter). The window stays inside its derivative's, which holds nothing beyond.
+      const { w, l } = st.wins.by[st.key];
+      const wanted = g.W0 * Math.exp(-dx / 250);
+      const W = clamp(wanted, w / NARROWEST, w);
+      g.clamped ||= wanted > w * 1.02;
+      const L = clamp(g.L0 + (dy * g.W0) / 250, l - w / 2 + W / 2, l + w / 2 - W / 2);
+      Object.assign(st, { W, L, preset: null });
+      this.renderView();
     } else if (g.mode === "window") {
       // Sideways: contrast; up: brighter.
       const c = clamp(g.c0 * Math.exp(dx / 250), 0.2, 5);
@@ -347,6 +457,7 @@ class Viewer {
       return;
     }
     this.g = null;
+    if (g?.clamped && this.cur.wins) this.status.textContent = this.widestNote(this.cur);
     if (g && !g.moved && g.tap && e.type === "pointerup") {
       // A double click or a double tap: fit <-> 2x around that point.
       const t = this.lastTap;
@@ -368,6 +479,7 @@ class Viewer {
     }
     const b = e.target.closest("button");
     if (b?.dataset.preset) this.preset(b.dataset.preset);
+    else if (b?.dataset.windowPreset) this.chooseWindow(b.dataset.windowPreset);
     else if (b) this.run(b.dataset.action);
   }
 
@@ -409,6 +521,9 @@ class Viewer {
       adjust: () => this.toggleAdjust(),
       window: () => this.setWindow(!this.windowMode),
       fullscreen: () => this.full(),
+      "window-1": () => this.chooseWindow(st.wins?.list[0]?.key),
+      "window-2": () => this.chooseWindow(st.wins?.list[1]?.key),
+      "window-3": () => this.chooseWindow(st.wins?.list[2]?.key),
       escape: () => {
         if (!this.adjust.hidden) this.toggleAdjust(false, true);
         else if (this.isFull && !this.nativeFull()) this.setFull(false);
