@@ -280,7 +280,9 @@ def slice_changes(browser, base: str, url: str, session: str, stack_pk=None, win
     if key:
         stack.locator("[data-frame]").focus()
         page.keyboard.press(key)
-    wait_for_images(page, sources, timeout=60_000)
+    # Once this stack is in, the viewer loads the other stacks' images: the wheel waits for them, on a quiet page.
+    others = page.locator(f"[data-stack]:not(#series-{stack_id}) [data-slices] a")
+    wait_for_images(page, sources + others.evaluate_all("a => a.map(l => l.dataset.src)"), timeout=60_000)
     page.wait_for_timeout(1000)  # let the decoding of the last images finish
     frame = stack.locator("[data-frame]")
     frame.hover()
