@@ -178,3 +178,16 @@ def test_on_a_phone_the_windows_fit_the_screen(page, live_server, case, screensh
         box = page.get_by_role("button", name=name).bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390
     screenshot("phone")
+
+
+@pytest.mark.browser_context_args(**LAPTOP, java_script_enabled=False)
+def test_without_javascript_a_ct_shows_its_studys_window_and_links_to_it(page, live_server, case):
+    ct = ct_of(case)
+    page.goto(f"{live_server.url}{case.get_absolute_url()}")
+
+    stack = page.locator(f"#series-{ct.pk}")
+    expect(stack.locator("[data-image]")).to_have_attribute("src", urls(ct, "web")[2])
+    links = stack.locator("[data-slices] a")
+    expect(links).to_have_count(5)
+    assert links.evaluate_all("links => links.map(a => a.getAttribute('href'))") == urls(ct, "web")
+    expect(page.locator("[data-toolbar]")).to_be_hidden()
