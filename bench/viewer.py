@@ -7,10 +7,10 @@ Run (from the checkout; about two minutes, of which the seeding takes half a min
 
 What it does. In a throw-away folder (SQLite, media, static files) it loads the first demo case through the
 real pipeline (cases/demo/phantoms.py drawn, cases/images.py processed, stored as an upload is) and puts in
-front of its series a CT stack of 200 axial images of the same spine, then a second one as a DICOM import
-leaves it: the same spine in Hounsfield units (cases/demo/dicom.py), each image windowed to 8 bits three times
-(the study's own window, W 1500 / L 300 here; bone, W 2000 / L 500; soft tissue, W 400 / L 40) and each window
-stored as a web derivative is. gunicorn serves it with DEBUG=0 after collectstatic; the system's Chromium
+front of its series a CT stack of 200 axial images of the same spine, then a second one through the DICOM
+import: the same spine in Hounsfield units written as DICOM files (cases/demo/dicom.py) and imported as an
+educator's upload is, each image windowed to 8 bits three times (the study's own window, W 1500 / L 300 here;
+bone, W 2000 / L 500; soft tissue, W 400 / L 40). gunicorn serves it with DEBUG=0 after collectstatic; the system's Chromium
 (headless, through playwright, as tests/e2e) opens the case page as a signed-in trainee. The figures, each
 against its goal:
 
@@ -117,7 +117,7 @@ def seed(slices: int) -> tuple[str, str, int, dict]:
     derivatives = sum(
         default_storage.size(name) for row in stack.slices.values_list("web", "thumbnail") for name in row
     )
-    windowed = seed_windows(case, demo, slices, region)
+    windowed = seed_windows(case, demo, slices)
     trainee = make_user("bench-trainee")
     url = Case.objects.get(pk=case.pk).get_absolute_url()
     return url, make_sessions([trainee])[trainee.pk], derivatives, windowed
@@ -126,34 +126,26 @@ def seed(slices: int) -> tuple[str, str, int, dict]:
 WINDOWS = {"web": STUDY_WINDOW, "bone": (2000, 500), "soft_tissue": (400, 40)}
 
 
-def seed_windows(case, demo, slices: int, region: str) -> dict:
-    """A CT stack as a DICOM import leaves it: each image in HU windowed to 8 bits in each window, every window
-    stored as a web derivative is (cases/images.py). Returns its pk and the stored bytes per window."""
-    import numpy as np
+def seed_windows(case, demo, slices: int) -> dict:
+    """A CT stack through the DICOM import: the spine in HU written as DICOM files (study window W 1500 / L 300),
+    staged and imported as an educator's upload is. Returns its pk and the stored bytes per window."""
     from django.core.files.storage import default_storage
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from PIL import Image
 
-    from cases import images
-    from cases.demo import dicom, phantoms
-    from cases.models import Series, Slice
+    from cases import ingest
+    from cases.demo import dicom
 
-    width, level = STUDY_WINDOW
-    stack = Series.objects.create(case=case, modality="ct", plane="axial", order=1, window_width=width,
-                                  window_center=level)  # fmt: skip
-    for position, hu in enumerate(dicom.ct_volume(demo.findings, "ct_axial_bone", slices=slices)):
-        made = {}
-        for name, (width, level) in WINDOWS.items():
-            grey = np.clip((hu.astype(np.float32) - (level - width / 2)) / width * 255, 0, 255).round()
-            buffer = io.BytesIO()
-            Image.fromarray(grey.astype(np.uint8)).save(buffer, "PNG", compress_level=1)
-            made[name] = images.process(SimpleUploadedFile(f"w-{position}.png", buffer.getvalue()))
-        slice_ = Slice(series=stack, position=position,
-                       alt_text=phantoms.alt_text("ct_axial_bone", position, slices, region))  # fmt: skip
-        slice_.set_image(made["web"])
-        slice_.bone.save(f"{secrets.token_urlsafe(16)}.jpg", made["bone"].web, save=False)
-        slice_.soft_tissue.save(f"{secrets.token_urlsafe(16)}.jpg", made["soft_tissue"].web, save=False)
-        slice_.save()
+    def opened(paths):
+        for path in paths:
+            with path.open("rb") as file:
+                yield path.name, file
+
+    volume = dicom.ct_volume(demo.findings, "ct_axial_bone", slices=slices)
+    with tempfile.TemporaryDirectory() as folder:
+        paths = dicom.write_ct_series(Path(folder), volume, window=STUDY_WINDOW)
+        done = ingest.run(ingest.stage(case, opened(paths)))
+    stack = done.series.get()
+    stack.order = 1
+    stack.save(update_fields=["order"])
     rows = list(stack.slices.values_list("web", "bone", "soft_tissue", "thumbnail"))
     sizes = {name: sum(default_storage.size(row[n]) for row in rows) for n, name in enumerate(
         ["web", "bone", "soft_tissue", "thumbnail"])}  # fmt: skip
