@@ -17,8 +17,9 @@ from playwright.sync_api import expect
 from pydicom.uid import generate_uid
 
 from cases.demo import dicom
-from cases.models import Ingest, Series
-from tests.factories import CaseFactory, EducatorFactory
+from cases.models import Case, Ingest, Series
+from sinsquiz import sins
+from tests.factories import CaseFactory, EducatorFactory, ReferenceReadingFactory, TraineeFactory
 
 
 def zipped_study(count: int = 6) -> bytes:
@@ -27,7 +28,10 @@ def zipped_study(count: int = 6) -> bytes:
     with zipfile.ZipFile(buffer, "w") as archive:
         for index in range(count):
             dataset = dicom.ct_slice(
-                np.clip(ramp + 50 * index, -1000, 1500).astype(np.int16), index=index, series_uid=uid
+                np.clip(ramp + 50 * index, -1000, 1500).astype(np.int16),
+                index=index,
+                series_uid=uid,
+                window=(1500, 300),
             )
             data = io.BytesIO()
             dataset.save_as(data, enforce_file_format=True)
@@ -54,7 +58,9 @@ def worker():
     thread.join(timeout=10)
 
 
-def test_an_educator_uploads_a_zip_and_watches_the_import_to_its_new_series(page, live_server, login, worker):
+def test_an_educator_uploads_a_zip_and_watches_the_import_to_its_new_series_which_a_trainee_reads_in_windows(
+    page, live_server, login, worker
+):
     case = CaseFactory(status="draft", title="Imported study")
     login(EducatorFactory())
     page.goto(f"{live_server.url}/admin/cases/case/{case.pk}/change/")
@@ -81,3 +87,19 @@ def test_an_educator_uploads_a_zip_and_watches_the_import_to_its_new_series(page
     expect(page.locator(".series-inline img")).to_have_count(6)
     # Not polling any more once everything is finished.
     expect(page.locator("#dicom-ingests")).not_to_have_attribute("hx-trigger", "every 1s")
+
+    # Published, the case shows the imported CT to a trainee in its study window, and in bone or soft tissue.
+    ReferenceReadingFactory(case=case, level=case.index_level, location=sins.location_for_level(case.index_level))
+    Case.objects.filter(pk=case.pk).update(status=Case.Status.PUBLISHED)
+    login(TraineeFactory())
+    page.goto(f"{live_server.url}{case.get_absolute_url()}")
+    image = page.locator("[data-stack]:not([hidden]) [data-image]")
+    middle = series.slices.all()[3]
+    expect(image).to_have_attribute("src", middle.web.url)
+    page.get_by_role("button", name="Window and level").click()
+    expect(page.get_by_role("button", name="Study (W 1500 / L 300)")).to_have_attribute("aria-pressed", "true")
+    page.get_by_role("button", name="Soft tissue (W 400 / L 40)").click()
+    expect(image).to_have_attribute("src", middle.soft_tissue.url)
+    page.get_by_role("button", name="Bone (W 2000 / L 500)").click()
+    expect(image).to_have_attribute("src", middle.bone.url)
+    expect(page.locator("[data-stack]:not([hidden]) [data-info]")).to_contain_text("W 2000 · L 500 HU")
