@@ -11,8 +11,8 @@ front of its series a CT stack of 200 axial images of the same spine, then a sec
 import: the same spine in Hounsfield units written as DICOM files (cases/demo/dicom.py) and imported as an
 educator's upload is, each image windowed to 8 bits three times (the study's own window, W 1500 / L 300
 here; bone, W 2000 / L 500; soft tissue, W 400 / L 40). gunicorn serves it with DEBUG=0 after collectstatic;
-the system's Chromium (headless, through playwright, as tests/e2e) opens the case page as a signed-in trainee. The figures, each
-against its goal:
+the system's Chromium (headless, through playwright, as tests/e2e) opens the case page as a signed-in trainee.
+The figures, each against its goal:
 
 - page bytes: the case page without its images (the HTML, CSS and JavaScript) as transferred, with headers,
   on a first visit with an empty cache; the compression of each response is printed. Goal <= 80 KB.
