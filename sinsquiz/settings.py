@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "cases",
     "sinsquiz.training",
     "sinsquiz.progress",
+    "sinsquiz.sets",
     # After the apps, so that cases/templates/admin/base_site.html themes the authoring pages.
     "django.contrib.admin",
 ]

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q, Subquery
 from django.urls import reverse
+from django.utils import timezone
 
 from cases.models import Case, Reading
 from sinsquiz import grading, sins
@@ -21,6 +22,10 @@ class AttemptQuerySet(models.QuerySet):
 
     def submitted(self):
         return self.filter(state=Attempt.State.SUBMITTED)
+
+    def released(self, when=None):
+        """Attempts whose feedback and score the trainee may see (an assessment withholds them until its end)."""
+        return self.filter(Q(feedback_from__isnull=True) | Q(feedback_from__lte=when or timezone.now()))
 
     def of(self, user):
         return self.filter(trainee=user)
@@ -74,6 +79,8 @@ class Attempt(Reading):
     # The trainee's first submitted attempt at the case: agreement statistics count only these, as the
     # reliability studies did (a retry after feedback measures learning, not agreement).
     first_try = models.BooleanField(default=False)
+    # An assessment (sinsquiz/sets) withholds the feedback and every score until then; null: at once.
+    feedback_from = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = AttemptQuerySet.as_manager()
 
@@ -190,3 +197,22 @@ def followed_by(user):
     if user.is_superuser:
         return users
     return users.filter(Q(pk=user.pk) | Q(cohorts__educators=user)).distinct()
+
+
+class ReviewCard(models.Model):
+    """When a trainee should meet a case again: an FSRS card (the `fsrs` library, as Anki schedules), rated from
+    each committed attempt at the case (sinsquiz/training/reviews.py)."""
+
+    trainee = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="review_cards", on_delete=models.CASCADE)
+    case = models.ForeignKey(Case, related_name="+", on_delete=models.CASCADE)
+    card = models.JSONField(help_text="The fsrs Card, as Card.to_dict() writes it.")
+    due = models.DateTimeField(db_index=True)
+    rating = models.PositiveSmallIntegerField(null=True, blank=True, help_text="The last rating (fsrs Rating).")
+    reviewed = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due", "pk"]
+        constraints = [models.UniqueConstraint(fields=["trainee", "case"], name="one_review_card_per_case")]
+
+    def __str__(self) -> str:
+        return f"{self.trainee} · {self.case} (due {self.due:%d %b %Y})"

@@ -1,0 +1,162 @@
+"""Case sets assigned to cohorts: practice or assessment, and the baseline and retest that measure training.
+
+A trainee's go at an assignment is a Sitting; each case they commit in it is a SetAnswer pointing at an ordinary
+Attempt, so grading, first-try statistics and the feedback page stay those of training. An assessment withholds
+the feedback (and every score) of its attempts until `Attempt.feedback_from`: set when the trainee finishes, or
+the set's closing time.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from cases.models import Case
+from sinsquiz.progress.models import Cohort
+from sinsquiz.training.models import Attempt
+
+
+class CaseSet(models.Model):
+    title = models.CharField(max_length=200, help_text="Shown to trainees: keep it neutral.")
+    description = models.TextField(blank=True, help_text="Shown to trainees before they start.")
+    shuffled = models.BooleanField(
+        default=False, help_text="Each trainee meets the cases in an order of their own (else in the order below)."
+    )
+    cases = models.ManyToManyField(Case, through="SetCase", related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SetCase(models.Model):
+    case_set = models.ForeignKey(CaseSet, related_name="items", on_delete=models.CASCADE)
+    case = models.ForeignKey(Case, related_name="+", on_delete=models.PROTECT)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["case_set", "case"], name="a_case_once_per_set")]
+
+    def __str__(self) -> str:
+        return f"{self.case_set} · {self.case}"
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def for_trainee(self, user):
+        """Assignments to a cohort the trainee belongs to."""
+        return self.filter(cohorts__trainees=user).distinct()
+
+    def open_at(self, when):
+        return self.filter(opens__lte=when, closes__gt=when)
+
+
+class Assignment(models.Model):
+    """A case set given to one or more cohorts for a time, as practice or as an assessment."""
+
+    class Mode(models.TextChoices):
+        PRACTICE = "practice", "Practice: feedback after each case"
+        ASSESSMENT = "assessment", "Assessment: no feedback until the end"
+
+    class FeedbackAt(models.TextChoices):
+        FINISH = "finish", "When the trainee finishes the set"
+        CLOSE = "close", "When the set closes"
+
+    class Purpose(models.TextChoices):
+        ORDINARY = "ordinary", "Ordinary"
+        BASELINE = "baseline", "Baseline (before training)"
+        RETEST = "retest", "Retest of a baseline"
+
+    case_set = models.ForeignKey(CaseSet, related_name="assignments", on_delete=models.PROTECT)
+    cohorts = models.ManyToManyField(Cohort, related_name="assignments")
+    opens = models.DateTimeField()
+    closes = models.DateTimeField()
+    mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.PRACTICE)
+    feedback_at = models.CharField(
+        "assessment feedback", max_length=16, choices=FeedbackAt.choices, default=FeedbackAt.FINISH
+    )
+    time_limit = models.PositiveSmallIntegerField(
+        "time limit (minutes)", null=True, blank=True, help_text="Assessments only; counted from the start."
+    )
+    purpose = models.CharField(max_length=16, choices=Purpose.choices, default=Purpose.ORDINARY)
+    baseline = models.ForeignKey(
+        "self", null=True, blank=True, related_name="retests", on_delete=models.PROTECT,
+        limit_choices_to={"purpose": "baseline"}, help_text="For a retest: the baseline whose cases it repeats.",
+    )  # fmt: skip
+    washout_weeks = models.PositiveSmallIntegerField(
+        default=6, help_text="For a retest: the least time between the baseline's close and the retest's opening."
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opens", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case_set} ({self.get_mode_display().split(':')[0].lower()}, closes {self.closes:%d %b %Y})"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.opens and self.closes and self.closes <= self.opens:
+            errors["closes"] = "The set must close after it opens."
+        if self.time_limit and self.mode != self.Mode.ASSESSMENT:
+            errors["time_limit"] = "Only an assessment has a time limit."
+        if self.purpose != self.Purpose.ORDINARY and self.mode != self.Mode.ASSESSMENT:
+            errors["mode"] = "A baseline or a retest is an assessment: no feedback until the end."
+        if self.purpose == self.Purpose.RETEST:
+            if self.baseline_id is None:
+                errors["baseline"] = "Choose the baseline this retest repeats."
+            elif self.opens and self.opens < self.baseline.closes + timedelta(weeks=self.washout_weeks):
+                earliest = self.baseline.closes + timedelta(weeks=self.washout_weeks)
+                errors["opens"] = (
+                    f"A retest opens at least {self.washout_weeks} weeks after its baseline closes: "
+                    f"{timezone.localtime(earliest):%d %b %Y, %H:%M} at the earliest."
+                )
+        elif self.baseline_id:
+            errors["baseline"] = "Only a retest repeats a baseline."
+        if errors:
+            raise ValidationError(errors)
+
+    def is_open(self, when=None) -> bool:
+        when = when or timezone.now()
+        return self.opens <= when < self.closes
+
+
+class Sitting(models.Model):
+    """One trainee's go at an assignment: the order they meet its cases in, and their time limit."""
+
+    assignment = models.ForeignKey(Assignment, related_name="sittings", on_delete=models.CASCADE)
+    trainee = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="sittings", on_delete=models.CASCADE)
+    started = models.DateTimeField(auto_now_add=True)
+    deadline = models.DateTimeField(help_text="The set's close, or sooner with a time limit.")
+    finished = models.DateTimeField(null=True, blank=True)
+    order = models.JSONField(default=list, help_text="The cases' pks, in the order this trainee meets them.")
+
+    class Meta:
+        ordering = ["-started"]
+        constraints = [models.UniqueConstraint(fields=["assignment", "trainee"], name="one_sitting_per_trainee")]
+
+    def __str__(self) -> str:
+        return f"{self.trainee} · {self.assignment}"
+
+
+class SetAnswer(models.Model):
+    """A case committed in a sitting: the attempt, as training keeps it."""
+
+    sitting = models.ForeignKey(Sitting, related_name="answers", on_delete=models.CASCADE)
+    case = models.ForeignKey(Case, related_name="+", on_delete=models.PROTECT)
+    attempt = models.OneToOneField(Attempt, related_name="set_answer", on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["sitting", "case"], name="one_answer_per_case_in_a_sitting")]
+
+    def __str__(self) -> str:
+        return f"{self.sitting} · {self.case}"
