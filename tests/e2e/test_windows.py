@@ -43,7 +43,7 @@ def fetched(page) -> set[str]:
 def window_shown(page) -> tuple[float, float]:
     """The window on screen, worked out from the image's CSS filters and the info line's numbers."""
     info = page.locator("[data-stack]:not([hidden]) [data-info]").inner_text()
-    width, level = re.fullmatch(r"W (-?\d+) · L (-?\d+) HU", info).groups()
+    width, level = re.match(r"W (-?\d+) · L (-?\d+) HU", info).groups()
     return float(width), float(level)
 
 
@@ -128,6 +128,8 @@ def test_a_drag_moves_the_window_in_hounsfield_units_and_reset_returns_to_the_st
     page.mouse.move(x - 200, y, steps=5)  # wider than the soft-tissue image holds
     page.mouse.up()
     assert window_shown(page) == (400, 40)
+    info = page.locator("[data-stack]:not([hidden]) [data-info]")
+    expect(info).to_have_text("W 400 · L 40 HU · widest in this preset")  # said on the image, not only aloud
     expect(page.locator("[data-status]")).to_have_text(
         "This is the widest window of this preset: for a wider one choose Bone (W 2000 / L 500)."
     )
@@ -138,6 +140,16 @@ def test_a_drag_moves_the_window_in_hounsfield_units_and_reset_returns_to_the_st
     page.mouse.up()
     width, level = window_shown(page)
     assert width < 400 and level > 40
+    expect(info).not_to_contain_text("preset")
+
+    # At a preset's full width the level cannot move: the image says how to go on.
+    page.get_by_role("button", name="Bone (W 2000 / L 500)").click()
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x, y - 60, steps=5)
+    page.mouse.up()
+    assert window_shown(page) == (2000, 500)
+    expect(info).to_contain_text("narrow it first to move the level (drag sideways)")
 
     page.get_by_role("button", name="Reset zoom and window").click()
     expect(image).to_have_attribute("src", urls(ct, "web")[2])

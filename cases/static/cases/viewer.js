@@ -113,7 +113,7 @@ class Viewer {
   resetView(st) {
     Object.assign(st, { s: 1, x: 0, y: 0, b: 1, c: 1, inv: 0, preset: "default" });
     // A stack with windows returns to the study's own (reset() shows its derivative again).
-    if (st.wins) Object.assign(st, { preset: "src", W: st.wins.by.src.w, L: st.wins.by.src.l });
+    if (st.wins) Object.assign(st, { preset: "src", W: st.wins.by.src.w, L: st.wins.by.src.l, limit: "" });
   }
 
   // --- Showing -------------------------------------------------------------------------------------------
@@ -233,7 +233,7 @@ class Viewer {
     const filter = [b !== 1 && `brightness(${b})`, c !== 1 && `contrast(${c})`, st.inv && "invert(1)"];
     st.img.style.filter = filter.filter(Boolean).join(" ");
     const info = [st.s !== 1 && `${st.s.toFixed(1)}×`];
-    if (st.wins) info.push(`W ${Math.round(st.W)} · L ${Math.round(st.L)}${st.wins.unit && ` ${st.wins.unit}`}`);
+    if (st.wins) info.push(`W ${Math.round(st.W)} · L ${Math.round(st.L)}${st.wins.unit && ` ${st.wins.unit}`}`, st.limit);
     else info.push(b !== 1 && `B ${Math.round(b * 100)}%`, c !== 1 && `C ${Math.round(c * 100)}%`, st.inv && "inverted");
     st.info.textContent = info.filter(Boolean).join(" · ");
     this.root.classList.toggle("is-zoomed", st.s > 1);
@@ -331,7 +331,7 @@ class Viewer {
     const st = this.cur;
     const win = st.wins?.by[key];
     if (!win || !st.frame) return false;
-    Object.assign(st, { preset: key, W: win.w, L: win.l });
+    Object.assign(st, { preset: key, W: win.w, L: win.l, limit: "" });
     this.source(st, key);
     this.renderView();
     this.status.textContent = `Window: ${win.text}`;
@@ -434,8 +434,14 @@ class Viewer {
       const { w, l } = st.wins.by[st.key];
       const wanted = g.W0 * Math.exp(-dx / 250);
       const W = clamp(wanted, w / NARROWEST, w);
+      const level = g.L0 + (dy * g.W0) / 250;
+      const L = clamp(level, l - w / 2 + W / 2, l + w / 2 - W / 2);
+      // Said on the image as well as to screen readers: a drag that cannot go further must not look dead.
+      const held = Math.abs(level - L) > W * 0.02;
+      st.limit = wanted > w * 1.02 ? "widest in this preset"
+        : held && W > w * 0.98 ? "narrow it first to move the level (drag sideways)"
+        : held ? "edge of this preset" : "";
       g.clamped ||= wanted > w * 1.02;
-      const L = clamp(g.L0 + (dy * g.W0) / 250, l - w / 2 + W / 2, l + w / 2 - W / 2);
       Object.assign(st, { W, L, preset: null });
       this.renderView();
     } else if (g.mode === "window") {
@@ -457,7 +463,7 @@ class Viewer {
       return;
     }
     this.g = null;
-    if (g?.clamped && this.cur.wins) this.status.textContent = this.widestNote(this.cur);
+    if (g?.mode === "window" && this.cur.wins) this.status.textContent = g.clamped ? this.widestNote(this.cur) : "";
     if (g && !g.moved && g.tap && e.type === "pointerup") {
       // A double click or a double tap: fit <-> 2x around that point.
       const t = this.lastTap;
