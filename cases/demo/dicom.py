@@ -46,9 +46,9 @@ class Identity:
 
 
 def ct_volume(findings: phantoms.Findings, kind: str, seed: int = 0, slices: int | None = None) -> list[np.ndarray]:
-    """The phantom's CT series as int16 arrays in Hounsfield units."""
+    """The phantom's CT series as int16 arrays in Hounsfield units, with no text burned in."""
     grey, hu = zip(*_GREY_TO_HU, strict=True)
-    images = phantoms.render_series(findings, kind, seed=seed, slices=slices)
+    images = phantoms.render_series(findings, kind, seed=seed, slices=slices, labels=False)
     return [np.interp(np.asarray(image, dtype=np.float32), grey, hu).round().astype(np.int16) for image in images]
 
 

@@ -84,9 +84,13 @@ SERIES_KINDS: dict[str, SeriesKind] = {
 SIZES = {"sagittal": (384, 512), "axial": (384, 384), "ap": (448, 576), "lateral": (448, 576)}
 
 
-def render_series(findings: Findings, kind: str, seed: int = 0, slices: int | None = None) -> list[Image.Image]:
+def render_series(
+    findings: Findings, kind: str, seed: int = 0, slices: int | None = None, labels: bool = True
+) -> list[Image.Image]:
     """The images of one series, in order; mode "L" (8-bit greyscale); deterministic for the same arguments.
     `slices` cuts the same volume into that many images instead of the kind's own number (a long CT stack).
+    `labels` burns in the series' name, the image number and, on axial images, R and L, as an exported picture
+    has them; DICOM pixels have none (cases/demo/dicom.py).
 
     Sagittal stacks run from the patient's right through the midline to the left; axial stacks run down
     from the middle of the vertebra above the index level, through the index vertebra, to the middle of the
@@ -95,7 +99,7 @@ def render_series(findings: Findings, kind: str, seed: int = 0, slices: int | No
     """
     series = replace(_series(kind), slices=slices or _series(kind).slices)
     scene = _scene(findings, seed, series.whole_spine)
-    return [_render(scene, series, index) for index in range(series.slices)]
+    return [_render(scene, series, index, labels) for index in range(series.slices)]
 
 
 def alt_text(kind: str, index: int, count: int, region: str) -> str:
@@ -2006,9 +2010,10 @@ def _draw(scene: _Scene, series: SeriesKind, index: int, pal: dict[str, int]) ->
     return _render_sagittal(scene, pal, series.size, offset, _slice_mode(scene, offset), salt)
 
 
-def _render(scene: _Scene, series: SeriesKind, index: int) -> Image.Image:
+def _render(scene: _Scene, series: SeriesKind, index: int, labels: bool) -> Image.Image:
     contrast = _CONTRAST[series.code]
     img = _draw(scene, series, index, PALETTES[contrast])
     img = _finish(img, contrast, series.plane, _stable_seed("noise", scene.findings, scene.seed, series.code, index))
-    _annotate(img, series, index)
+    if labels:
+        _annotate(img, series, index)
     return img

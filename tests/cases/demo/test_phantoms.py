@@ -4,7 +4,7 @@ with the density or signal the teaching tables give it, measured on the pixels."
 import pytest
 from PIL import Image, ImageFilter, ImageStat
 
-from cases.demo import phantoms
+from cases.demo import dicom, phantoms
 from cases.demo.phantoms import (
     SERIES_KINDS,
     Findings,
@@ -95,6 +95,15 @@ def test_no_image_names_a_level_so_the_reader_counts(monkeypatch):
     levels = {sins.level_label(code) for code in sins.LEVELS}
     assert burned_in and not levels & set(burned_in)
     assert {"R", "L", "AP", "SAG T2", "3/5"} <= set(burned_in)
+
+
+def test_the_ct_written_as_dicom_has_no_text_burned_in_as_a_scanner_writes_none(monkeypatch):
+    burned_in = []
+    monkeypatch.setattr(phantoms, "_label", lambda img, xy, text, *a, **k: burned_in.append(text))
+    volume = dicom.ct_volume(findings(level="T12", collapse="lt50"), "ct_axial_bone")
+    assert len(volume) == SERIES_KINDS["ct_axial_bone"].slices and burned_in == []
+    render_series(findings(level="T12", collapse="lt50"), "ct_axial_bone")
+    assert "CT AX BONE" in burned_in  # the exported pictures keep theirs
 
 
 def test_the_localiser_shows_the_whole_spine_with_the_lesion_at_its_level():
