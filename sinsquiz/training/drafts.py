@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from cases.models import Annotation, Case
 from sinsquiz import grading, sins
+from sinsquiz.training import reviews
 from sinsquiz.training.models import IDLE_AFTER, Attempt
 
 
@@ -80,6 +81,8 @@ def submit(attempt: Attempt, values: dict) -> tuple[Attempt, bool]:
         setattr(attempt, field, value)
     attempt.saved = now
     vars(attempt).pop("first_try", None)  # decided by the UPDATE itself; read from the row if it is asked for
+    # When to meet the case again: after anything that may still refuse the commit or withhold its feedback.
+    reviews.schedule(attempt)
     return attempt, True
 
 

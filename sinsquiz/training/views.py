@@ -16,7 +16,7 @@ from cases.access import get_case_for_user
 from cases.models import Case, PublicCase, PublicImage, PublicSeries, public_series
 from sinsquiz import sins
 from sinsquiz.http import AuthenticatedHttpRequest, HtmxHttpRequest
-from sinsquiz.training import drafts, next_case
+from sinsquiz.training import drafts, next_case, reviews
 from sinsquiz.training.access import get_attempt_for_user
 from sinsquiz.training.forms import CalculatorForm, CaseListForm, ReadingForm
 from sinsquiz.training.models import Attempt, done_by, last_result_by, started_by
@@ -42,6 +42,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "total": counts["total"],
             "drafts": [(PublicCase.of(draft.case), draft.saved) for draft in drafts],
             "recent": recent,
+            "due_reviews": reviews.due_for(user),
             # Nothing answered yet: the page says how the quiz works.
             "first_visit": not drafts and not recent,
         },
