@@ -185,3 +185,87 @@ def test_the_module_is_pure():
     )
     assert result.stdout.strip() == "False"
     assert not math.isnan(stats.cohen_kappa([0, 1], [1, 0]))
+
+
+# --- The paired bootstrap of test–retest ------------------------------------------------------------------
+
+
+def mean_difference(before, after, axis=-1):
+    return np.mean(after, axis=axis) - np.mean(before, axis=axis)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_paired_bootstrap_equals_scipys_percentile_interval(seed):
+    from scipy.stats import bootstrap
+
+    rng = np.random.default_rng(100 + seed)
+    before = rng.integers(0, 2, 15 + seed).astype(float)
+    after = np.where(rng.random(len(before)) < 0.7, before, rng.integers(0, 2, len(before)))
+
+    estimate, low, high = stats.paired_bootstrap_ci(
+        before.tolist(), after.tolist(), lambda b, a: mean_difference(b, a), resamples=999, seed=seed
+    )
+    oracle = bootstrap(
+        (before, after), mean_difference, paired=True, vectorized=True, method="percentile",
+        n_resamples=999, confidence_level=0.95, rng=np.random.default_rng(seed),
+    )  # fmt: skip
+
+    assert estimate == pytest.approx(mean_difference(before, after))
+    assert low == pytest.approx(oracle.confidence_interval.low)
+    assert high == pytest.approx(oracle.confidence_interval.high)
+
+
+def test_the_vectorised_bootstrap_gives_the_same_interval_as_the_loop():
+    rng = np.random.default_rng(7)
+    # Units of (readings, right): a case read by several trainees, at baseline and at retest.
+    readings = rng.integers(1, 5, 12)
+    before = np.stack([readings, rng.binomial(readings, 0.5)], axis=1).tolist()
+    after = np.stack([readings, rng.binomial(readings, 0.7)], axis=1).tolist()
+
+    loop = stats.paired_bootstrap_ci(before, after, stats.pooled_share_change, resamples=500, seed=3)
+    vectorised = stats.paired_bootstrap_ci(
+        before, after, stats.pooled_share_change, resamples=500, seed=3, vectorized=True
+    )
+
+    assert vectorised == pytest.approx(loop)
+
+
+def test_the_pooled_share_change_weighs_cases_by_their_readings():
+    # 3 of 4 right at baseline, then 4 of 4; one case read by three trainees, one by one.
+    before, after = [[3, 2], [1, 1]], [[3, 3], [1, 1]]
+
+    assert stats.pooled_share_change(before, after) == pytest.approx(1 - 3 / 4)
+
+
+def test_the_bootstrap_is_seeded_and_its_interval_holds_the_estimate():
+    before = [3, 9, 4, 8, 11, 6, 10, 5, 7, 12, 4, 9]
+    after = [5, 9, 6, 12, 12, 8, 13, 5, 10, 12, 7, 9]
+
+    first = stats.paired_bootstrap_ci(before, after, mean_difference, seed=5)
+    again = stats.paired_bootstrap_ci(before, after, mean_difference, seed=5)
+    other = stats.paired_bootstrap_ci(before, after, mean_difference, seed=6)
+
+    assert first == again
+    assert first != other
+    estimate, low, high = first
+    assert estimate == pytest.approx(23 / 12)
+    assert low <= estimate <= high
+
+
+def test_identical_pairs_give_a_zero_width_interval():
+    assert stats.paired_bootstrap_ci([1, 0, 1], [1, 0, 1], mean_difference) == (0.0, 0.0, 0.0)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"before": [], "after": []}, "no ratings"),
+        ({"before": [1, 2], "after": [1]}, "differ in length"),
+        ({"before": [1], "after": [1], "resamples": 0}, "at least one resample"),
+        ({"before": [1], "after": [1], "level": 95}, "between 0 and 1"),
+        ({"before": [[1, 2]], "after": [[1]]}, "same number of values"),
+    ],
+)
+def test_the_bootstrap_refuses_what_it_cannot_resample(kwargs, message):
+    with pytest.raises(stats.StatsError, match=message):
+        stats.paired_bootstrap_ci(statistic=mean_difference, **kwargs)
