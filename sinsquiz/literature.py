@@ -18,6 +18,7 @@ class Study:
     # Stable (0-6) vs surgical consultation (7-18): among the raters, and each rater against the expert standard.
     binary_kappa: float | None = None
     binary_kappa_vs_experts: float | None = None
+    binary_kappa_intra: float | None = None  # each rater with themselves, the same cases weeks later
 
 
 FOURNEY_INTER = Study(
@@ -54,6 +55,7 @@ FISHER_RADIOLOGISTS = Study(
     "κ, stable vs consultation",
     binary_kappa=0.76,
     binary_kappa_vs_experts=0.88,
+    binary_kappa_intra=0.82,
 )
 FISHER_RADIATION_ONCOLOGISTS = Study(
     "Fisher 2014",
@@ -62,7 +64,10 @@ FISHER_RADIATION_ONCOLOGISTS = Study(
     "κ, stable vs consultation",
     binary_kappa=0.76,
     binary_kappa_vs_experts=0.85,
+    binary_kappa_intra=0.80,
 )
 
 COMPONENT_STUDIES = (FOURNEY_INTER, CAMPOS)
 BINARY_STUDIES = (FISHER_RADIOLOGISTS, FISHER_RADIATION_ONCOLOGISTS)
+# Test–retest: each rater against themselves on the same cases after a washout.
+INTRA_COMPONENT_STUDY = FOURNEY_INTRA
