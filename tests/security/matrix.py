@@ -185,6 +185,20 @@ APP: dict[str, list[Row]] = {
             POST=NOT_GET,
         ),
     ],
+    "sets/<int:pk>/retest/": [
+        Row(
+            "cohort A's test–retest report",
+            lambda w: f"/sets/{w.retest.pk}/retest/",
+            GET=(LOGIN, 404, 404, 404, 200, 200),
+            POST=NOT_GET,
+        ),
+        Row(
+            "a baseline (no retest report)",
+            lambda w: f"/sets/{w.retest.baseline_id}/retest/",
+            GET=logged_in(404),
+            POST=NOT_GET,
+        ),
+    ],
     "media/<path:path>": [
         Row(
             "a published case's thumbnail",

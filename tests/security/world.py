@@ -9,6 +9,7 @@ a logout, an admin delete) never changes what the next one sees.
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -21,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from cases.models import Case, Ingest, Series, Slice
 from sinsquiz import roles
 from sinsquiz.progress.models import Cohort
+from sinsquiz.sets.models import Assignment, CaseSet, SetCase
 from sinsquiz.training import drafts
 from sinsquiz.training.models import Attempt
 from tests.factories import ANSWER, EducatorFactory, TraineeFactory, published_case
@@ -66,6 +68,7 @@ class World:
     access_log: AccessLog
     access_failure: AccessFailureLog
     b_submitted: Attempt | None = None  # only the fuzzing suite gives trainee B a committed attempt
+    retest: Assignment | None = None  # a retest of a baseline, both assigned to cohort A
 
     def user(self, role: str) -> User | None:
         return None if role == "anonymous" else getattr(self, role)
@@ -142,7 +145,25 @@ def build_world(
         access_attempt=AccessAttempt.objects.create(**axes_row, get_data="", post_data="", failures_since_start=1),
         access_log=AccessLog.objects.create(**axes_row),
         access_failure=AccessFailureLog.objects.create(**axes_row),
+        retest=_retest_of_a_baseline(cohort_a, committed_case),
     )
+
+
+def _retest_of_a_baseline(cohort: Cohort, case: Case) -> Assignment:
+    case_set = CaseSet.objects.create(title="Baseline")
+    SetCase.objects.create(case_set=case_set, case=case)
+    opens = datetime(2026, 1, 5, tzinfo=UTC)
+    common = {"case_set": case_set, "mode": Assignment.Mode.ASSESSMENT}
+    baseline = Assignment.objects.create(
+        **common, opens=opens, closes=opens + timedelta(days=7), purpose=Assignment.Purpose.BASELINE
+    )
+    retest = Assignment.objects.create(
+        **common, opens=opens + timedelta(weeks=8), closes=opens + timedelta(weeks=9),
+        purpose=Assignment.Purpose.RETEST, baseline=baseline,
+    )  # fmt: skip
+    for assignment in (baseline, retest):
+        assignment.cohorts.add(cohort)
+    return retest
 
 
 def columns(attempt: Attempt) -> dict:
