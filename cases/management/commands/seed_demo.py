@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
 
-from cases.demo import library
+from cases.demo import library, retest, reviews
 from cases.models import Case
 
 
@@ -28,6 +28,11 @@ class Command(BaseCommand):
         if missing:
             self.stdout.write("")
         history = library.create_history(password)
+        retest.create_retest_pair()
+        if history:
+            # The history is dated back after it is committed: schedule the reviews from those dates.
+            for trainee in User.objects.filter(username__in=library.PRACTISING):
+                reviews.create_review_queue(trainee)
         self.stdout.write(
             f"Demo library: {len(library.CASES)} cases ({len(missing)} new); {len(created_users)} new demo user(s); "
             f"{history} new practice attempt(s) in the cohort “{library.DEMO_COHORT}”."
