@@ -104,6 +104,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "sinsquiz.context_processors.sins_numbers",
                 "sinsquiz.context_processors.nav",
+                "sinsquiz.sets.context_processors.sitting_bar",
             ],
             # Same partial syntax as Django 6.0 core, without {% load %}: the upgrade deletes this line.
             "builtins": ["template_partials.templatetags.partials"],

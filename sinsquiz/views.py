@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from cases.models import Case
 from sinsquiz.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from sinsquiz.progress.models import Cohort
+from sinsquiz.sets.overview import assigned_sets
 from sinsquiz.training import views as training
 from sinsquiz.training.models import Attempt
 
@@ -32,7 +33,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     it, because an educator's home reads every app (training may not read cohorts)."""
     if request.user.is_staff:
         return educator_home(request)
-    return training.home(request)
+    return training.home(request, {"case_sets": assigned_sets(request.user)})
 
 
 def educator_home(request: AuthenticatedHttpRequest) -> HttpResponse:

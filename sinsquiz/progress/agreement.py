@@ -272,12 +272,16 @@ def curve_axis(curve: list[CurvePoint]) -> str:
 SUMMARY_SECONDS = 3600
 
 
-def summary(trainee) -> tuple[Agreement, list[CurvePoint]]:
+def summary(trainee, released: bool = False) -> tuple[Agreement, list[CurvePoint]]:
     """A trainee's agreement and learning curve. The counts over their history are read every time; the rest
-    is kept in the cache under those counts, so until the trainee commits again."""
+    is kept in the cache under those counts, so until the trainee commits again. `released`: only the attempts
+    whose results the trainee may see (what they see of their own; an assessment withholds results a while)."""
     attempts = Attempt.objects.submitted().of(trainee)
+    if released:
+        attempts = attempts.released()
     history = history_counts(attempts)
-    key = f"progress:{trainee.pk}:{history['attempts']}:{history['last'] and history['last'].timestamp()}"
+    # An assessment's results, once out, change the counts: the key moves with them.
+    key = f"progress:{trainee.pk}:{released}:{history['attempts']}:{history['last'] and history['last'].timestamp()}"
     return cache.get_or_set(
         key, lambda: (Agreement.of(first_tries(attempts), history), learning_curve(attempts)), SUMMARY_SECONDS
     )

@@ -28,11 +28,13 @@ def trainee_dashboard(request: AuthenticatedHttpRequest, user_id: int) -> HttpRe
 
 
 def _progress(request, trainee) -> HttpResponse:
+    own = trainee == request.user
     attempts = Attempt.objects.submitted().of(trainee)
-    summary, curve = agreement.summary(trainee)
+    if own:  # an assessment withholds a trainee's results from them until its end; their educators see all
+        attempts = attempts.released()
+    summary, curve = agreement.summary(trainee, released=own)
     published = Case.objects.published().count()
     history = Paginator(attempts.select_related("case").order_by("-submitted"), HISTORY_PER_PAGE)
-    own = trainee == request.user
     return render(
         request,
         "progress/dashboard.html",

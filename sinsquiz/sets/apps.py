@@ -5,3 +5,10 @@ class SetsConfig(AppConfig):
     name = "sinsquiz.sets"
     label = "sets"
     verbose_name = "Case sets"
+
+    def ready(self):
+        from sinsquiz.sets import sittings
+        from sinsquiz.training import drafts
+
+        # Training sends, sets answer: training never imports sets.
+        drafts.committed.connect(sittings.record_commit, dispatch_uid="sets.record_commit")

@@ -53,6 +53,10 @@ class AssignmentQuerySet(models.QuerySet):
         """Assignments to a cohort the trainee belongs to."""
         return self.filter(cohorts__trainees=user).distinct()
 
+    def for_educator(self, user):
+        """Assignments to a cohort the educator follows; a superuser, all of them."""
+        return self if user.is_superuser else self.filter(cohorts__educators=user).distinct()
+
     def open_at(self, when):
         return self.filter(opens__lte=when, closes__gt=when)
 

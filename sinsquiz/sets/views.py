@@ -1,10 +1,103 @@
-from django.http import HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.contrib import messages
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_POST
 
 from sinsquiz import literature
 from sinsquiz.http import AuthenticatedHttpRequest
+from sinsquiz.progress import exports
+from sinsquiz.sets import overview, results, sittings
 from sinsquiz.sets import retest as retest_report
+from sinsquiz.sets.access import get_assignment_for_educator, get_assignment_for_trainee
+from sinsquiz.sets.models import Sitting
+
+
+@require_GET
+def case_set(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A set as its trainee sees it: what it is, its window, and once started, its cases and where they stand."""
+    assignment = get_assignment_for_trainee(request, pk)
+    now = timezone.now()
+    sitting = Sitting.objects.filter(assignment=assignment, trainee=request.user).first()
+    rows = overview.rows(sitting, now) if sitting else []
+    response = render(
+        request,
+        "sets/set.html",
+        {
+            "assignment": assignment,
+            "case_set": assignment.case_set,
+            "cases": assignment.case_set.items.count(),
+            "sitting": sitting,
+            "rows": rows,
+            "done": sum(row.status == "answered" for row in rows),
+            "state": overview._state(assignment, sitting, now),
+            "released": sitting and overview.released(sitting, now),
+            "released_from": sitting and sittings.released_from(sitting),
+            "can_go_on": sitting and sittings.counts(sitting, now),
+            "is_assessment": assignment.mode == assignment.Mode.ASSESSMENT,
+        },
+    )
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+@require_POST
+def start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    assignment = get_assignment_for_trainee(request, pk)
+    try:
+        sittings.start(assignment, request.user)
+    except sittings.NotOpen as refusal:
+        messages.error(request, str(refusal))
+        return redirect("set", pk=assignment.pk)
+    return redirect("set-next", pk=assignment.pk)
+
+
+@require_GET
+def next_case(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """On to the sitting's next case; back to the set's page when there is none, or no time."""
+    assignment = get_assignment_for_trainee(request, pk)
+    sitting = Sitting.objects.filter(assignment=assignment, trainee=request.user).first()
+    if sitting is None or not sittings.counts(sitting, timezone.now()):
+        return redirect("set", pk=assignment.pk)
+    case = sittings.next_case(sitting)
+    if case is None:
+        if sittings.finish(sitting):
+            messages.success(request, f"You have answered every case of “{assignment.case_set.title}”.")
+        return redirect("set", pk=assignment.pk)
+    return redirect(case.get_absolute_url())
+
+
+@require_POST
+def finish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    assignment = get_assignment_for_trainee(request, pk)
+    sitting = Sitting.objects.filter(assignment=assignment, trainee=request.user).first()
+    if sitting and sittings.finish(sitting):
+        messages.success(request, "You have finished this set. The cases you left out count as not answered.")
+    return redirect("set", pk=assignment.pk)
+
+
+@require_GET
+def set_results(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """An assignment's results for the educators of its cohorts."""
+    assignment = _for_educator(request, pk)
+    return render(request, "sets/results.html", {"assignment": assignment, "report": results.results(assignment)})
+
+
+@require_GET
+def set_results_csv(request: AuthenticatedHttpRequest, pk: int) -> StreamingHttpResponse:
+    assignment = _for_educator(request, pk)
+    rows = results.csv_rows(results.results(assignment))
+    response = StreamingHttpResponse(exports.csv_lines(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{slugify(assignment.case_set.title)}-results.csv"'
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+def _for_educator(request, pk: int):
+    if not request.user.is_staff:
+        raise Http404("Results are for educators.")
+    return get_assignment_for_educator(request, pk)
 
 
 @require_GET

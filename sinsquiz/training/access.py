@@ -18,3 +18,8 @@ def get_attempt_for_user(request, pk: int, *, to_change: bool = False) -> Attemp
     else:
         attempts = Attempt.objects.visible_to(request.user)
     return get_object_or_404(attempts.select_related("case"), pk=pk)
+
+
+def is_withheld(request, attempt: Attempt) -> bool:
+    """An attempt of the user's own whose feedback and score an assessment still withholds (educators see all)."""
+    return attempt.trainee_id == request.user.pk and not Attempt.objects.released().filter(pk=attempt.pk).exists()

@@ -2,6 +2,7 @@
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F
+from django.dispatch import Signal
 from django.utils import timezone
 
 from cases.models import Annotation, Case
@@ -12,6 +13,17 @@ from sinsquiz.training.models import IDLE_AFTER, Attempt
 
 class NoReference(Exception):
     """The case has no primary expert reading to grade against (an educator's unfinished draft)."""
+
+
+class Refused(Exception):
+    """A receiver of `committed` refused the commit (a case set's deadline has passed, say): nothing is written,
+    the draft is kept, and the message says why."""
+
+
+# Sent by submit() inside the commit's transaction, once the attempt is graded and frozen, with `attempt`. A
+# receiver may raise Refused (the commit is undone) or return the URL the trainee goes to next (case sets
+# answer through it, so that training never imports them).
+committed = Signal()
 
 
 def open_draft(trainee, case: Case) -> Attempt:
@@ -41,8 +53,14 @@ def submit(attempt: Attempt, values: dict) -> tuple[Attempt, bool]:
     """Grade and freeze a draft in one statement; returns the attempt and whether this call submitted it.
 
     A second call for the same draft (a double click, another tab, a stale form) changes nothing and
-    returns the attempt as it was first submitted: only an UPDATE of a row still in draft counts.
+    returns the attempt as it was first submitted: only an UPDATE of a row still in draft counts. The attempt's
+    `next_url` is where a receiver of `committed` sends the trainee next ("" for its feedback).
     """
+    with transaction.atomic():
+        return _submit(attempt, values)
+
+
+def _submit(attempt: Attempt, values: dict) -> tuple[Attempt, bool]:
     case = attempt.case
     snapshot = reference_snapshot(case)
     for item, value in values.items():
@@ -76,11 +94,16 @@ def submit(attempt: Attempt, values: dict) -> tuple[Attempt, bool]:
     if not Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.DRAFT).update(
         **fields, saved=now, first_try=first_try
     ):
-        return Attempt.objects.select_related("case").get(pk=attempt.pk), False
+        submitted = Attempt.objects.select_related("case").get(pk=attempt.pk)
+        submitted.next_url = ""
+        return submitted, False
     for field, value in fields.items():
         setattr(attempt, field, value)
     attempt.saved = now
     vars(attempt).pop("first_try", None)  # decided by the UPDATE itself; read from the row if it is asked for
+    # A receiver's Refused leaves this transaction, and so undoes the UPDATE: the draft stays a draft.
+    answers = [url for _, url in committed.send(sender=Attempt, attempt=attempt) if url]
+    attempt.next_url = answers[0] if answers else ""
     # When to meet the case again: after anything that may still refuse the commit or withhold its feedback.
     reviews.schedule(attempt)
     return attempt, True

@@ -26,7 +26,8 @@ def for_trainee(user, exclude=()) -> Case | None:
     fresh = published.exclude(pk__in=mine.values("case")).order_by("difficulty", "title", "pk").first()
     if fresh:
         return fresh
-    latest = mine.filter(case=OuterRef("pk")).order_by("-submitted")
+    # Only results the trainee may see: serving a withheld assessment answer as "missed" would tell its score.
+    latest = mine.released().filter(case=OuterRef("pk")).order_by("-submitted")
     return (
         published.annotate(
             last_right=Subquery(latest.values("components_right")[:1]),
@@ -44,7 +45,8 @@ def focused_on(user, focus: str, exclude=()) -> Case | None:
     first, then those last answered wrongly on that component; none of the cases in `exclude` (ids).
     Falls back to for_trainee()."""
     component = sins.COMPONENTS_BY_NAME[focus]
-    mine = Attempt.objects.submitted().of(user)
+    tried = Attempt.objects.submitted().of(user)
+    mine = tried.released()  # withheld results tell nothing, not even which answers were missed
     missed = set(mine.filter(**{f"{focus}_correct": False}).values_list(f"reference_{focus}", flat=True))
     targets = missed or {option.code for option in component.options if option.points}
     candidates = (
@@ -52,7 +54,7 @@ def focused_on(user, focus: str, exclude=()) -> Case | None:
         .filter(readings__is_primary=True, **{f"readings__{focus}__in": targets})
         .exclude(pk__in=exclude)
     )
-    fresh = candidates.exclude(pk__in=mine.values("case")).order_by("difficulty", "title", "pk").first()
+    fresh = candidates.exclude(pk__in=tried.values("case")).order_by("difficulty", "title", "pk").first()
     if fresh:
         return fresh
     latest = mine.filter(case=OuterRef("pk")).order_by("-submitted")
@@ -144,6 +146,7 @@ class PracticeRun:
     def right(self, user) -> int:
         """Of the run's cases, how many the trainee's first commit in the run got right on the component."""
         first = {}
-        for case, correct in self._attempts(user).order_by("submitted").values_list("case", f"{self.focus}_correct"):
+        released = self._attempts(user).released().order_by("submitted")
+        for case, correct in released.values_list("case", f"{self.focus}_correct"):
             first.setdefault(case, correct)
         return sum(bool(correct) for correct in first.values())

@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
@@ -17,7 +18,7 @@ from cases.models import Case, PublicCase, PublicImage, PublicSeries, public_ser
 from sinsquiz import sins
 from sinsquiz.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from sinsquiz.training import drafts, next_case, reviews
-from sinsquiz.training.access import get_attempt_for_user
+from sinsquiz.training.access import get_attempt_for_user, is_withheld
 from sinsquiz.training.forms import CalculatorForm, CaseListForm, ReadingForm
 from sinsquiz.training.models import Attempt, done_by, last_result_by, started_by
 
@@ -25,15 +26,15 @@ CASES_PER_PAGE = 12
 
 
 @require_GET
-def home(request: AuthenticatedHttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest, extra: dict | None = None) -> HttpResponse:
     """A trainee's home: what is left to try, drafts to continue, the latest feedback (sinsquiz.views.home
-    routes educators to theirs)."""
+    routes educators to theirs, and adds in `extra` what other apps show here)."""
     user = request.user
     published = Case.objects.published()
     counts = published.aggregate(total=Count("pk"), done=Count("pk", filter=Q(done_by(user))))
     drafts = list(Attempt.objects.of(user).started().filter(case__in=published).select_related("case")[:5])
     # Only what a trainee may see of each case, and when the draft was saved: never the Attempt with its case.
-    recent = list(Attempt.objects.of(user).submitted().select_related("case")[:5])
+    recent = list(Attempt.objects.of(user).submitted().released().select_related("case")[:5])
     return render(
         request,
         "training/home.html",
@@ -45,6 +46,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "due_reviews": reviews.due_for(user),
             # Nothing answered yet: the page says how the quiz works.
             "first_visit": not drafts and not recent,
+            **(extra or {}),
         },
     )
 
@@ -81,7 +83,9 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     form = CaseListForm(request.GET or None)
     cases = form.filter_for(Case.objects.visible_to(user), user)
-    cases = cases.with_cover().annotate(done=done_by(user), in_progress=started_by(user), **last_result_by(user))
+    cases = cases.with_cover().annotate(
+        done=done_by(user), in_progress=started_by(user), **last_result_by(user, released=True)
+    )
     page = Paginator(cases.prefetch_related("series"), CASES_PER_PAGE).get_page(request.GET.get("page"))
     # Only what a trainee may see of each case, never the Case with its reference.
     page.object_list = [
@@ -180,7 +184,11 @@ def commit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                        "Your draft is saved.")  # fmt: skip
         drafts.save_draft(attempt, form.cleaned_data)
         return _go(request, case.get_absolute_url())
-    return _go(request, attempt.get_absolute_url())
+    except drafts.Refused as refusal:  # a case set's rule (a deadline, say): nothing committed, the draft kept
+        messages.error(request, str(refusal))
+        drafts.save_draft(attempt, form.cleaned_data)
+        return _go(request, case.get_absolute_url())
+    return _go(request, attempt.next_url or attempt.get_absolute_url())
 
 
 def _already_committed(request, attempt: Attempt) -> HttpResponse:
@@ -199,6 +207,11 @@ def feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     attempt = get_attempt_for_user(request, pk)
     if not attempt.is_submitted:
         return redirect(attempt.case.get_absolute_url())
+    if is_withheld(request, attempt):
+        response = render(request, "training/withheld.html", {"attempt_id": attempt.pk,
+                          "case": PublicCase.of(attempt.case), "feedback_from": attempt.feedback_from})  # fmt: skip
+        response["Cache-Control"] = "no-store, private"
+        return response
     grade = attempt.grade()
     series_list = public_series(attempt.case)
     key_images = _key_images(series_list, grade, attempt.reference)
@@ -297,5 +310,8 @@ def practise_next(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _next_url(request) -> str:
+    """Where "Next case" goes: on in a case set (`?next=`, a path of this site), or on in practice."""
+    if (wanted := request.GET.get("next", "")) and url_has_allowed_host_and_scheme(wanted, allowed_hosts=None):
+        return wanted
     run = next_case.PracticeRun.in_session(request.session)
     return reverse("next-case") + (f"?focus={run.focus}" if run else "")

@@ -1,0 +1,69 @@
+from django.contrib import admin
+from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html
+
+from sinsquiz.progress.models import Cohort
+from sinsquiz.sets import sittings
+from sinsquiz.sets.models import Assignment, CaseSet, SetCase
+
+
+class SetCaseInline(admin.TabularInline):
+    model = SetCase
+    extra = 3
+    fields = ["position", "case"]
+    autocomplete_fields = ["case"]
+    ordering = ["position", "pk"]
+
+
+@admin.register(CaseSet)
+class CaseSetAdmin(admin.ModelAdmin):
+    list_display = ["title", "size", "shuffled", "author", "created"]
+    search_fields = ["title"]
+    fields = ["title", "description", "shuffled"]
+    inlines = [SetCaseInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(size=Count("items"))
+
+    @admin.display(description="Cases", ordering="size")
+    def size(self, case_set):
+        return case_set.size
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.author = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    list_display = ["case_set", "mode", "purpose", "opens", "closes", "results"]
+    list_filter = ["mode", "purpose"]
+    filter_horizontal = ["cohorts"]
+    autocomplete_fields = ["case_set"]
+    fieldsets = [
+        (None, {"fields": ["case_set", "cohorts", ("opens", "closes")]}),
+        ("How it is taken", {"fields": ["mode", "feedback_at", "time_limit"]}),
+        ("Test–retest", {"fields": ["purpose", "baseline", "washout_weeks"], "classes": ["collapse"]}),
+    ]
+
+    def get_queryset(self, request):
+        # Educators manage the assignments of the cohorts they follow (and those they have just made).
+        return super().get_queryset(request).for_educator(request.user).select_related("case_set")
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "cohorts":
+            kwargs["queryset"] = Cohort.objects.for_educator(request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    @admin.display(description="Results")
+    def results(self, assignment):
+        return format_html('<a href="{}">Results</a>', reverse("set-results", args=[assignment.pk]))
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        if change and {"closes", "time_limit", "mode", "feedback_at"} & set(form.changed_data):
+            sittings.reschedule(obj)

@@ -1,0 +1,155 @@
+"""What a trainee sees of their sets: on the home page, on a set's page, and above a case they answer in one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from cases.models import Case, PublicCase
+from sinsquiz.sets import sittings
+from sinsquiz.sets.models import Assignment, Sitting
+from sinsquiz.training.models import Attempt
+
+# A closed set stays on the home page this long once its results are out.
+RECENTLY_CLOSED = timedelta(days=14)
+
+
+def day(moment: datetime, now: datetime) -> str:
+    """ "today, 17:00", "Friday", "3 March": near dates by name."""
+    moment, today = timezone.localtime(moment), timezone.localtime(now).date()
+    if moment.date() == today:
+        return f"today, {moment:%H:%M}"
+    if timedelta(0) < moment.date() - today < timedelta(days=7):
+        return date_format(moment, "l")
+    return date_format(moment, "j F" if moment.year == today.year else "j F Y")
+
+
+@dataclass(frozen=True)
+class AssignedSet:
+    """A set on a trainee's home page, with how far they are."""
+
+    assignment: Assignment
+    total: int
+    done: int
+    state: str  # "upcoming", "open", "time up", "finished", "closed"
+    when: str  # "closes Friday", "opens 3 March", "closed Monday"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def _state(assignment: Assignment, sitting: Sitting | None, now) -> str:
+    if now < assignment.opens:
+        return "upcoming"
+    if sitting and sitting.finished:
+        return "finished"
+    if now >= assignment.closes:
+        return "closed"
+    if sitting and now >= sitting.deadline:
+        return "time up"
+    return "open"
+
+
+def assigned_sets(trainee, now=None) -> list[AssignedSet]:
+    """The trainee's sets that are open or upcoming, and those closed lately whose results are out."""
+    now = now or timezone.now()
+    assignments = (
+        Assignment.objects.for_trainee(trainee)
+        .filter(closes__gt=now - RECENTLY_CLOSED)
+        .select_related("case_set")
+        .annotate(total=Count("case_set__items", distinct=True))
+        .order_by("closes", "pk")
+    )
+    mine = {
+        s.assignment_id: s
+        for s in Sitting.objects.filter(trainee=trainee, assignment__in=assignments).annotate(done=Count("answers"))
+    }
+    shown = []
+    for assignment in assignments:
+        sitting = mine.get(assignment.pk)
+        state = _state(assignment, sitting, now)
+        if now >= assignment.closes and not (sitting and released(sitting, now)):
+            continue  # closed, and nothing to show yet
+        if state == "upcoming":
+            when = f"opens {day(assignment.opens, now)}"
+        elif now >= assignment.closes:
+            when = f"closed {day(assignment.closes, now)}"
+        else:
+            when = f"closes {day(sitting.deadline if sitting else assignment.closes, now)}"
+        shown.append(AssignedSet(assignment, assignment.total, sitting.done if sitting else 0, state, when))
+    return shown
+
+
+def released(sitting: Sitting, now) -> bool:
+    """Whether the sitting's results are the trainee's to see."""
+    return sitting.assignment.mode == Assignment.Mode.PRACTICE or now >= sittings.released_from(sitting)
+
+
+@dataclass(frozen=True)
+class Row:
+    """A case of a sitting, as its set page lists it."""
+
+    position: int
+    case: PublicCase
+    status: str  # "answered", "to do", "late — not counted", "not answered"
+    attempt_id: int | None
+    components_right: int | None  # None while results are withheld
+
+
+def rows(sitting: Sitting, now) -> list[Row]:
+    answers = {a.case_id: a.attempt for a in sitting.answers.select_related("attempt")}
+    cases = Case.objects.in_bulk(sitting.order)
+    over = not sittings.counts(sitting, now)
+    late = set(
+        Attempt.objects.of(sitting.trainee_id)
+        .started()
+        .filter(case__in=sitting.order, saved__gte=sitting.started)
+        .values_list("case", flat=True)
+    )
+    show = released(sitting, now)
+    listed = []
+    for position, pk in enumerate((pk for pk in sitting.order if pk in cases), 1):
+        attempt = answers.get(pk)
+        if attempt:
+            status = "answered"
+        elif over:
+            status = "late — not counted" if pk in late else "not answered"
+        else:
+            status = "to do"
+        right = attempt.components_right if attempt and show else None
+        listed.append(Row(position, PublicCase.of(cases[pk]), status, attempt and attempt.pk, right))
+    return listed
+
+
+@dataclass(frozen=True)
+class SittingBar:
+    """Above a case answered in a sitting: "Case 4 of 20", and the time left when there is a limit."""
+
+    assignment: Assignment
+    position: int
+    total: int
+    deadline: datetime | None  # shown as a countdown in a timed sitting
+
+
+def bar_for_case(trainee, case_slug: str, now=None) -> SittingBar | None:
+    """The trainee's sitting under way that holds this case, still unanswered."""
+    now = now or timezone.now()
+    under_way = (
+        Sitting.objects.filter(trainee=trainee, finished__isnull=True, deadline__gt=now, assignment__opens__lte=now)
+        .select_related("assignment__case_set")
+        .annotate(done=Count("answers"))
+    )
+    case = Case.objects.filter(slug=case_slug).values_list("pk", flat=True).first()
+    for sitting in under_way:
+        if case in sitting.order and not sitting.answers.filter(case=case).exists():
+            # A countdown in a timed sitting, and in any sitting's last hour.
+            timed = sitting.assignment.time_limit or sitting.deadline - now < timedelta(hours=1)
+            return SittingBar(
+                sitting.assignment, sitting.done + 1, len(sitting.order), sitting.deadline if timed else None
+            )
+    return None

@@ -1,0 +1,139 @@
+"""An assignment's results for its educators: completion, scores, components, and each case."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+
+from sinsquiz import sins
+from sinsquiz.progress import agreement, cohort_report
+from sinsquiz.sets.models import Assignment
+from sinsquiz.training.models import Attempt
+
+# The score distribution's bins: the share of SINS components right, in tenths.
+BINS = 10
+
+
+@dataclass(frozen=True)
+class TraineeResult:
+    trainee: object
+    started: object  # datetime or None
+    finished: object
+    answered: int
+    components_right: int  # summed over the cases answered
+    categories_right: int
+    under_triage: int
+
+    @property
+    def share(self) -> float | None:
+        return self.components_right / (self.answered * len(sins.COMPONENTS)) if self.answered else None
+
+
+@dataclass(frozen=True)
+class Results:
+    assignment: Assignment
+    cases: int
+    trainees: list[TraineeResult]
+    overall: agreement.Agreement
+    case_rows: list[cohort_report.CaseRow]  # by facility, lowest first
+    distribution: list[tuple[str, int]]  # ("40–50 %", trainees)
+
+    @property
+    def started(self) -> int:
+        return sum(1 for t in self.trainees if t.started)
+
+    @property
+    def finished(self) -> int:
+        return sum(1 for t in self.trainees if t.finished)
+
+    @property
+    def peak(self) -> int:
+        return max((n for _, n in self.distribution), default=0) or 1
+
+
+def attempts_of(assignment: Assignment):
+    return Attempt.objects.submitted().filter(set_answer__sitting__assignment=assignment)
+
+
+def results(assignment: Assignment) -> Results:
+    members = list(
+        get_user_model()
+        .objects.filter(cohorts__in=assignment.cohorts.all())
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+    sittings = {s.trainee_id: s for s in assignment.sittings.all()}
+    attempts = attempts_of(assignment)
+    # Every answer in the set counts (one a case a trainee), first try at the case or not.
+    answers = list(
+        attempts.order_by().values_list(
+            "trainee", "case", "case__title", "case__slug", "components_right", "consultation",
+            *agreement.FIRST_TRY_COLUMNS, named=True,
+        )
+    )  # fmt: skip
+    by_trainee = defaultdict(list)
+    for row in answers:
+        by_trainee[row.trainee].append(row)
+    trainees = []
+    for member in members:
+        rows, sitting = by_trainee[member.pk], sittings.get(member.pk)
+        trainees.append(
+            TraineeResult(
+                member,
+                sitting and sitting.started,
+                sitting and sitting.finished,
+                len(rows),
+                sum(r.components_right for r in rows),
+                sum(r.category == r.reference_category for r in rows),
+                sum(r.consultation == Attempt.Consultation.UNDER_TRIAGE for r in rows),
+            )
+        )
+    return Results(
+        assignment=assignment,
+        cases=assignment.case_set.items.count(),
+        trainees=trainees,
+        overall=agreement.Agreement.of(answers, agreement.history_counts(attempts)),
+        case_rows=cohort_report._case_rows(answers),
+        distribution=distribution([t.share for t in trainees if t.share is not None]),
+    )
+
+
+def distribution(shares: list[float]) -> list[tuple[str, int]]:
+    """How many trainees got each tenth of the SINS components right."""
+    counts = [0] * BINS
+    for share in shares:
+        counts[min(BINS - 1, int(share * BINS))] += 1
+    return [(f"{10 * i}–{10 * (i + 1)} %", n) for i, n in enumerate(counts)]
+
+
+def csv_rows(report: Results):
+    """One row per trainee, then one per case: what the page shows, for a spreadsheet."""
+    yield ["trainee", "username", "started", "finished", "cases answered", "of", "components right",
+           "share right", "categories right", "under-triage"]  # fmt: skip
+    for t in report.trainees:
+        yield [
+            t.trainee.get_full_name(),
+            t.trainee.get_username(),
+            t.started.isoformat() if t.started else "",
+            t.finished.isoformat() if t.finished else "",
+            t.answered,
+            report.cases,
+            t.components_right,
+            "" if t.share is None else round(t.share, 3),
+            t.categories_right,
+            t.under_triage,
+        ]
+    yield []
+    yield ["case", "slug", "trainees", "facility", "discrimination",
+           *(f"{c.component.short_label} right" for c in report.overall.components)]  # fmt: skip
+    for row in report.case_rows:
+        yield [
+            row.title,
+            row.slug,
+            row.trainees,
+            round(row.facility, 3),
+            "" if row.discrimination is None else round(row.discrimination, 1),
+            *("" if c.accuracy is None else round(c.accuracy, 3) for c in row.components),
+        ]

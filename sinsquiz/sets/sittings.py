@@ -1,0 +1,149 @@
+"""Writes for case sets: starting a sitting, counting a commit in it, finishing it.
+
+Training knows nothing of sets: `record_commit` answers training's `drafts.committed` signal, inside the commit's
+transaction, so a commit a set refuses is undone and its draft kept.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from cases.models import Case
+from sinsquiz.sets.models import Assignment, Sitting
+from sinsquiz.training.drafts import Refused
+from sinsquiz.training.models import Attempt
+
+
+class NotOpen(Exception):
+    """The assignment is not open: a sitting cannot start."""
+
+
+def when(moment) -> str:
+    return date_format(timezone.localtime(moment), "l j F, H:i")
+
+
+def start(assignment: Assignment, trainee, now=None) -> Sitting:
+    """The trainee's sitting of the assignment, started now if it is not yet; safe when two tabs start at once."""
+    now = now or timezone.now()
+    if sitting := Sitting.objects.filter(assignment=assignment, trainee=trainee).first():
+        return sitting
+    if not assignment.is_open(now):
+        opens, closes = when(assignment.opens), when(assignment.closes)
+        raise NotOpen(f"This set opens on {opens}." if now < assignment.opens else f"This set closed on {closes}.")
+    order = list(assignment.case_set.items.order_by("position", "pk").values_list("case_id", flat=True))
+    if assignment.case_set.shuffled:
+        # Seeded by the assignment and the trainee: the same order whenever it is worked out again.
+        random.Random(f"{assignment.pk}:{trainee.pk}").shuffle(order)
+    deadline = assignment.closes
+    if assignment.time_limit:
+        deadline = min(deadline, now + timedelta(minutes=assignment.time_limit))
+    try:
+        with transaction.atomic():
+            sitting = Sitting.objects.create(assignment=assignment, trainee=trainee, deadline=deadline, order=order)
+    except IntegrityError:
+        return Sitting.objects.get(assignment=assignment, trainee=trainee)
+    # `started` is auto_now_add; keep it the moment the deadline was counted from.
+    Sitting.objects.filter(pk=sitting.pk).update(started=now)
+    sitting.started = now
+    return sitting
+
+
+def counts(sitting: Sitting, now) -> bool:
+    """Whether a commit now counts in the sitting."""
+    return sitting.finished is None and sitting.assignment.opens <= now < sitting.deadline
+
+
+def released_from(sitting: Sitting):
+    """When an assessment's results are the trainee's to see: at the close, or when they finish (at the latest
+    when their time is up, since an unfinished sitting counts as it is)."""
+    if sitting.assignment.feedback_at == Assignment.FeedbackAt.CLOSE:
+        return sitting.assignment.closes
+    return sitting.finished or sitting.deadline
+
+
+def record_commit(sender, attempt: Attempt, **kwargs) -> str | None:
+    """Count a committed attempt in the trainee's sitting that holds its case; refuse it (Refused) when it is late,
+    early, or a second answer in an assessment. Returns where the trainee goes next (None: their feedback)."""
+    now = attempt.submitted
+    sittings = [
+        sitting
+        for sitting in Sitting.objects.filter(trainee=attempt.trainee_id).select_related("assignment__case_set")
+        if attempt.case_id in sitting.order
+    ]
+    # The sitting the commit counts in first; then the others that may refuse it.
+    for sitting in sorted(sittings, key=lambda s: not counts(s, now)):
+        assignment = sitting.assignment
+        answered = sitting.answers.filter(case=attempt.case_id).exists()
+        title = assignment.case_set.title
+        if counts(sitting, now) and not answered:
+            return _count(sitting, attempt, now)
+        if now < assignment.opens:
+            raise Refused(f"“{title}” opens on {when(assignment.opens)}: this reading was not counted. "
+                          "Your draft is kept.")  # fmt: skip
+        if assignment.mode != Assignment.Mode.ASSESSMENT or now >= released_from(sitting):
+            continue  # practice, or an assessment whose results are out: an ordinary attempt
+        if answered:
+            raise Refused(f"You have answered this case in “{title}” already: an assessment takes one attempt "
+                          "per case. Your draft is kept, not counted.")  # fmt: skip
+        if sitting.finished:
+            raise Refused(f"You have finished “{title}”: this reading was not counted. Your draft is kept.")
+        raise Refused(f"“{title}” closed for you at {when(sitting.deadline)}: this reading came too late and was "
+                      "not counted. Your draft is kept.")  # fmt: skip
+    return None
+
+
+def _count(sitting: Sitting, attempt: Attempt, now) -> str:
+    assignment = sitting.assignment
+    try:
+        with transaction.atomic():
+            sitting.answers.create(case_id=attempt.case_id, attempt=attempt)
+    except IntegrityError:  # the same case committed at the same moment from another draft
+        raise Refused("You have answered this case in this set already. Your draft is kept, not counted.") from None
+    if assignment.mode == Assignment.Mode.ASSESSMENT:
+        attempt.feedback_from = released_from(sitting)
+        Attempt.objects.filter(pk=attempt.pk).update(feedback_from=attempt.feedback_from)
+    if not next_case(sitting):
+        finish(sitting, now)
+    go_on = reverse("set-next", args=[assignment.pk])
+    if assignment.mode == Assignment.Mode.ASSESSMENT:
+        return go_on
+    return f"{attempt.get_absolute_url()}?next={go_on}"
+
+
+def finish(sitting: Sitting, now=None) -> bool:
+    """Finish the sitting (every case answered, or the trainee says so); False if it was already."""
+    now = now or timezone.now()
+    if sitting.finished or not Sitting.objects.filter(pk=sitting.pk, finished__isnull=True).update(finished=now):
+        return False
+    sitting.finished = now
+    assignment = sitting.assignment
+    if assignment.mode == Assignment.Mode.ASSESSMENT and assignment.feedback_at == Assignment.FeedbackAt.FINISH:
+        Attempt.objects.filter(set_answer__sitting=sitting).update(feedback_from=now)
+    return True
+
+
+def next_case(sitting: Sitting) -> Case | None:
+    """The first case of the sitting's order not answered yet (and still published)."""
+    answered = set(sitting.answers.values_list("case", flat=True))
+    left = [pk for pk in sitting.order if pk not in answered]
+    cases = Case.objects.published().in_bulk(left)
+    return next((cases[pk] for pk in left if pk in cases), None)
+
+
+def reschedule(assignment: Assignment) -> None:
+    """After an educator moves a set's close: the sittings' deadlines and the withheld results follow."""
+    for sitting in assignment.sittings.all():
+        deadline = assignment.closes
+        if assignment.time_limit:
+            deadline = min(deadline, sitting.started + timedelta(minutes=assignment.time_limit))
+        if deadline != sitting.deadline:
+            Sitting.objects.filter(pk=sitting.pk).update(deadline=deadline)
+            sitting.deadline = deadline
+        if assignment.mode == Assignment.Mode.ASSESSMENT:
+            Attempt.objects.filter(set_answer__sitting=sitting).update(feedback_from=released_from(sitting))
