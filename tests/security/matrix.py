@@ -157,6 +157,50 @@ APP: dict[str, list[Row]] = {
     "cohorts/<int:pk>/": [
         Row("cohort A", lambda w: f"/cohorts/{w.cohort_a.pk}/", GET=(LOGIN, 404, 404, 404, 200, 200), POST=NOT_GET),
     ],
+    # Case sets: a trainee's own, in their cohorts (404 for anyone else, educators too: theirs is the results).
+    "sets/<int:pk>/": [
+        Row("A's set", lambda w: f"/sets/{w.assignment.pk}/", GET=(LOGIN, 200, 404, 404, 404, 404), POST=NOT_GET)
+    ],
+    "sets/<int:pk>/start/": [
+        Row(
+            "starting A's set",
+            lambda w: f"/sets/{w.assignment.pk}/start/",
+            GET=NOT_GET,
+            POST=(LOGIN, 302, 404, 404, 404, 404),
+        )
+    ],
+    "sets/<int:pk>/next/": [
+        Row(
+            "A's next case in the set (not started: the set's page)",
+            lambda w: f"/sets/{w.assignment.pk}/next/",
+            GET=(LOGIN, 302, 404, 404, 404, 404),
+            POST=NOT_GET,
+        )
+    ],
+    "sets/<int:pk>/finish/": [
+        Row(
+            "finishing A's set",
+            lambda w: f"/sets/{w.assignment.pk}/finish/",
+            GET=NOT_GET,
+            POST=(LOGIN, 302, 404, 404, 404, 404),
+        )
+    ],
+    "sets/<int:pk>/results/": [
+        Row(
+            "the results of A's set",
+            lambda w: f"/sets/{w.assignment.pk}/results/",
+            GET=(LOGIN, 404, 404, 404, 200, 200),
+            POST=NOT_GET,
+        )
+    ],
+    "sets/<int:pk>/results.csv": [
+        Row(
+            "the results of A's set (CSV)",
+            lambda w: f"/sets/{w.assignment.pk}/results.csv",
+            GET=(LOGIN, 404, 404, 404, 200, 200),
+            POST=NOT_GET,
+        )
+    ],
     "cohorts/<int:pk>/attempts.csv": [
         Row(
             "cohort A's attempts as CSV",
@@ -303,8 +347,9 @@ ADMIN: dict[str, list[Row]] = {
             POST=staff(302, 302, 302),
         ),
     ],
-    "admin/^(?P<app_label>auth|axes|cases|progress)/$": [
+    "admin/^(?P<app_label>auth|axes|cases|progress|sets)/$": [
         Row("the cases app", lambda w: "/admin/cases/", GET=staff(200, 200, 200), POST=staff(200, 200, 200)),
+        Row("the case sets app", lambda w: "/admin/sets/", GET=staff(200, 200, 200), POST=staff(200, 200, 200)),
         Row("the cohorts app", lambda w: "/admin/progress/", GET=staff(200, 200, 200), POST=staff(200, 200, 200)),
         Row("the users app", lambda w: "/admin/auth/", GET=staff(404, 404, 200), POST=staff(404, 404, 200)),
         Row("the login log app", lambda w: "/admin/axes/", GET=staff(404, 404, 200), POST=staff(404, 404, 200)),
@@ -380,6 +425,9 @@ ADMIN_MODELS: dict[str, tuple[Callable[[World], object], tuple[tuple[str, bool],
     "progress/cohort": (lambda w: w.cohort_a, (("vca", False), ("vca", True), (ALL, True))),
     "cases/case": (lambda w: w.draft_case, ((ALL, True), (ALL, True), (ALL, True))),
     "cases/series": (lambda w: w.draft_series, ((ALL, True), (ALL, True), (ALL, True))),
+    "sets/caseset": (lambda w: w.assignment.case_set, ((ALL, True), (ALL, True), (ALL, True))),
+    # An educator manages the assignments of the cohorts they follow.
+    "sets/assignment": (lambda w: w.assignment, ((ALL, False), (ALL, True), (ALL, True))),
 }
 
 

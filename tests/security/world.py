@@ -18,6 +18,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from cases.models import Case, Ingest, Series, Slice
 from sinsquiz import roles
@@ -90,6 +91,20 @@ class World:
             case=self.draft_case, source="ingest/matrix", status=Ingest.Status.FAILED
         )
         return ingest
+
+    @property
+    def assignment(self) -> Assignment:
+        """An assessment of the committed case, open now, for cohort A (made when a route first asks for it)."""
+        if found := Assignment.objects.filter(cohorts=self.cohort_a).first():
+            return found
+        case_set = CaseSet.objects.create(title="Matrix set")
+        case_set.items.create(case=self.committed_case, position=1)
+        now = timezone.now()
+        assignment = Assignment.objects.create(
+            case_set=case_set, opens=now - timedelta(days=1), closes=now + timedelta(days=1), mode="assessment"
+        )
+        assignment.cohorts.add(self.cohort_a)
+        return assignment
 
     @property
     def case_type(self) -> ContentType:
