@@ -86,8 +86,8 @@ def record_commit(sender, attempt: Attempt, **kwargs) -> str | None:
         if now < assignment.opens:
             raise Refused(f"“{title}” opens on {when(assignment.opens)}: this reading was not counted. "
                           "Your draft is kept.")  # fmt: skip
-        if assignment.mode != Assignment.Mode.ASSESSMENT or now >= released_from(sitting):
-            continue  # practice, or an assessment whose results are out: an ordinary attempt
+        if assignment.mode != Assignment.Mode.ASSESSMENT or now >= max(released_from(sitting), assignment.closes):
+            continue  # practice, or an assessment over for everyone: an ordinary attempt
         if answered:
             raise Refused(f"You have answered this case in “{title}” already: an assessment takes one attempt "
                           "per case. Your draft is kept, not counted.")  # fmt: skip

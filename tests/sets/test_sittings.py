@@ -1,0 +1,167 @@
+"""A trainee's go at a set: its window, the order of its cases, the time limit, and what a commit counts for."""
+
+from datetime import timedelta
+
+import pytest
+
+from sinsquiz.sets.models import Sitting
+from sinsquiz.training.models import Attempt
+from tests.factories import ANSWER, commit
+from tests.sets.conftest import NOW, make_assignment
+
+pytestmark = pytest.mark.django_db
+
+
+def start(client, assignment):
+    return client.post(f"/sets/{assignment.pk}/start/", follow=True)
+
+
+def test_a_set_not_yet_open_says_when_it_opens_and_cannot_be_started(client, clock, cohort, cases, trainee):
+    assignment = make_assignment(cohort, cases, opens=NOW + timedelta(days=2), closes=NOW + timedelta(days=9))
+
+    page = client.get(f"/sets/{assignment.pk}/").content.decode()
+    started = start(client, assignment).content.decode()
+
+    assert "This set opens on Friday 6 March, 09:00." in page and "Start" not in page
+    assert "This set opens on Friday 6 March, 09:00." in started
+    assert not Sitting.objects.exists()
+
+
+def test_an_open_set_starts_a_sitting_in_the_sets_order_until_it_closes_and_opens_the_first_case(
+    client, clock, cohort, cases, trainee
+):
+    assignment = make_assignment(cohort, cases)
+
+    response = start(client, assignment)
+
+    sitting = Sitting.objects.get()
+    assert sitting.order == [case.pk for case in cases]
+    assert sitting.deadline == assignment.closes and sitting.started == NOW
+    assert response.redirect_chain[-1][0] == f"/cases/{cases[0].slug}/"
+    assert "Case 1 of 3" in response.content.decode()
+
+
+def test_a_closed_set_cannot_be_started(client, clock, cohort, cases, trainee):
+    assignment = make_assignment(cohort, cases, opens=NOW - timedelta(days=9), closes=NOW - timedelta(days=2))
+
+    assert "This set closed on Monday 2 March, 09:00." in start(client, assignment).content.decode()
+    assert not Sitting.objects.exists()
+
+
+def test_a_shuffled_set_gives_each_trainee_an_order_of_their_own_kept_in_the_sitting(
+    client, clock, cohort, cases, trainee
+):
+    more = cases + [commit.__globals__["published_case"](series=1, slices=1) for _ in range(5)]
+    assignment = make_assignment(cohort, more, shuffled=True)
+
+    start(client, assignment)
+
+    order = Sitting.objects.get().order
+    assert sorted(order) == sorted(case.pk for case in more) and order != [case.pk for case in more]
+
+
+def test_a_practice_commit_counts_in_the_sitting_and_its_feedback_leads_on_to_the_next_case(
+    client, clock, cohort, cases, trainee
+):
+    assignment = make_assignment(cohort, cases)
+    start(client, assignment)
+
+    attempt_id = client.get(f"/cases/{cases[0].slug}/").context["attempt_id"]
+    response = client.post(f"/attempts/{attempt_id}/commit/", ANSWER)
+    feedback = client.get(response.url).content.decode()
+
+    assert response.url == f"/attempts/{attempt_id}/?next=/sets/{assignment.pk}/next/"
+    assert f'href="/sets/{assignment.pk}/next/"' in feedback
+    assert client.get(f"/sets/{assignment.pk}/next/").url == f"/cases/{cases[1].slug}/"
+    set_page = client.get(f"/sets/{assignment.pk}/").content.decode()
+    assert "6 of 6" in set_page and "Done</dt><dd>1 of 3" in set_page
+
+
+def test_an_assessment_goes_from_case_to_case_without_feedback_and_finishes_when_every_case_is_answered(
+    client, clock, cohort, cases, trainee
+):
+    assignment = make_assignment(cohort, cases, mode="assessment", feedback_at="close")
+    start(client, assignment)
+
+    for case in cases:
+        attempt_id = client.get(f"/cases/{case.slug}/").context["attempt_id"]
+        response = client.post(f"/attempts/{attempt_id}/commit/", ANSWER)
+        assert response.url == f"/sets/{assignment.pk}/next/"
+        clock.move(minutes=5)
+
+    sitting = Sitting.objects.get()
+    assert sitting.finished == NOW + timedelta(minutes=10)
+    assert set(Attempt.objects.values_list("feedback_from", flat=True)) == {assignment.closes}
+    assert client.get(f"/sets/{assignment.pk}/next/").url == f"/sets/{assignment.pk}/"
+
+
+def test_a_time_limit_is_enforced_by_the_server_and_the_late_draft_is_kept_and_shown_as_late(
+    client, clock, cohort, cases, trainee
+):
+    assignment = make_assignment(cohort, cases, mode="assessment", time_limit=30)
+    start(client, assignment)
+    assert Sitting.objects.get().deadline == NOW + timedelta(minutes=30)
+    first = commit(client, cases[0])
+    page = client.get(f"/cases/{cases[1].slug}/")
+    assert 'class="countdown"' in page.content.decode() and "Case 2 of 3" in page.content.decode()
+
+    clock.move(minutes=30)
+    response = client.post(f"/attempts/{page.context['attempt_id']}/commit/", ANSWER, follow=True)
+
+    late = Attempt.objects.get(pk=page.context["attempt_id"])
+    assert late.state == Attempt.State.DRAFT and late.pain == ANSWER["pain"]
+    assert "closed for you at Wednesday 4 March, 09:30" in response.content.decode()
+    assert first.set_answer.sitting.answers.count() == 1
+    set_page = client.get(f"/sets/{assignment.pk}/").content.decode()
+    assert "Late — not counted" in set_page and "Not answered" in set_page
+
+
+def test_an_assessment_takes_one_attempt_per_case(client, clock, cohort, cases, trainee):
+    assignment = make_assignment(cohort, cases, mode="assessment", feedback_at="close")
+    start(client, assignment)
+    commit(client, cases[0])
+
+    again = client.get(f"/cases/{cases[0].slug}/").context["attempt_id"]
+    response = client.post(f"/attempts/{again}/commit/", ANSWER, follow=True)
+
+    assert "an assessment takes one attempt per case" in response.content.decode()
+    assert Attempt.objects.submitted().count() == 1 and Attempt.objects.get(pk=again).state == "draft"
+
+
+def test_a_commit_in_a_sitting_before_its_set_opens_is_refused(client, clock, cohort, cases, trainee):
+    assignment = make_assignment(cohort, cases)
+    start(client, assignment)
+    type(assignment).objects.filter(pk=assignment.pk).update(opens=NOW + timedelta(days=1))
+
+    attempt_id = client.get(f"/cases/{cases[0].slug}/").context["attempt_id"]
+    response = client.post(f"/attempts/{attempt_id}/commit/", ANSWER, follow=True)
+
+    assert "opens on Thursday 5 March, 09:00: this reading was not counted" in response.content.decode()
+    assert not Attempt.objects.submitted().exists()
+
+
+def test_a_trainee_outside_the_cohorts_sees_nothing_of_the_set(client, clock, cohort, cases, outsider):
+    assignment = make_assignment(cohort, cases)
+    client.force_login(outsider)
+
+    assert client.get(f"/sets/{assignment.pk}/").status_code == 404
+    assert client.post(f"/sets/{assignment.pk}/start/").status_code == 404
+    assert assignment.case_set.title not in client.get("/").content.decode()
+    commit(client, cases[0])
+    assert not Sitting.objects.exists()
+
+
+def test_finishing_early_leaves_the_rest_unanswered_and_releases_an_assessment_at_the_finish(
+    client, clock, cohort, cases, trainee
+):
+    assignment = make_assignment(cohort, cases, mode="assessment", feedback_at="finish", time_limit=60)
+    start(client, assignment)
+    attempt = commit(client, cases[0])
+    assert Attempt.objects.get(pk=attempt.pk).feedback_from == NOW + timedelta(minutes=60)  # at the latest
+
+    clock.move(minutes=10)
+    client.post(f"/sets/{assignment.pk}/finish/")
+
+    assert Sitting.objects.get().finished == NOW + timedelta(minutes=10)
+    assert Attempt.objects.get(pk=attempt.pk).feedback_from == NOW + timedelta(minutes=10)
+    assert "components right" in client.get(f"/attempts/{attempt.pk}/").content.decode().lower()
