@@ -20,6 +20,11 @@ from sinsquiz.training.drafts import Refused
 from sinsquiz.training.models import Attempt
 
 
+# A reading of a sitting's case committed this long after the set closes is refused as late (and its draft shown
+# so on the set's page), not taken as practice: the trainee learns it did not count.
+LATE = timedelta(days=1)
+
+
 class NotOpen(Exception):
     """The assignment is not open: a sitting cannot start."""
 
@@ -86,15 +91,15 @@ def record_commit(sender, attempt: Attempt, **kwargs) -> str | None:
         if now < assignment.opens:
             raise Refused(f"“{title}” opens on {when(assignment.opens)}: this reading was not counted. "
                           "Your draft is kept.")  # fmt: skip
+        if not answered and not sitting.finished and now < assignment.closes + LATE:
+            raise Refused(f"“{title}” closed for you at {when(sitting.deadline)}: this reading came too late and "
+                          "was not counted. Your draft is kept.")  # fmt: skip
         if assignment.mode != Assignment.Mode.ASSESSMENT or now >= max(released_from(sitting), assignment.closes):
             continue  # practice, or an assessment over for everyone: an ordinary attempt
         if answered:
             raise Refused(f"You have answered this case in “{title}” already: an assessment takes one attempt "
                           "per case. Your draft is kept, not counted.")  # fmt: skip
-        if sitting.finished:
-            raise Refused(f"You have finished “{title}”: this reading was not counted. Your draft is kept.")
-        raise Refused(f"“{title}” closed for you at {when(sitting.deadline)}: this reading came too late and was "
-                      "not counted. Your draft is kept.")  # fmt: skip
+        raise Refused(f"You have finished “{title}”: this reading was not counted. Your draft is kept.")
     return None
 
 

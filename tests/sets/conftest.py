@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone as tz
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -8,7 +8,7 @@ from sinsquiz.sets.models import Assignment, CaseSet
 from tests.factories import TraineeFactory, published_case
 
 # Every test's "now": a Wednesday morning.
-NOW = datetime(2026, 3, 4, 9, 0, tzinfo=tz.utc)
+NOW = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
 
 
 class Clock:
