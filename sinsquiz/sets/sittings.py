@@ -19,7 +19,6 @@ from sinsquiz.sets.models import Assignment, Sitting
 from sinsquiz.training.drafts import Refused
 from sinsquiz.training.models import Attempt
 
-
 # A reading of a sitting's case committed this long after the set closes is refused as late (and its draft shown
 # so on the set's page), not taken as practice: the trainee learns it did not count.
 LATE = timedelta(days=1)
