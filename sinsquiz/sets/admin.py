@@ -41,7 +41,6 @@ class AssignmentAdmin(admin.ModelAdmin):
     list_display = ["case_set", "mode", "purpose", "opens", "closes", "results"]
     list_filter = ["mode", "purpose"]
     filter_horizontal = ["cohorts"]
-    autocomplete_fields = ["case_set"]
     fieldsets = [
         (None, {"fields": ["case_set", "cohorts", ("opens", "closes")]}),
         ("How it is taken", {"fields": ["mode", "feedback_at", "time_limit"]}),

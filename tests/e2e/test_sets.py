@@ -1,0 +1,106 @@
+"""A case set in the browser: an educator assigns an assessment in the admin, two trainees take it, the educator
+reads the results, and a trainee sees the feedback only once the set has closed."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from sinsquiz.progress.models import Cohort
+from sinsquiz.sets.models import Assignment, CaseSet, Sitting
+from tests.factories import EducatorFactory, TraineeFactory, published_case
+
+READING = {"location": "semirigid", "pain": "mechanical", "bone_lesion": "lytic", "alignment": "normal",
+           "collapse": "lt50", "posterolateral": "unilateral", "absent_pedicle": "present", "tomita": "2"}  # fmt: skip
+
+
+def answer(page, collapse="lt50"):
+    page.select_option("#id_level", "T7")
+    for name, value in {**READING, "collapse": collapse}.items():
+        page.check(f'[name="{name}"][value="{value}"]', force=True)
+    expect(page.locator("#panel-status")).to_contain_text("9 of 9 answered")
+    page.click("[data-commit]")
+
+
+def test_an_educator_assigns_an_assessment_two_trainees_take_it_and_feedback_waits_for_the_close(
+    page, live_server, login, screenshot
+):
+    educator = EducatorFactory(username="educator")
+    first, second = TraineeFactory(username="resident-a"), TraineeFactory(username="resident-b")
+    cohort = Cohort.objects.create(name="Residents 2026")
+    cohort.trainees.add(first, second)
+    cohort.educators.add(educator)
+    cases = [published_case(series=1, slices=2, title=f"Back pain {n}", slug=f"back-pain-{n}") for n in (1, 2)]
+    case_set = CaseSet.objects.create(title="Week 1 assessment", author=educator)
+    for position, case in enumerate(cases, 1):
+        case_set.items.create(case=case, position=position)
+
+    # The educator assigns the set to the cohort, as an assessment with its feedback at the close.
+    login(educator)
+    page.goto(f"{live_server.url}/admin/sets/assignment/add/")
+    page.select_option("#id_case_set", str(case_set.pk))
+    page.dblclick(f'#id_cohorts_from option[value="{cohort.pk}"]')
+    now = timezone.localtime()
+    opens, closes = now - timedelta(hours=1), now + timedelta(hours=2)
+    page.fill("#id_opens_0", opens.strftime("%Y-%m-%d"))
+    page.fill("#id_opens_1", opens.strftime("%H:%M:%S"))
+    page.fill("#id_closes_0", closes.strftime("%Y-%m-%d"))
+    page.fill("#id_closes_1", closes.strftime("%H:%M:%S"))
+    page.select_option("#id_mode", "assessment")
+    page.select_option("#id_feedback_at", "close")
+    page.fill("#id_time_limit", "20")
+    screenshot("1-educator-assigns")
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    assignment = Assignment.objects.get()
+
+    # Two trainees take it: case to case, no feedback, a countdown.
+    for trainee, collapse in ((first, "lt50"), (second, "gt50")):
+        page.context.clear_cookies()
+        login(trainee)
+        page.goto(live_server.url)
+        expect(page.locator(".set-item")).to_contain_text("0 of 2 done")
+        if trainee == first:
+            page.set_viewport_size({"width": 390, "height": 844})
+            screenshot("2-trainee-home-phone", full_page=True)
+            page.set_viewport_size({"width": 1366, "height": 900})
+        page.click("text=Week 1 assessment")
+        page.click('button:has-text("Start")')
+        page.wait_for_url(f"{live_server.url}/cases/*/")
+        expect(page.locator(".sitting-bar")).to_contain_text("Case 1 of 2")
+        expect(page.locator(".countdown")).to_contain_text("left")
+        if trainee == first:
+            screenshot("2-trainee-case-in-set", full_page=False)
+        answer(page, collapse)
+        expect(page.locator(".sitting-bar")).to_contain_text("Case 2 of 2")
+        answer(page, collapse)
+        page.wait_for_url(f"{live_server.url}/sets/{assignment.pk}/")
+        expect(page.locator("main")).to_contain_text("Your results open on")
+        expect(page.locator("main")).not_to_contain_text("of 6")
+        page.click("text=Back pain 1")
+        expect(page.locator("main")).to_contain_text("its feedback and your score open on")
+    screenshot("3-trainee-feedback-withheld")
+
+    # The educator reads the results.
+    page.context.clear_cookies()
+    login(educator)
+    page.goto(f"{live_server.url}/admin/sets/assignment/")
+    page.click(".field-results a")
+    expect(page.locator("h1")).to_have_text("Week 1 assessment")
+    expect(page.locator(".stat").nth(1)).to_contain_text("2")
+    expect(page.locator("table").first).to_contain_text("2 of 2")
+    screenshot("4-educator-results", full_page=True)
+    assert Sitting.objects.filter(finished__isnull=False).count() == 2
+
+    # The set closes: the trainee's feedback opens.
+    Assignment.objects.filter(pk=assignment.pk).update(opens=now - timedelta(days=2), closes=now - timedelta(minutes=1))
+    from sinsquiz.sets import sittings
+
+    sittings.reschedule(Assignment.objects.get())
+    page.context.clear_cookies()
+    login(second)
+    page.goto(f"{live_server.url}/sets/{assignment.pk}/")
+    expect(page.locator("main")).to_contain_text("5 of 6")
+    page.click("text=Back pain 1")
+    expect(page.locator(".summary-line")).to_contain_text("5 of 6 components right")
+    screenshot("5-trainee-feedback-after-close", full_page=True)
