@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from cases.models import Case
 from sinsquiz.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from sinsquiz.progress.models import Cohort
+from sinsquiz.sets.models import Assignment
 from sinsquiz.sets.overview import assigned_sets
 from sinsquiz.training import views as training
 from sinsquiz.training.models import Attempt
@@ -59,5 +60,8 @@ def educator_home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "to_review": drafts.exclude(author=user)[:SHOWN],
             "own_drafts": drafts.filter(author=user)[:SHOWN],
             "shown": SHOWN,
+            "case_sets": Assignment.objects.for_educator(user)
+            .filter(closes__gte=since)
+            .select_related("case_set")[:SHOWN],
         },
     )

@@ -1,0 +1,65 @@
+"""Educators author sets and assign them in the admin; a bad assignment is refused with a clear message."""
+
+from datetime import timedelta
+
+import pytest
+
+from sinsquiz.sets.models import Assignment, CaseSet
+from tests.factories import EducatorFactory
+from tests.sets.conftest import NOW, make_assignment
+
+pytestmark = pytest.mark.django_db
+
+
+def form(case_set, cohort, **changes):
+    data = {
+        "case_set": case_set.pk, "cohorts": [cohort.pk], "opens_0": "2026-03-04", "opens_1": "09:00:00",
+        "closes_0": "2026-03-06", "closes_1": "09:00:00", "mode": "practice", "feedback_at": "finish",
+        "time_limit": "", "purpose": "ordinary", "baseline": "", "washout_weeks": "6",
+    }  # fmt: skip
+    return {**data, **changes}
+
+
+@pytest.fixture
+def educator(client, cohort):
+    user = EducatorFactory()
+    cohort.educators.add(user)
+    client.force_login(user)
+    return user
+
+
+def test_an_educator_makes_a_set_with_its_cases_in_order(client, educator, cases):
+    data = {"title": "Week 1", "description": "", "items-TOTAL_FORMS": "2", "items-INITIAL_FORMS": "0",
+            "items-0-position": "2", "items-0-case": cases[0].pk,
+            "items-1-position": "1", "items-1-case": cases[1].pk}  # fmt: skip
+
+    response = client.post("/admin/sets/caseset/add/", data)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    case_set = CaseSet.objects.get()
+    assert case_set.author == educator
+    assert [item.case for item in case_set.items.all()] == [cases[1], cases[0]]
+
+
+def test_a_time_limit_on_practice_and_a_retest_inside_the_washout_are_refused_with_a_message(
+    client, educator, cohort, cases
+):
+    baseline = make_assignment(cohort, cases, mode="assessment", purpose="baseline", closes=NOW + timedelta(days=2))
+    case_set = baseline.case_set
+
+    practice = client.post("/admin/sets/assignment/add/", form(case_set, cohort, time_limit="30"))
+    retest = client.post(
+        "/admin/sets/assignment/add/",
+        form(case_set, cohort, mode="assessment", purpose="retest", baseline=baseline.pk,
+             opens_0="2026-03-20", closes_0="2026-03-27"),
+    )  # fmt: skip
+
+    assert "Only an assessment has a time limit." in practice.content.decode()
+    assert "A retest opens at least 6 weeks after its baseline closes" in retest.content.decode()
+    assert Assignment.objects.count() == 1
+
+
+def test_the_educator_home_links_to_the_results(client, clock, educator, cohort, cases):
+    assignment = make_assignment(cohort, cases)
+
+    assert f'href="/sets/{assignment.pk}/results/"' in client.get("/").content.decode()
