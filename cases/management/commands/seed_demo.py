@@ -4,8 +4,9 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
 
-from cases.demo import library, retest, reviews
+from cases.demo import assignments, library, retest, reviews
 from cases.models import Case
+from sinsquiz.training import reviews as training_reviews
 
 
 class Command(BaseCommand):
@@ -28,6 +29,7 @@ class Command(BaseCommand):
         if missing:
             self.stdout.write("")
         history = library.create_history(password)
+        assignments.create_assignments()
         retest.create_retest_pair()
         if history:
             # The history is dated back after it is committed: schedule the reviews from those dates.
@@ -36,6 +38,13 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo library: {len(library.CASES)} cases ({len(missing)} new); {len(created_users)} new demo user(s); "
             f"{history} new practice attempt(s) in the cohort “{library.DEMO_COHORT}”."
+        )
+        resident2 = User.objects.filter(username="resident2").first()
+        due = len(training_reviews.due_for(resident2)) if resident2 else 0
+        self.stdout.write(
+            "Case sets: an assessment that closed last week with the cohort's results, a practice set open for "
+            f"resident1, and a baseline with its retest (the test–retest report); resident2 has {due} case(s) due "
+            "for review today."
         )
         shown = password if password == library.DEFAULT_PASSWORD else "the DEMO_PASSWORD you set"
         self.stdout.write(self.style.SUCCESS("Demo logins (password: " + shown + "):"))
