@@ -55,9 +55,10 @@ def create_assignments() -> int:
         for pk in answered:
             case = next(case for case in cases if case.pk == pk)
             attempt, _ = drafts.submit(drafts.open_draft(trainee, case), _simulated_answers(case, rng, 0.6))
-            when += timedelta(minutes=rng.randrange(3, 6))
+            spent = timedelta(minutes=rng.randrange(3, 6))
+            when += spent
             Attempt.objects.filter(pk=attempt.pk).update(
-                submitted=when, started=when - timedelta(minutes=3), feedback_from=closes
+                submitted=when, started=when - spent, time_spent=spent, feedback_from=closes
             )
             SetAnswer.objects.create(sitting=sitting, case=case, attempt=attempt)
             made += 1
