@@ -191,17 +191,19 @@ def act(request, case_id: int, ingest_id: int, action: str, *, model_admin) -> H
                 "Tick “I have checked these images for burned-in patient details” before importing them.",
             )
             return back
+        from cases import ingest
+
         with transaction.atomic():
-            if rows.filter(status=Ingest.Status.HELD).update(status=Ingest.Status.QUEUED):
-                tasks.enqueue_import(item, confirmed=True)
+            if ingest.confirm(item):
+                tasks.enqueue_import(item)
                 messages.success(request, "Importing the files you checked; follow the import below.")
             else:
                 messages.info(request, "That import is not waiting for a confirmation any more.")
     elif action == "retry":
         with transaction.atomic():
             if rows.filter(Q(status=Ingest.Status.FAILED) | stalled).update(status=Ingest.Status.QUEUED):
-                # Files held back already have the educator's word if a confirmed run failed (FAILED keeps `held`).
-                tasks.enqueue_import(item, confirmed=bool(item.held))
+                # What the run does is on the row: all files, or the held ones if the educator confirmed them.
+                tasks.enqueue_import(item)
                 messages.success(request, "The import is queued again; follow it below.")
             else:
                 messages.info(request, "That import has not failed: there is nothing to retry.")

@@ -225,26 +225,36 @@ class _Progress:
             images_made=self.images_made,
             series_made=self.series_made,
             refused=self.refused,
-            held=self.held,
             updated=timezone.now(),
-        )
+        )  # `held` only at the end of a run: a run cut short has held nothing yet
         self._saved_at, self._unsaved = time.monotonic(), 0
 
     def refuse(self, source: _Source, reason: str) -> None:
         self.refused.append({"file": source.name, "reason": reason})
 
 
+def confirm(ingest: Ingest) -> bool:
+    """The educator checked the files a finished run held: queue their import (one conditional UPDATE, so a
+    double click confirms once). False if the import was not waiting for a confirmation."""
+    return bool(
+        Ingest.objects.filter(pk=ingest.pk, status=Ingest.Status.HELD).update(
+            status=Ingest.Status.QUEUED, confirmed=True, updated=timezone.now()
+        )
+    )
+
+
 def run(ingest: Ingest, *, confirmed: bool = False) -> Ingest:
-    """Import a staged ingest (again, after a failure); `confirmed` imports the kinds that wait for the
-    educator's word that they checked them for burned-in identifiers. Returns the ingest, refreshed."""
+    """Import a staged ingest that waits (QUEUED) or failed; returns it, refreshed. Once the educator confirmed
+    (`ingest.confirmed`), only the files the first run held are imported, the rest being in already; otherwise
+    every file, and `confirmed` (the command's --confirmed) imports the kinds that would be held at once."""
+    claimed = Ingest.objects.filter(pk=ingest.pk, status__in=[Ingest.Status.QUEUED, Ingest.Status.FAILED]).update(
+        status=Ingest.Status.RUNNING, updated=timezone.now()
+    )  # one worker per import: a second task for it (a retry of a lost one) finds it taken
     ingest.refresh_from_db()
-    if ingest.status == Ingest.Status.DONE:
+    if not claimed:
         return ingest
-    held_only = ingest.status == Ingest.Status.HELD or (ingest.status == Ingest.Status.FAILED and bool(ingest.held))
-    if held_only and not confirmed:
-        Ingest.objects.filter(pk=ingest.pk).update(status=Ingest.Status.HELD)
-        ingest.refresh_from_db()
-        return ingest
+    held_only = ingest.confirmed
+    confirmed = confirmed or held_only
     # What an interrupted or failed run left behind goes first.
     Series.with_unfinished.filter(ingest=ingest, ready=False).delete()
     before = {"images_made": ingest.images_made, "series_made": ingest.series_made, "refused": ingest.refused}
@@ -253,7 +263,7 @@ def run(ingest: Ingest, *, confirmed: bool = False) -> Ingest:
         progress.images_made, progress.series_made = ingest.images_made, ingest.series_made
         progress.refused = list(ingest.refused)
     Ingest.objects.filter(pk=ingest.pk).update(
-        status=Ingest.Status.RUNNING, files_read=0, images_made=progress.images_made,
+        files_read=0, images_made=progress.images_made,
         series_made=progress.series_made, refused=progress.refused, held=[] if not held_only else ingest.held,
         message="", updated=timezone.now(),
     )  # fmt: skip

@@ -907,6 +907,9 @@ class Ingest(models.Model):
     refused = models.JSONField(default=list, blank=True)
     held = models.JSONField(default=list, blank=True)
     message = models.CharField(max_length=300, blank=True)
+    # Set by the educator's Confirm of a held import: from then on a run (or a retry of it) imports the held files
+    # only, the rest being in already. Never inferred from the status or the held list.
+    confirmed = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["-created", "-pk"]

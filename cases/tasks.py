@@ -18,19 +18,16 @@ STOPPED = "The import stopped unexpectedly and made nothing: retry it, or discar
 
 
 @task()
-def import_study(ingest_pk: int, confirmed: bool = False) -> str:
-    """Import a staged upload into its case (ingest.run); `confirmed` imports the files it held for a check."""
+def import_study(ingest_pk: int) -> str:
+    """Import a staged upload into its case (ingest.run): every file, or after the educator's Confirm the files
+    the first run held (the row says which)."""
     from cases import ingest  # the pipeline loads pydicom and numpy: in the worker, not in every web process
 
     item = Ingest.objects.filter(pk=ingest_pk).first()
     if item is None:
         return "gone"  # discarded, or its case deleted, while it waited in the queue
-    if item.status == Ingest.Status.QUEUED and item.held:
-        # Released by the educator (Confirm, or Retry of a confirmed run), the row waited as QUEUED so the page
-        # followed it; run() knows an import of the held files only by their status, so give it back.
-        Ingest.objects.filter(pk=item.pk, status=Ingest.Status.QUEUED).update(status=Ingest.Status.HELD)
     try:
-        ingest.run(item, confirmed=confirmed)
+        ingest.run(item)
     except Exception as error:
         # run() ends in FAILED itself; this is for what it did not foresee. The queue would keep the error's text
         # and traceback in its table, and a decoder's message may quote a header value: keep only the kind of error.
@@ -40,8 +37,8 @@ def import_study(ingest_pk: int, confirmed: bool = False) -> str:
     return Ingest.objects.filter(pk=ingest_pk).values_list("status", flat=True).first() or "gone"
 
 
-def enqueue_import(item: Ingest, *, confirmed: bool = False) -> None:
+def enqueue_import(item: Ingest) -> None:
     """Queue the import once the transaction that staged or released it has committed (the worker must find the
     row and the files)."""
     pk = item.pk
-    transaction.on_commit(lambda: import_study.enqueue(pk, confirmed))
+    transaction.on_commit(lambda: import_study.enqueue(pk))

@@ -103,7 +103,7 @@ def test_a_zip_of_a_study_is_staged_and_queued_and_the_educator_is_told(
     assert (item.case, item.status) == (case, Ingest.Status.QUEUED)
     assert item.source.startswith("ingest/")
     assert staged(item) == ["study.zip"]
-    assert queued_tasks() == [[item.pk, False]]
+    assert queued_tasks() == [[item.pk]]
 
 
 def test_a_folder_of_dicom_files_is_staged_file_by_file(
@@ -116,7 +116,7 @@ def test_a_folder_of_dicom_files_is_staged_file_by_file(
     assert messages_of(response)[0].startswith("Uploaded 3 files.")
     item = Ingest.objects.get()
     assert staged(item) == ["IM0001.dcm", "IM0002.dcm", "IM0003.dcm"]
-    assert queued_tasks() == [[item.pk, False]]
+    assert queued_tasks() == [[item.pk]]
 
 
 def test_posting_nothing_says_what_to_choose(educator_client, case):
@@ -274,7 +274,7 @@ def test_an_import_silent_for_long_is_shown_interrupted_and_can_be_retried(
     with django_capture_on_commit_callbacks(execute=True):
         educator_client.post(action_url(item, "retry"))
     assert Ingest.objects.get().status == Ingest.Status.QUEUED
-    assert queued_tasks() == [[item.pk, False]]
+    assert queued_tasks() == [[item.pk]]
 
 
 def test_a_queued_import_no_worker_took_says_how_to_start_one(educator_client, case):
@@ -330,7 +330,7 @@ def test_confirming_queues_the_import_of_the_checked_files_once(
     assert messages_of(first) == ["Importing the files you checked; follow the import below."]
     assert messages_of(second)[-1] == "That import is not waiting for a confirmation any more."
     assert Ingest.objects.get().status == Ingest.Status.QUEUED
-    assert queued_tasks() == [[held.pk, True]]
+    assert queued_tasks() == [[held.pk]]
 
 
 def test_discarding_a_held_import_removes_its_files_and_keeps_its_record(educator_client, held):
@@ -358,7 +358,7 @@ def test_a_failed_import_is_retried_and_a_done_one_is_not(educator_client, held,
     with django_capture_on_commit_callbacks(execute=True):
         response = educator_client.post(action_url(held, "retry"))
     assert messages_of(response) == ["The import is queued again; follow it below."]
-    assert queued_tasks() == [[held.pk, False]]
+    assert queued_tasks() == [[held.pk]]
 
     Ingest.objects.update(status=Ingest.Status.DONE)
     response = educator_client.post(action_url(held, "retry"))

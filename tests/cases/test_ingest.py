@@ -361,7 +361,8 @@ def test_a_secondary_capture_is_held_until_the_educator_confirms_it(case):
     assert "burned-in text" in result.held[0]["reason"]
     assert [s.modality for s in Series.objects.filter(case=case)] == ["ct"]
 
-    result = ingest.run(result, confirmed=True)
+    assert ingest.confirm(result)
+    result = ingest.run(result)
 
     assert result.status == Ingest.Status.DONE
     assert [s.modality for s in Series.objects.filter(case=case)] == ["ct", "other"]
@@ -444,3 +445,21 @@ def test_unfinished_series_are_hidden_from_the_app(case):
 
     assert Series.objects.filter(case=case).count() == 0
     assert Series.with_unfinished.filter(case=case).count() == 1
+
+
+def test_a_confirmed_run_that_fails_is_retried_for_the_held_files_only(case, settings):
+    result = imported(case, [("capture.dcm", secondary_capture()), *ct_files([0, 10])])
+    assert ingest.confirm(result)
+    blocker = Path(settings.MEDIA_ROOT) / "cases" / "thumbs"
+    for path in blocker.iterdir():
+        path.unlink()
+    blocker.rmdir()
+    blocker.write_text("in the way")  # the thumbnails cannot be written: the run fails
+
+    failed = ingest.run(result)
+
+    assert (failed.status, failed.confirmed, failed.images_made, len(failed.held)) == ("failed", True, 2, 1)
+    blocker.unlink()
+    retried = ingest.run(failed)
+    assert (retried.status, retried.images_made, retried.series_made) == ("done", 3, 2)
+    assert [s.modality for s in Series.objects.filter(case=case)] == ["ct", "other"]

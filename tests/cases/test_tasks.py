@@ -1,11 +1,13 @@
 """The import task: queued from the admin, run by the worker, reported on the Ingest row."""
 
 import io
+from datetime import timedelta
 
 import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from pydicom.uid import generate_uid
 
@@ -102,3 +104,28 @@ def test_the_database_queue_and_its_worker_run_the_import(educator_client):
     item = Ingest.objects.get()
     assert (item.status, item.images_made, item.series_made) == (Ingest.Status.DONE, 3, 1)
     assert Series.objects.filter(case=case).count() == 1
+
+
+@pytest.mark.django_db
+def test_retrying_an_interrupted_first_run_imports_everything_again_and_holds_what_waits_for_a_check(
+    educator_client, settings, django_capture_on_commit_callbacks
+):
+    """A worker died while the first run read the files: it had noted a held file on the way. Retry is a full run,
+    not the release of the held files (the educator confirmed nothing)."""
+    settings.TASKS = IMMEDIATE
+    case = CaseFactory(status="draft")
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(educator_client, case, dicom_files(modality="OT", count=1) + dicom_files())
+    item = Ingest.objects.get()
+    assert item.status == Ingest.Status.HELD
+    Series.with_unfinished.filter(case=case).delete()
+    # As the worker left it mid-run: running, silent for long, with the held file it had noted so far.
+    Ingest.objects.update(status=Ingest.Status.RUNNING, images_made=0, series_made=0,
+                          updated=timezone.now() - timedelta(minutes=11))  # fmt: skip
+
+    with django_capture_on_commit_callbacks(execute=True):
+        educator_client.post(f"/admin/cases/case/{case.pk}/dicom/{item.pk}/retry/")
+
+    item.refresh_from_db()
+    assert (item.status, item.images_made, len(item.held)) == (Ingest.Status.HELD, 3, 1)
+    assert [s.modality for s in Series.objects.filter(case=case)] == ["ct"]
