@@ -34,10 +34,6 @@ from cases.models import Case, Ingest
 TEMPLATE = "admin/cases/case/dicom_import.html"
 UNFINISHED = [Ingest.Status.QUEUED, Ingest.Status.RUNNING, Ingest.Status.HELD, Ingest.Status.FAILED]
 ACTIVE = {Ingest.Status.QUEUED, Ingest.Status.RUNNING}
-# A running import writes its progress after every file; one silent this long has lost its worker (stopped,
-# restarted, killed): the educator may retry it. A queued one this old suggests no worker is running.
-STALLED_AFTER = timedelta(minutes=10)
-WAITING_LONG_AFTER = timedelta(minutes=1)
 RECENT = timedelta(days=1)
 SHOWN = 10
 
@@ -72,10 +68,10 @@ def recent_ingests(case: Case) -> list[Ingest]:
     shown = case.ingests.filter(Q(status__in=UNFINISHED) | Q(updated__gte=now - RECENT)).order_by("-created", "-pk")
     items = list(shown[:SHOWN])
     for item in items:
-        item.stalled = item.status == Ingest.Status.RUNNING and item.updated < now - STALLED_AFTER
-        item.waiting_long = item.status == Ingest.Status.QUEUED and item.updated < now - WAITING_LONG_AFTER
-        item.retryable = item.status == Ingest.Status.FAILED or item.stalled
-        item.discardable = item.status in {Ingest.Status.HELD, Ingest.Status.FAILED} or item.stalled
+        item.stalled = item.status == Ingest.Status.RUNNING and item.updated < now - Ingest.STALLED_AFTER
+        item.waiting_long = item.status == Ingest.Status.QUEUED and item.updated < now - Ingest.WAITING_LONG_AFTER
+        item.retryable = item.status == Ingest.Status.FAILED or item.stalled or item.waiting_long
+        item.discardable = item.status in {Ingest.Status.HELD, Ingest.Status.FAILED} or item.retryable
     return items
 
 
@@ -182,7 +178,6 @@ def act(request, case_id: int, ingest_id: int, action: str, *, model_admin) -> H
     case = get_case_for_author(request, model_admin, case_id)
     item = get_object_or_404(Ingest, pk=ingest_id, case=case)
     back = HttpResponseRedirect(reverse("admin:cases_case_change", args=[case.pk]) + "#dicom-import")
-    stalled = Q(status=Ingest.Status.RUNNING, updated__lt=timezone.now() - STALLED_AFTER)
     rows = Ingest.objects.filter(pk=item.pk)
     if action == "confirm":
         if not request.POST.get(f"checked-{item.pk}"):
@@ -201,18 +196,16 @@ def act(request, case_id: int, ingest_id: int, action: str, *, model_admin) -> H
                 messages.info(request, "That import is not waiting for a confirmation any more.")
     elif action == "retry":
         with transaction.atomic():
-            if rows.filter(Q(status=Ingest.Status.FAILED) | stalled).update(status=Ingest.Status.QUEUED):
+            if rows.filter(Ingest.retryable()).update(status=Ingest.Status.QUEUED, updated=timezone.now()):
                 # What the run does is on the row: all files, or the held ones if the educator confirmed them.
                 tasks.enqueue_import(item)
                 messages.success(request, "The import is queued again; follow it below.")
             else:
                 messages.info(request, "That import has not failed: there is nothing to retry.")
     elif action == "discard":
-        if rows.filter(Q(status__in=[Ingest.Status.HELD, Ingest.Status.FAILED]) | stalled).exists():
-            from cases import ingest
+        from cases import ingest
 
-            if ingest.discard(item).status == Ingest.Status.FAILED:
-                rows.delete()  # it made nothing and its files are gone: nothing is left to show or retry
+        if ingest.discard(item):
             messages.success(request, "Discarded the import's remaining uploaded files.")
         else:
             messages.info(request, "Only a held, failed or interrupted import can be discarded.")

@@ -485,19 +485,22 @@ def count(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
-def discard(ingest: Ingest) -> Ingest:
-    """Give up on a held or failed ingest: delete its staged files (and what a failed run left)."""
-    ingest.refresh_from_db()
-    if ingest.status == Ingest.Status.HELD:
-        message = summary(ingest.images_made, ingest.series_made, len(ingest.refused))
-        message += f" Discarded {count(len(ingest.held), 'held file')} without importing them."
-        status = Ingest.Status.DONE
-    elif ingest.status == Ingest.Status.FAILED:
-        Series.with_unfinished.filter(ingest=ingest, ready=False).delete()
-        message, status = "The import failed and its uploaded files were discarded.", Ingest.Status.FAILED
-    else:
-        return ingest
-    _delete_staged(ingest.source)
-    Ingest.objects.filter(pk=ingest.pk).update(status=status, message=message, updated=timezone.now())
-    ingest.refresh_from_db()
-    return ingest
+def discard(ingest: Ingest) -> bool:
+    """Give up on a held, failed, interrupted or long-waiting import: delete its staged files and what it left
+    unfinished. One conditional UPDATE decides, so a Confirm or a worker that moved the row first wins; False
+    then. An import that made nothing shown leaves no record; one that did (held files) is DONE, and says so."""
+    item = Ingest.objects.filter(pk=ingest.pk).first()
+    if item is None:
+        return False
+    made = Series.objects.filter(ingest=item).exists()
+    message = summary(item.images_made, item.series_made, len(item.refused))
+    if item.held:
+        message += f" Discarded {count(len(item.held), 'held file')} without importing them."
+    rows = Ingest.objects.filter(Ingest.discardable(), pk=item.pk, status=item.status, updated=item.updated)
+    if not rows.update(status=Ingest.Status.DONE, message=message, updated=timezone.now()):
+        return False
+    Series.with_unfinished.filter(ingest=item, ready=False).delete()
+    _delete_staged(item.source)
+    if not made:
+        Ingest.objects.filter(pk=item.pk).delete()
+    return True

@@ -3,6 +3,7 @@
 import math
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -911,8 +912,29 @@ class Ingest(models.Model):
     # only, the rest being in already. Never inferred from the status or the held list.
     confirmed = models.BooleanField(default=False, editable=False)
 
+    # A running import writes its progress after every few files; one silent this long has lost its worker
+    # (stopped, restarted, killed). A queued one this old was not taken: no worker runs, or its task was lost.
+    STALLED_AFTER = timedelta(minutes=10)
+    WAITING_LONG_AFTER = timedelta(minutes=1)
+
     class Meta:
         ordering = ["-created", "-pk"]
 
     def __str__(self) -> str:
         return f"DICOM import into {self.case} ({self.get_status_display().lower()})"
+
+    @classmethod
+    def stalled(cls) -> Q:
+        return Q(status=cls.Status.RUNNING, updated__lt=timezone.now() - cls.STALLED_AFTER)
+
+    @classmethod
+    def waiting_long(cls) -> Q:
+        return Q(status=cls.Status.QUEUED, updated__lt=timezone.now() - cls.WAITING_LONG_AFTER)
+
+    @classmethod
+    def retryable(cls) -> Q:
+        return Q(status=cls.Status.FAILED) | cls.stalled() | cls.waiting_long()
+
+    @classmethod
+    def discardable(cls) -> Q:
+        return Q(status__in=[cls.Status.HELD, cls.Status.FAILED]) | cls.stalled() | cls.waiting_long()

@@ -16,7 +16,7 @@ from django_tasks_db.models import DBTaskResult
 
 from cases.demo import dicom
 from cases.models import Ingest
-from tests.factories import CaseFactory, EducatorFactory, TraineeFactory, UserFactory
+from tests.factories import CaseFactory, EducatorFactory, SeriesFactory, TraineeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -335,6 +335,7 @@ def test_confirming_queues_the_import_of_the_checked_files_once(
 
 def test_discarding_a_held_import_removes_its_files_and_keeps_its_record(educator_client, held):
     assert staged(held) == ["screen.dcm"]
+    SeriesFactory(case=held.case, ingest=held)  # what the import made before it held the file
     response = educator_client.post(action_url(held, "discard"))
     assert messages_of(response) == ["Discarded the import's remaining uploaded files."]
     # What the import made before it held the file stays, and its record says what was discarded.
@@ -366,3 +367,33 @@ def test_a_failed_import_is_retried_and_a_done_one_is_not(educator_client, held,
     response = educator_client.post(action_url(held, "discard"))
     assert messages_of(response)[-1] == "Only a held, failed or interrupted import can be discarded."
     assert Ingest.objects.exists()
+
+
+def test_discarding_an_interrupted_import_removes_its_files_and_says_so(educator_client, held):
+    Ingest.objects.update(status=Ingest.Status.RUNNING, held=[], updated=timezone.now() - timedelta(minutes=11))
+    response = educator_client.post(action_url(held, "discard"))
+    assert messages_of(response) == ["Discarded the import's remaining uploaded files."]
+    assert not Ingest.objects.exists()  # it made nothing that is shown: nothing is left to report
+    assert not default_storage.exists(f"{held.source}/screen.dcm")
+
+
+def test_an_import_whose_task_was_lost_can_be_retried_or_discarded(
+    educator_client, held, django_capture_on_commit_callbacks
+):
+    Ingest.objects.update(status=Ingest.Status.QUEUED, held=[], updated=timezone.now() - timedelta(minutes=2))
+    html = progress(educator_client, held.case).content.decode()
+    assert f'formaction="{action_url(held, "retry")}"' in html
+    assert f'formaction="{action_url(held, "discard")}"' in html
+    with django_capture_on_commit_callbacks(execute=True):
+        educator_client.post(action_url(held, "retry"))
+    assert queued_tasks() == [[held.pk]]
+    Ingest.objects.update(updated=timezone.now() - timedelta(minutes=2))
+    assert messages_of(educator_client.post(action_url(held, "discard")))[-1].startswith("Discarded")
+    assert not default_storage.exists(f"{held.source}/screen.dcm")
+
+
+def test_a_queued_import_that_is_not_late_cannot_be_discarded_under_its_worker(educator_client, held):
+    Ingest.objects.update(status=Ingest.Status.QUEUED, held=[])
+    response = educator_client.post(action_url(held, "discard"))
+    assert messages_of(response)[-1] == "Only a held, failed or interrupted import can be discarded."
+    assert staged(held) == ["screen.dcm"]

@@ -380,8 +380,9 @@ def test_running_a_held_ingest_without_confirmation_changes_nothing(case):
 def test_discarding_a_held_ingest_deletes_its_files_and_imports_nothing_more(case):
     result = imported(case, [("capture.dcm", secondary_capture()), *ct_files([0])])
 
-    result = ingest.discard(result)
+    assert ingest.discard(result)
 
+    result.refresh_from_db()
     assert result.status == Ingest.Status.DONE
     assert "Discarded 1 held file" in result.message
     assert default_storage.listdir(result.source) == ([], []) if default_storage.exists(result.source) else True

@@ -48,7 +48,6 @@ class Command(BaseCommand):
         if ingest.status == Ingest.Status.FAILED:
             raise CommandError(ingest.message)
         if ingest.images_made == 0 and not ingest.held:
-            ingests.discard(ingest)
             raise CommandError(f"Nothing importable in {path}: {ingests.count(len(ingest.refused), 'file')} refused.")
         self.stdout.write(summary_line(ingest))
 
