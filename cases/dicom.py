@@ -139,8 +139,13 @@ def read_header(file: BinaryIO) -> Header:
         raise Refused("not a DICOM file") from None
     except Exception:  # noqa: BLE001 - whatever pydicom raises on a damaged file, the reason is the same
         raise Refused("could not be read: it looks truncated or damaged") from None
-    with _quiet():
-        return _header(ds)
+    try:
+        with _quiet():
+            return _header(ds)
+    except Refused:
+        raise
+    except Exception:  # noqa: BLE001 - a number that is text ("ZQ^SMI" frames): the error's text quotes it
+        raise Refused("has a damaged header") from None
 
 
 def _header(ds) -> Header:
@@ -373,7 +378,12 @@ def iter_values(file: BinaryIO) -> Iterator[np.ndarray]:
             raise Refused(f"its image data could not be decoded (frame {index + 1}): it looks truncated or "
                           "damaged") from None  # fmt: skip
         index += 1
-        yield _in_units(frame, ds)
+        try:
+            values = _in_units(frame, ds)
+        except Exception:  # noqa: BLE001 - a rescale or bit depth that is not a number; the error would quote it
+            frames.close()  # now, while its file is open
+            raise Refused("has a damaged header: its pixels cannot be put in the modality's units") from None
+        yield values
 
 
 def _in_units(frame: np.ndarray, ds) -> np.ndarray:

@@ -136,3 +136,25 @@ def test_no_warning_quotes_an_odd_header_value(recwarn):
     ds.PatientBirthDate = "DOE-NOT-A-DATE"
     dicom.read_header(io.BytesIO(encoded(ds)))
     assert not [w for w in recwarn if "DOE" in str(w.message)]
+
+
+def damaged(ds, tag: int, text: str) -> bytes:
+    """The file with a number's element holding text (as a broken export writes it): its VR says text."""
+    ds.add_new(tag, "LO", text)
+    return encoded(ds)
+
+
+def test_a_number_that_is_text_in_the_header_refuses_the_file_without_quoting_it():
+    ds = ct_slice(slab(0), index=0, series_uid="1.2.3")
+    with pytest.raises(dicom.Refused) as refused:
+        dicom.read_header(io.BytesIO(damaged(ds, 0x00280008, "ZQ^SMI")))  # NumberOfFrames
+    assert str(refused.value) == "has a damaged header"
+
+
+def test_a_rescale_that_is_text_refuses_the_file_when_its_pixels_are_read():
+    ds = ct_slice(slab(0), index=0, series_uid="1.2.3")
+    file = io.BytesIO(damaged(ds, 0x00281053, "ZQ^SMI"))  # RescaleSlope
+    with pytest.raises(dicom.Refused) as refused:
+        dicom.read_header(file)
+        list(dicom.iter_values(file))
+    assert "ZQ" not in str(refused.value) and "damaged" in str(refused.value)

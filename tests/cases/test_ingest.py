@@ -464,3 +464,17 @@ def test_a_confirmed_run_that_fails_is_retried_for_the_held_files_only(case, set
     retried = ingest.run(failed)
     assert (retried.status, retried.images_made, retried.series_made) == ("done", 3, 2)
     assert [s.modality for s in Series.objects.filter(case=case)] == ["ct", "other"]
+
+
+def test_a_file_with_a_damaged_number_in_its_header_is_refused_and_the_rest_imports(case):
+    files = ct_files([0, 10, 20])
+    frames = dcmread(io.BytesIO(files[0][1]))
+    frames.add_new(0x00280008, "LO", "ZQ^SMI")  # NumberOfFrames as text
+    slope = dcmread(io.BytesIO(files[1][1]))
+    slope.add_new(0x00281053, "LO", "ZQ^SMI")  # RescaleSlope as text
+
+    result = imported(case, [("a.dcm", encoded(frames)), ("b.dcm", encoded(slope)), files[2]])
+
+    assert result.status == Ingest.Status.DONE and result.images_made == 1
+    assert len(result.refused) == 2 and all("damaged" in row["reason"] for row in result.refused)
+    assert "ZQ" not in repr(result.refused) + result.message
