@@ -14,7 +14,6 @@ a header is stored or said except the few technical fields a Series keeps (cases
 from __future__ import annotations
 
 import logging
-import os
 import re
 import secrets
 import tempfile
@@ -22,8 +21,9 @@ import time
 import traceback
 import zipfile
 from collections.abc import Iterable
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import PurePosixPath
 
 import numpy as np
@@ -35,11 +35,10 @@ from django.db.models import Max
 from django.utils import timezone
 
 from cases import dicom, images
-from cases.models import Case, Ingest, Series, Slice
+from cases.models import STAGING_FOLDER, Case, Ingest, Series, Slice, delete_staged
 
 logger = logging.getLogger(__name__)
 
-STAGING_FOLDER = "ingest"
 # What an archive may unpack to (read with a hard limit: declared sizes are never trusted).
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_TOTAL_BYTES = 16 * 1024 * 1024 * 1024
@@ -75,7 +74,7 @@ def stage(case: Case, files: Iterable[tuple[str, object]], *, user=None) -> Inge
             name = base_name(name)
             default_storage.save(f"{source}/{name}", File(file, name=name))
     except BaseException:
-        _delete_staged(source)
+        delete_staged(source)
         raise
     return Ingest.objects.create(case=case, created_by=user, source=source, status=Ingest.Status.QUEUED)
 
@@ -90,17 +89,6 @@ def _staged_names(source: str) -> list[str]:
 
 def _natural(name: str):
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
-
-
-def _delete_staged(source: str) -> None:
-    for name in _staged_names(source):
-        default_storage.delete(f"{source}/{name}")
-    try:  # a local folder stays behind once empty (S3 has no folders)
-        path = default_storage.path(source)
-    except NotImplementedError:
-        return
-    with suppress(OSError):
-        os.rmdir(path)
 
 
 # --- Where a file comes from ------------------------------------------------------------------------
@@ -337,7 +325,7 @@ def _import(ingest: Ingest, reader: _Reader, progress: _Progress, *, confirmed: 
         status = Ingest.Status.HELD
     else:
         status = Ingest.Status.DONE
-        _delete_staged(ingest.source)
+        delete_staged(ingest.source)
     Ingest.objects.filter(pk=ingest.pk).update(
         status=status, message=message, files_read=progress.files_read, images_made=progress.images_made,
         series_made=progress.series_made, refused=progress.refused, held=progress.held, updated=timezone.now(),
@@ -500,7 +488,15 @@ def discard(ingest: Ingest) -> bool:
     if not rows.update(status=Ingest.Status.DONE, message=message, updated=timezone.now()):
         return False
     Series.with_unfinished.filter(ingest=item, ready=False).delete()
-    _delete_staged(item.source)
+    delete_staged(item.source)
     if not made:
         Ingest.objects.filter(pk=item.pk).delete()
     return True
+
+
+def expire() -> int:
+    """Discard the imports left waiting (held, failed, interrupted, never taken) for more than DICOM_KEEP_DAYS
+    days, with their staged uploads; returns how many. The worker runs it before each import, and
+    `manage.py expire_dicom_imports` (daily, from a timer) where no import comes in."""
+    old = timezone.now() - timedelta(days=settings.DICOM_KEEP_DAYS)
+    return sum(discard(item) for item in Ingest.objects.filter(Ingest.discardable(), updated__lt=old))

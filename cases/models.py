@@ -1,7 +1,9 @@
 """The case library: teaching cases, their image series and slices, and the expert reference readings."""
 
 import math
+import os
 import secrets
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -938,3 +940,32 @@ class Ingest(models.Model):
     @classmethod
     def discardable(cls) -> Q:
         return Q(status__in=[cls.Status.HELD, cls.Status.FAILED]) | cls.stalled() | cls.waiting_long()
+
+
+STAGING_FOLDER = "ingest"  # outside what the media view serves
+
+
+def delete_staged(source: str) -> None:
+    """Delete an import's staged uploads and their folder (what is left of it)."""
+    if not source.startswith(f"{STAGING_FOLDER}/"):
+        return
+    try:
+        _, names = default_storage.listdir(source)
+    except (FileNotFoundError, NotADirectoryError):
+        names = []
+    for name in names:
+        default_storage.delete(f"{source}/{name}")
+    try:  # a local folder stays behind once empty (S3 has no folders)
+        path = default_storage.path(source)
+    except NotImplementedError:
+        return
+    with suppress(OSError):
+        os.rmdir(path)
+
+
+@receiver(post_delete, sender=Ingest)
+def _delete_staged_uploads(sender, instance, **kwargs) -> None:
+    # Staged uploads hold whole headers, the patient's details included: when a row goes (its case deleted, say),
+    # they go too, once the deletion is committed.
+    source = instance.source
+    transaction.on_commit(lambda: delete_staged(source))

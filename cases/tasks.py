@@ -27,6 +27,7 @@ def import_study(ingest_pk: int) -> str:
     if item is None:
         return "gone"  # discarded, or its case deleted, while it waited in the queue
     try:
+        ingest.expire()  # others' uploads left waiting for days: here, so no timer is needed while imports come in
         ingest.run(item)
     except Exception as error:
         # run() ends in FAILED itself; this is for what it did not foresee. The queue would keep the error's text

@@ -204,6 +204,8 @@ DATA_UPLOAD_MAX_NUMBER_FILES = envint("MAX_UPLOAD_FILES", 2000)
 # One DICOM upload in the admin, read from Content-Length before the body is: 1,000 uncompressed 512x512 CT slices
 # are 525 MB. A proxy in front must allow as much (nginx: client_max_body_size).
 DICOM_UPLOAD_MAX_BYTES = envint("DICOM_UPLOAD_MAX_MB", 1024) * 1_000_000
+# A held, failed or interrupted DICOM import keeps its uploads (whole headers) this long, then is discarded.
+DICOM_KEEP_DAYS = envint("DICOM_KEEP_DAYS", 7)
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

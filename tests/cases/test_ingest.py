@@ -2,11 +2,14 @@
 
 import io
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
 from django.core.files.storage import default_storage
+from django.core.management import call_command
+from django.utils import timezone
 from PIL import Image
 from pydicom import dcmread
 from pydicom.data import get_testdata_file
@@ -478,3 +481,35 @@ def test_a_file_with_a_damaged_number_in_its_header_is_refused_and_the_rest_impo
     assert result.status == Ingest.Status.DONE and result.images_made == 1
     assert len(result.refused) == 2 and all("damaged" in row["reason"] for row in result.refused)
     assert "ZQ" not in repr(result.refused) + result.message
+
+
+# --- Staged files never stay ---------------------------------------------------------------------------
+
+
+def test_deleting_a_case_deletes_its_imports_staged_files(case, django_capture_on_commit_callbacks):
+    staged = ingest.stage(case, [("IM1.dcm", io.BytesIO(b"x"))])
+    assert default_storage.exists(staged.source)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        case.delete()
+
+    assert not Ingest.objects.exists()
+    assert not default_storage.exists(staged.source)
+
+
+def test_imports_left_waiting_for_days_expire_with_their_files(case, settings):
+    settings.DICOM_KEEP_DAYS = 7
+    old = imported(case, [("capture.dcm", secondary_capture()), *ct_files([0])])
+    lost = ingest.stage(case, [("IM1.dcm", io.BytesIO(b"x"))])
+    Ingest.objects.update(updated=timezone.now() - timedelta(days=8))
+    recent = imported(case, [("capture.dcm", secondary_capture())])
+
+    out = io.StringIO()
+    call_command("expire_dicom_imports", stdout=out)
+
+    assert out.getvalue() == "Discarded 2 DICOM imports left waiting for more than 7 days.\n"
+    old.refresh_from_db()
+    assert old.status == Ingest.Status.DONE and "Discarded 1 held file" in old.message
+    assert not Ingest.objects.filter(pk=lost.pk).exists()
+    assert not default_storage.exists(old.source) and not default_storage.exists(lost.source)
+    assert Ingest.objects.get(pk=recent.pk).status == Ingest.Status.HELD
