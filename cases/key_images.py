@@ -117,7 +117,7 @@ def overview(request, case_id: int, *, model_admin) -> HttpResponse:
     """Each reading's items with their key image and how many shapes are drawn on it."""
     case = get_case_for_author(request, model_admin, case_id)
     readings = list(case.readings.prefetch_related("annotations"))
-    slices = {s.pk: s for s in Slice.objects.filter(series__case=case).select_related("series")}
+    slices = {s.pk: s for s in Slice.objects.shown().filter(series__case=case).select_related("series")}
     rows = [(reading, [_row(reading, item, slices) for item in items_of(case)]) for reading in readings]
     context = _context(request, model_admin, case, f"Key images: {case}")
     return TemplateResponse(request, "admin/cases/case/key_images.html", {**context, "rows": rows})
@@ -153,7 +153,8 @@ class KeyImageForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.reading, self.item = reading, item
         self.fields["slice"].queryset = (
-            Slice.objects.filter(series__case=reading.case_id)
+            Slice.objects.shown()
+            .filter(series__case=reading.case_id)
             .select_related("series")
             .order_by("series__order", "series", "position", "pk")
         )

@@ -301,7 +301,7 @@ class Case(models.Model):
         return [str(s.label) for s in self.series.all() if self.names_index_level(s.description)]
 
     def has_images(self) -> bool:
-        return bool(self.pk) and Slice.objects.filter(series__case=self).exists()
+        return bool(self.pk) and Slice.objects.shown().filter(series__case=self).exists()
 
     def publication_problems(self, readings=None) -> list[str]:
         """Why the case cannot be published as it stands (an empty list when it can).
@@ -567,8 +567,9 @@ class Series(models.Model):
         max_length=200, blank=True, help_text="Shown to trainees before they answer: keep it neutral."
     )
     order = models.PositiveSmallIntegerField(default=0)
-    # A DICOM import makes its series hidden and shows them once every image is made: trainees and the case's
-    # admin page never see half a series, and a failed import removes what it made.
+    # A DICOM import makes its series hidden and shows them once every image is made; a failed import removes
+    # what it made. Series.objects leaves hidden series out, but Slice.objects does not: a query of slices that
+    # a person sees (the media view, has_images, the key-image picker) goes through Slice.objects.shown().
     ready = models.BooleanField(default=True, editable=False)
     ingest = models.ForeignKey(
         "Ingest", null=True, blank=True, editable=False, related_name="series", on_delete=models.SET_NULL

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from cases.admin import duplicate_case
 from cases.models import Annotation, Case, ReferenceReading
 from tests.admin_forms import admin_post_data
-from tests.factories import EducatorFactory, TraineeFactory, commit, published_case
+from tests.factories import EducatorFactory, SeriesFactory, SliceFactory, TraineeFactory, commit, published_case
 
 pytestmark = pytest.mark.django_db
 
@@ -367,3 +367,15 @@ def test_an_attempt_committed_before_annotations_existed_shows_its_key_image_wit
     html = client.get(f"/attempts/{attempt.pk}/").content.decode()
 
     assert f'href="#series-{key.series_id}:2"' in html and "Show annotations" not in html
+
+
+def test_the_key_image_pages_leave_out_the_images_of_an_import_still_running(educator_client, case, reading):
+    running = SeriesFactory(case=case, ready=False)
+    unfinished = SliceFactory(series=running)
+
+    editor = educator_client.get(edit_url(case, reading)).content.decode()
+    assert f'value="{unfinished.pk}"' not in editor and unfinished.thumbnail.url not in editor
+    response = educator_client.post(edit_url(case, reading), {"slice": unfinished.pk, "shapes": "[]"})
+    assert response.status_code == 400  # not a valid choice: the form comes back
+    reading.refresh_from_db()
+    assert reading.collapse_key_slice_id != unfinished.pk

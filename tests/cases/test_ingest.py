@@ -18,7 +18,7 @@ from pydicom.uid import MPEG4HP41, RLELossless, SecondaryCaptureImageStorage, ge
 from cases import images, ingest
 from cases.demo.dicom import ct_slice
 from cases.models import Ingest, Series, Slice
-from tests.factories import CaseFactory, SeriesFactory
+from tests.factories import CaseFactory, SeriesFactory, SliceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -513,3 +513,9 @@ def test_imports_left_waiting_for_days_expire_with_their_files(case, settings):
     assert not Ingest.objects.filter(pk=lost.pk).exists()
     assert not default_storage.exists(old.source) and not default_storage.exists(lost.source)
     assert Ingest.objects.get(pk=recent.pk).status == Ingest.Status.HELD
+
+
+def test_a_case_whose_only_images_belong_to_a_running_import_has_no_images(case):
+    SliceFactory(series=SeriesFactory(case=case, ready=False))
+
+    assert not case.has_images()
