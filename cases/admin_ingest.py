@@ -72,6 +72,8 @@ def recent_ingests(case: Case) -> list[Ingest]:
         item.waiting_long = item.status == Ingest.Status.QUEUED and item.updated < now - Ingest.WAITING_LONG_AFTER
         item.retryable = item.status == Ingest.Status.FAILED or item.stalled or item.waiting_long
         item.discardable = item.status in {Ingest.Status.HELD, Ingest.Status.FAILED} or item.retryable
+        for group in item.refused + item.held:
+            group["more"] = group["count"] - len(group["files"])
     return items
 
 

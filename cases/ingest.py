@@ -35,7 +35,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from cases import dicom, images
-from cases.models import STAGING_FOLDER, Case, Ingest, Series, Slice, delete_staged
+from cases.models import STAGING_FOLDER, Case, Ingest, Series, Slice, counted, delete_staged
 
 logger = logging.getLogger(__name__)
 
@@ -67,12 +67,14 @@ def base_name(name: str) -> str:
 
 def stage(case: Case, files: Iterable[tuple[str, object]], *, user=None) -> Ingest:
     """Save the uploaded files (zips and/or single DICOM files) where the worker will read them; the Ingest
-    waits, QUEUED, for `run()`."""
+    waits, QUEUED, for `run()`. A file is staged under its number in upload order (0001, 0002…): PACS exports
+    name files by patient or by UID, so no upload's name is kept, and the import names files by number."""
     source = f"{STAGING_FOLDER}/{secrets.token_urlsafe(12)}"
     try:
-        for name, file in files:
-            name = base_name(name)
-            default_storage.save(f"{source}/{name}", File(file, name=name))
+        for number, (name, file) in enumerate(files, 1):
+            if _CLUTTER.match(base_name(name)):
+                continue  # what a file manager leaves in a folder: not the educator's file
+            default_storage.save(f"{source}/{number:04d}", File(file, name=f"{number:04d}"))
     except BaseException:
         delete_staged(source)
         raise
@@ -96,7 +98,7 @@ def _natural(name: str):
 
 @dataclass(frozen=True)
 class _Source:
-    name: str  # base name, for messages
+    label: str  # "17" (the 17th file uploaded) or "5 in archive 2" (the 5th file of the 2nd file uploaded)
     staged: str  # storage name of the staged file
     member: zipfile.ZipInfo | None = None  # the archive's member, when it comes from one
 
@@ -218,7 +220,17 @@ class _Progress:
         self._saved_at, self._unsaved = time.monotonic(), 0
 
     def refuse(self, source: _Source, reason: str) -> None:
-        self.refused.append({"file": source.name, "reason": reason})
+        note(self.refused, source.label, reason)
+
+
+def note(groups: list[dict], label: str, reason: str) -> None:
+    """Count a file under its reason: [{"reason": …, "count": n, "files": ["4", "9", "17"]}]."""
+    group = next((group for group in groups if group["reason"] == reason), None)
+    if group is None:
+        group = {"reason": reason, "count": 0, "files": []}
+        groups.append(group)
+    group["count"] += 1
+    group["files"].append(label)
 
 
 def confirm(ingest: Ingest) -> bool:
@@ -302,7 +314,7 @@ def _import(ingest: Ingest, reader: _Reader, progress: _Progress, *, confirmed: 
         if held_only and not header.held:
             progress.files_read += 1  # imported by the first run
         elif header.held and not confirmed:
-            progress.held.append({"file": source.name, "reason": f"{header.held}. {dicom.HELD_TEXT}"})
+            note(progress.held, source.label, f"{header.held}. {dicom.HELD_TEXT}")
             progress.files_read += 1
         else:
             groups.setdefault((header.series_key, header.modality), []).append(_Item(source, header))
@@ -320,7 +332,7 @@ def _import(ingest: Ingest, reader: _Reader, progress: _Progress, *, confirmed: 
         Series.with_unfinished.filter(ingest=ingest, ready=False).update(ready=True)
         Case.objects.filter(pk=case.pk).update(updated=timezone.now())  # the viewer's cache moves on
 
-    message = summary(progress.images_made, progress.series_made, len(progress.refused), len(progress.held))
+    message = summary(progress.images_made, progress.series_made, counted(progress.refused), counted(progress.held))
     if progress.held:
         status = Ingest.Status.HELD
     else:
@@ -333,30 +345,28 @@ def _import(ingest: Ingest, reader: _Reader, progress: _Progress, *, confirmed: 
 
 
 def _list_sources(ingest: Ingest, reader: _Reader, progress: _Progress, *, record: bool) -> list[_Source]:
-    """Every file to read, in file order (staged files by name; an archive's members in its order)."""
+    """Every file to read, in upload order (staged files by number; an archive's members in its order)."""
     sources = []
     for name in _staged_names(ingest.source):
-        if _CLUTTER.match(name):
-            continue
         staged = f"{ingest.source}/{name}"
+        number = int(name) if name.isdigit() else 0
         with default_storage.open(staged, "rb") as file:
             is_zip = zipfile.is_zipfile(file)
         if not is_zip:
-            sources.append(_Source(name, staged))
+            sources.append(_Source(str(number), staged))
             continue
         try:
-            members = reader.archive(staged).infolist()
+            members = [info for info in reader.archive(staged).infolist() if not info.is_dir()]
         except (zipfile.BadZipFile, OSError, ValueError, EOFError):
             if record:
-                progress.refuse(_Source(name, staged), "is a damaged zip archive")
+                progress.refuse(_Source(str(number), staged), "is a damaged zip archive")
             progress.files_read += 1
             continue
-        for info in members:
-            member_name = base_name(info.filename)
+        for index, info in enumerate(members, 1):
             parts = info.filename.replace("\\", "/").split("/")
-            if info.is_dir() or "__MACOSX" in parts or _CLUTTER.match(member_name):
+            if "__MACOSX" in parts or _CLUTTER.match(base_name(info.filename)):
                 continue
-            source = _Source(member_name, staged, info)
+            source = _Source(f"{index} in archive {number}", staged, info)
             if problem := _member_problem(info):
                 if record:
                     progress.refuse(source, problem)
@@ -481,9 +491,9 @@ def discard(ingest: Ingest) -> bool:
     if item is None:
         return False
     made = Series.objects.filter(ingest=item).exists()
-    message = summary(item.images_made, item.series_made, len(item.refused))
+    message = summary(item.images_made, item.series_made, counted(item.refused))
     if item.held:
-        message += f" Discarded {count(len(item.held), 'held file')} without importing them."
+        message += f" Discarded {count(counted(item.held), 'held file')} without importing them."
     rows = Ingest.objects.filter(Ingest.discardable(), pk=item.pk, status=item.status, updated=item.updated)
     if not rows.update(status=Ingest.Status.DONE, message=message, updated=timezone.now()):
         return False

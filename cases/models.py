@@ -907,7 +907,9 @@ class Ingest(models.Model):
     files_read = models.PositiveIntegerField(default=0)
     images_made = models.PositiveIntegerField(default=0)
     series_made = models.PositiveIntegerField(default=0)
-    # [{"file": name, "reason": why}]: names as uploaded (no folders), reasons in our words, never header values.
+    # The files refused (or held for the educator's check), by reason: [{"reason": why, "count": n, "files": ["4",
+    # "5 in archive 2"]}]. Files are named by their number in upload order, never by their uploaded name (a PACS
+    # export names files by patient or UID); reasons are in our words, never header values.
     refused = models.JSONField(default=list, blank=True)
     held = models.JSONField(default=list, blank=True)
     message = models.CharField(max_length=300, blank=True)
@@ -925,6 +927,14 @@ class Ingest(models.Model):
 
     def __str__(self) -> str:
         return f"DICOM import into {self.case} ({self.get_status_display().lower()})"
+
+    @property
+    def refused_count(self) -> int:
+        return counted(self.refused)
+
+    @property
+    def held_count(self) -> int:
+        return counted(self.held)
 
     @classmethod
     def stalled(cls) -> Q:
@@ -944,6 +954,11 @@ class Ingest(models.Model):
 
 
 STAGING_FOLDER = "ingest"  # outside what the media view serves
+
+
+def counted(groups: list[dict]) -> int:
+    """The files in an import's refused or held groups."""
+    return sum(group["count"] for group in groups)
 
 
 def delete_staged(source: str) -> None:

@@ -250,26 +250,27 @@ def test_a_file_nothing_here_can_decode_is_refused_with_its_reason_and_the_rest_
 
     result = imported(case, [("video.dcm", encoded(ds)), *ct_files([0])])
 
-    assert result.refused == [{"file": "video.dcm", "reason": "MPEG video: no decoder exists for it here"}]
+    assert result.refused == [{"reason": "MPEG video: no decoder exists for it here", "count": 1, "files": ["1"]}]
     assert result.images_made == 1
 
 
 # --- Refusals ------------------------------------------------------------------------------------------
 
 
-def test_damaged_and_foreign_files_are_refused_by_name_and_the_rest_imports(case):
+def test_damaged_and_foreign_files_are_refused_by_number_and_the_rest_imports(case):
     good = ct_files([0, 10, 20])
     truncated = good[1][1][: len(good[1][1]) - 700]
     files = [good[0], ("IM0002.dcm", truncated), good[2], ("notes.dcm", b"Patient notes, not an image\n" * 20)]
 
     result = imported(case, files)
 
-    assert sorted(result.refused, key=lambda r: r["file"]) == [
+    assert result.refused == [
+        {"reason": "not a DICOM file", "count": 1, "files": ["4"]},
         {
-            "file": "IM0002.dcm",
             "reason": "its image data could not be decoded (frame 1): it looks truncated or damaged",
+            "count": 1,
+            "files": ["2"],
         },
-        {"file": "notes.dcm", "reason": "not a DICOM file"},
     ]
     assert result.images_made == 2
     assert result.message == "Imported 2 images in 1 series. Refused 2 files."
@@ -283,7 +284,7 @@ def test_images_that_declare_burned_in_annotation_are_refused(case):
 
     result = imported(case, [files[0], ("IM0002.dcm", encoded(ds))])
 
-    assert [r["file"] for r in result.refused] == ["IM0002.dcm"]
+    assert [r["files"] for r in result.refused] == [["2"]]
     assert "burned-in annotation" in result.refused[0]["reason"]
     assert result.images_made == 1
 
@@ -293,7 +294,9 @@ def test_a_path_traversal_member_is_refused_and_nothing_is_written_outside(case,
 
     result = imported(case, [("study.zip", archive)])
 
-    assert result.refused == [{"file": "evil.dcm", "reason": "has an unsafe name in the archive (outside its folder)"}]
+    assert result.refused == [
+        {"reason": "has an unsafe name in the archive (outside its folder)", "count": 1, "files": ["1 in archive 1"]}
+    ]
     assert result.images_made == 1
     assert not list(Path(settings.MEDIA_ROOT).parent.rglob("evil.dcm"))
 
@@ -308,7 +311,9 @@ def test_a_symbolic_link_in_an_archive_is_refused(case):
 
     result = imported(case, [("study.zip", buffer.getvalue())])
 
-    assert result.refused == [{"file": "link.dcm", "reason": "is a link in the archive, not a file"}]
+    assert result.refused == [
+        {"reason": "is a link in the archive, not a file", "count": 1, "files": ["1 in archive 1"]}
+    ]
     assert result.images_made == 1
 
 
@@ -323,7 +328,9 @@ def test_a_zip_bomb_member_is_refused_without_being_unpacked_whole(case):
 
     result = imported(case, [("study.zip", buffer.getvalue())])
 
-    assert result.refused == [{"file": "bomb.dcm", "reason": "is compressed suspiciously well (a zip bomb?)"}]
+    assert result.refused == [
+        {"reason": "is compressed suspiciously well (a zip bomb?)", "count": 1, "files": ["1 in archive 1"]}
+    ]
     assert result.images_made == 1
 
 
@@ -333,7 +340,9 @@ def test_a_member_larger_than_the_limit_is_refused(case, settings):
 
     result = imported(case, [("study.zip", archive)])
 
-    assert result.refused == [{"file": "big.dcm", "reason": "unpacks to more than 100,000 bytes (a zip bomb?)"}]
+    assert result.refused == [
+        {"reason": "unpacks to more than 100,000 bytes (a zip bomb?)", "count": 1, "files": ["1 in archive 1"]}
+    ]
 
 
 def test_an_archive_that_unpacks_to_too_much_in_all_is_cut_off(case, settings):
@@ -343,7 +352,7 @@ def test_an_archive_that_unpacks_to_too_much_in_all_is_cut_off(case, settings):
     result = imported(case, [("study.zip", zipped(files))])
 
     assert result.images_made == 2
-    assert [r["file"] for r in result.refused] == ["IM0003.dcm"]
+    assert [r["files"] for r in result.refused] == [["3 in archive 1"]]
 
 
 # --- Held kinds ------------------------------------------------------------------------------------
@@ -360,7 +369,7 @@ def test_a_secondary_capture_is_held_until_the_educator_confirms_it(case):
     result = imported(case, [("capture.dcm", secondary_capture()), *ct_files([0, 10])])
 
     assert result.status == Ingest.Status.HELD
-    assert [h["file"] for h in result.held] == ["capture.dcm"]
+    assert [h["files"] for h in result.held] == [["1"]]
     assert "burned-in text" in result.held[0]["reason"]
     assert [s.modality for s in Series.objects.filter(case=case)] == ["ct"]
 
@@ -401,14 +410,19 @@ def test_a_confirmed_import_takes_the_held_kinds_at_once(case):
 # --- Staging, progress, failure and retry --------------------------------------------------------------
 
 
-def test_files_are_staged_outside_the_served_media_under_their_base_names(case):
+def test_files_are_staged_outside_the_served_media_under_their_numbers_not_their_names(case):
     staged = ingest.stage(
-        case, [("C:\\exports\\PATIENT DOE\\IM1.dcm", io.BytesIO(b"x")), ("a/b/IM2.dcm", io.BytesIO(b"y"))]
+        case,
+        [
+            ("C:\\exports\\PATIENT DOE\\IM1.dcm", io.BytesIO(b"x")),
+            ("a/.DS_Store", io.BytesIO(b"clutter")),
+            ("a/b/1.2.840.113619.2.55.dcm", io.BytesIO(b"y")),
+        ],
     )
 
     assert staged.status == Ingest.Status.QUEUED and staged.files_total == 0
     assert staged.source.startswith("ingest/")
-    assert sorted(default_storage.listdir(staged.source)[1]) == ["IM1.dcm", "IM2.dcm"]
+    assert sorted(default_storage.listdir(staged.source)[1]) == ["0001", "0003"]
 
 
 def test_progress_fields_end_with_the_counts_and_the_staged_files_are_gone(case):

@@ -72,7 +72,7 @@ def test_a_held_secondary_capture_is_imported_once_the_educator_confirms(
         upload(educator_client, case, dicom_files() + dicom_files(modality="OT", count=1))
     item = Ingest.objects.get()
     assert item.status == Ingest.Status.HELD
-    assert [row["file"] for row in item.held] == ["OT001.dcm"]
+    assert [row["files"] for row in item.held] == [["4"]]  # the capture was the 4th file uploaded
     assert Series.objects.filter(case=case).count() == 1  # the CT series is in already
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -146,7 +146,9 @@ def planted_study(slices: int = 3) -> bytes:
             ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
             buffer = io.BytesIO()
             ds.save_as(buffer, enforce_file_format=True)
-            zipped.writestr(f"study/IM{index:04d}.dcm", buffer.getvalue())
+            # PACS exports name files by SOPInstanceUID or by patient.
+            zipped.writestr(f"ZQPERSON0^PLANTED/{UID_ROOT}.{910 + index}.dcm", buffer.getvalue())
+        zipped.writestr("ZQPERSON1^PLANTED.dcm", b"Not an image, and refused: its name must not be kept.")
     return archive.getvalue()
 
 
@@ -176,7 +178,7 @@ def imported(client, settings, django_capture_on_commit_callbacks):
     educator = EducatorFactory()
     client.force_login(educator)
     study = io.BytesIO(planted_study())
-    study.name = "study.zip"
+    study.name = f"ZQPERSON2^PLANTED_{UID_ROOT}.zip"
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("admin:cases_case_dicom_import", args=[case.pk]), {"files": study})
     return case, educator
@@ -233,6 +235,7 @@ def test_no_planted_identifier_survives_a_dicom_import_anywhere(imported, client
     assert found_in(database_text()) == []
     assert found_in(media_bytes(settings.MEDIA_ROOT).decode("latin-1")) == []
     assert not list((settings.MEDIA_ROOT / "ingest").rglob("*.*"))  # the uploaded files are gone
+    assert found_in("\n".join(str(path) for path in settings.MEDIA_ROOT.rglob("*"))) == []  # no file's name
     assert found_in(caplog.text + "".join(capsys.readouterr())) == []
 
 

@@ -41,14 +41,17 @@ class Command(BaseCommand):
                     yield file.name, handle
 
         ingest = ingests.run(ingests.stage(target, opened()), confirmed=confirmed)
-        for refusal in ingest.refused:
-            self.stderr.write(f"{refusal['file']}: {refusal['reason']}")
-        for held in ingest.held:
-            self.stderr.write(f"{held['file']} (held): {held['reason']}")
+        # The import names files by number; the terminal may have their paths (they are never stored).
+        for groups, kind in ((ingest.refused, ""), (ingest.held, " (held)")):
+            for group in groups:
+                for label in group["files"]:
+                    self.stderr.write(f"{where(files, label)}{kind}: {group['reason']}")
+                if more := group["count"] - len(group["files"]):
+                    self.stderr.write(f"and {ingests.count(more, 'more file')}{kind}: {group['reason']}")
         if ingest.status == Ingest.Status.FAILED:
             raise CommandError(ingest.message)
         if ingest.images_made == 0 and not ingest.held:
-            raise CommandError(f"Nothing importable in {path}: {ingests.count(len(ingest.refused), 'file')} refused.")
+            raise CommandError(f"Nothing importable in {path}: {ingests.count(ingest.refused_count, 'file')} refused.")
         self.stdout.write(summary_line(ingest))
 
 
@@ -56,10 +59,18 @@ def summary_line(ingest: Ingest) -> str:
     """ "imported 212 images in 3 series, refused 2 files" """
     line = f"imported {ingests.count(ingest.images_made, 'image')} in {ingest.series_made} series"
     if ingest.refused:
-        line += f", refused {ingests.count(len(ingest.refused), 'file')}"
+        line += f", refused {ingests.count(ingest.refused_count, 'file')}"
     if ingest.held:
         line += (
-            f", held {ingests.count(len(ingest.held), 'file')} that may show burned-in text: check and confirm "
+            f", held {ingests.count(ingest.held_count, 'file')} that may show burned-in text: check and confirm "
             f"them on the case's DICOM imports in the admin (import {ingest.pk})"
         )
     return line
+
+
+def where(files: list[Path], label: str) -> str:
+    """ "17" → the 17th file's path; "5 in archive 2" → the 2nd file's path, and which of its files."""
+    number, _, archive = label.partition(" in archive ")
+    if archive:
+        return f"{files[int(archive) - 1]}, file {number} in the archive"
+    return str(files[int(number) - 1])
