@@ -49,6 +49,7 @@ RATIO_FLOOR = 10 * 1024 * 1024
 # Files an operating system leaves in folders and archives: skipped without a word.
 _CLUTTER = re.compile(r"^(\._.*|\.DS_Store|Thumbs\.db|desktop\.ini|DICOMDIR)$", re.IGNORECASE)
 PROGRESS_SECONDS = 0.5
+LISTED, REASONS, OTHER_REASONS = 200, 50, "for other reasons"
 PROGRESS_FILES = 5
 
 
@@ -224,13 +225,19 @@ class _Progress:
 
 
 def note(groups: list[dict], label: str, reason: str) -> None:
-    """Count a file under its reason: [{"reason": …, "count": n, "files": ["4", "9", "17"]}]."""
+    """Count a file under its reason: [{"reason": …, "count": n, "files": ["4", "9", "17"]}]. Bounded whatever
+    comes in (a zip of a million junk files): at most LISTED numbers in all and REASONS reasons are kept, the
+    rest only counted, so the row stays small to write and the page to draw every second."""
     group = next((group for group in groups if group["reason"] == reason), None)
+    if group is None and len(groups) >= REASONS:
+        reason = OTHER_REASONS
+        group = next((group for group in groups if group["reason"] == reason), None)
     if group is None:
         group = {"reason": reason, "count": 0, "files": []}
         groups.append(group)
     group["count"] += 1
-    group["files"].append(label)
+    if sum(len(group["files"]) for group in groups) < LISTED:
+        group["files"].append(label)
 
 
 def confirm(ingest: Ingest) -> bool:

@@ -18,7 +18,7 @@ from pydicom.uid import MPEG4HP41, RLELossless, SecondaryCaptureImageStorage, ge
 from cases import images, ingest
 from cases.demo.dicom import ct_slice
 from cases.models import Ingest, Series, Slice
-from tests.factories import CaseFactory, SeriesFactory, SliceFactory
+from tests.factories import CaseFactory, EducatorFactory, SeriesFactory, SliceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -533,3 +533,33 @@ def test_a_case_whose_only_images_belong_to_a_running_import_has_no_images(case)
     SliceFactory(series=SeriesFactory(case=case, ready=False))
 
     assert not case.has_images()
+
+
+def test_a_zip_of_many_junk_files_keeps_two_hundred_numbers_and_counts_the_rest(case, client):
+    junk = [(f"junk{n}.dcm", b"junk") for n in range(250)]
+    frames = [(f"f{n}.dcm", ct_files([0])[0][1][: -n - 1]) for n in range(3)]  # another reason, past the 200
+
+    result = imported(case, [("study.zip", zipped(junk + frames)), *ct_files([0])])
+
+    assert result.refused_count == 253 and result.images_made == 1
+    assert sum(len(group["files"]) for group in result.refused + result.held) <= 200
+    [junk_group, *others] = result.refused
+    assert (junk_group["reason"], junk_group["count"], len(junk_group["files"])) == ("not a DICOM file", 250, 200)
+    assert [(group["count"], group["files"]) for group in others] == [(3, [])]
+    client.force_login(EducatorFactory())
+    html = client.get(f"/admin/cases/case/{case.pk}/dicom/progress/").content.decode()
+    assert "250 files: not a DICOM file (files 1 in archive 1, 2 in archive 1" in html
+    assert "200 in archive 1 and 50 more)" in html
+    assert f"3 files: {others[0]['reason']}</li>" in html  # counted, past the 200 numbers
+
+
+def test_past_fifty_reasons_the_rest_are_counted_together():
+    groups = []
+    for n in range(60):
+        ingest.note(groups, str(n + 1), f"reason {n}")
+
+    assert len(groups) == 51 and groups[-1] == {
+        "reason": "for other reasons",
+        "count": 10,
+        "files": [str(n) for n in range(51, 61)],
+    }
