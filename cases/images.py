@@ -37,9 +37,10 @@ class ProcessedImage:
     soft_tissue: ContentFile | None = None
 
 
-# Presets (width, level) in Hounsfield units.
-BONE_WINDOW = (2000.0, 500.0)
-SOFT_TISSUE_WINDOW = (400.0, 40.0)
+# CT presets (width, level) in Hounsfield units: the derivatives made here, and the viewer's windows
+# (cases.models.BONE_WINDOW, SOFT_TISSUE_WINDOW).
+BONE_WINDOW = (2000, 500)
+SOFT_TISSUE_WINDOW = (400, 40)
 # A 16-bit original holds round(value) + OFFSET, so original × 1 − OFFSET = the value in the modality's units.
 SIGNED_OFFSET = 32768
 

@@ -32,6 +32,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from cases import dicom, images
@@ -487,7 +488,8 @@ def summary(images_made: int, series_made: int, refused: int = 0, held: int = 0)
 
 
 def count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+    """ "1 file", "1,204 files" """
+    return f"{n:,} {noun}{pluralize(n)}"
 
 
 def discard(ingest: Ingest) -> bool:

@@ -376,9 +376,10 @@ def _number(value: float) -> str:
     return f"{round(value)}" if abs(value - round(value)) < 0.05 else f"{value:.1f}"
 
 
-# The CT windows every CT series from DICOM has as derivatives, besides the study's own (in HU).
-BONE_WINDOW = Window("bone", "bone", "Bone", 2000, 500)
-SOFT_TISSUE_WINDOW = Window("soft_tissue", "soft", "Soft tissue", 400, 40)
+# The CT windows every CT series from DICOM has as derivatives, besides the study's own (their numbers are the
+# pipeline's, cases/images.py).
+BONE_WINDOW = Window("bone", "bone", "Bone", *images.BONE_WINDOW)
+SOFT_TISSUE_WINDOW = Window("soft_tissue", "soft", "Soft tissue", *images.SOFT_TISSUE_WINDOW)
 
 
 @dataclass(frozen=True)

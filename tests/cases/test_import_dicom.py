@@ -37,7 +37,7 @@ def test_a_folder_is_imported_recursively_with_one_summary_line(study):
 
     out, err = run(study, "--case", case.slug)
 
-    assert out == "imported 6 images in 2 series, refused 1 file\n"
+    assert out == "Imported 6 images in 2 series. Refused 1 file.\n"
     assert err == f"{study / 's2' / 'notes.dcm'}: not a DICOM file\n"  # the terminal may have the path
     assert [(s.plane, s.slices.count()) for s in Series.objects.filter(case=case)] == [("sagittal", 4), ("axial", 2)]
     assert Ingest.objects.get(case=case).status == Ingest.Status.DONE
@@ -52,7 +52,7 @@ def test_a_zip_is_imported(study, tmp_path):
 
     out, _ = run(archive, "--case", case.slug)
 
-    assert out == "imported 6 images in 2 series\n"
+    assert out == "Imported 6 images in 2 series.\n"
 
 
 def test_a_missing_path_is_a_clear_error():

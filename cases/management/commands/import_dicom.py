@@ -52,20 +52,9 @@ class Command(BaseCommand):
             raise CommandError(ingest.message)
         if ingest.images_made == 0 and not ingest.held:
             raise CommandError(f"Nothing importable in {path}: {ingests.count(ingest.refused_count, 'file')} refused.")
-        self.stdout.write(summary_line(ingest))
-
-
-def summary_line(ingest: Ingest) -> str:
-    """ "imported 212 images in 3 series, refused 2 files" """
-    line = f"imported {ingests.count(ingest.images_made, 'image')} in {ingest.series_made} series"
-    if ingest.refused:
-        line += f", refused {ingests.count(ingest.refused_count, 'file')}"
-    if ingest.held:
-        line += (
-            f", held {ingests.count(ingest.held_count, 'file')} that may show burned-in text: check and confirm "
-            f"them on the case's DICOM imports in the admin (import {ingest.pk})"
-        )
-    return line
+        self.stdout.write(ingest.message)  # ingest.summary, as the admin shows it
+        if ingest.held:
+            self.stdout.write("Check them and confirm them under Import DICOM on the case's page in the admin.")
 
 
 def where(files: list[Path], label: str) -> str:
