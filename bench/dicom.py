@@ -103,13 +103,8 @@ def stage(name: str, paths: list[Path]) -> int:
     from cases import ingest
     from cases.models import Case
 
-    def opened():
-        for path in paths:  # one open file at a time
-            with path.open("rb") as file:
-                yield path.name, file
-
     case = Case.objects.create(slug=f"bench-{name}", title="Import benchmark")
-    return ingest.stage(case, opened()).pk
+    return ingest.stage(case, ingest.opened(paths)).pk
 
 
 def main() -> int:

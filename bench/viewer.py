@@ -134,15 +134,10 @@ def seed_windows(case, demo, slices: int) -> dict:
     from cases import ingest
     from cases.demo import dicom
 
-    def opened(paths):
-        for path in paths:
-            with path.open("rb") as file:
-                yield path.name, file
-
     volume = dicom.ct_volume(demo.findings, "ct_axial_bone", slices=slices)
     with tempfile.TemporaryDirectory() as folder:
         paths = dicom.write_ct_series(Path(folder), volume, window=STUDY_WINDOW)
-        done = ingest.run(ingest.stage(case, opened(paths)))
+        done = ingest.run(ingest.stage(case, ingest.opened(paths)))
     stack = done.series.get()
     stack.order = 1
     stack.save(update_fields=["order"])

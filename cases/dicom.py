@@ -166,8 +166,8 @@ def _header(ds) -> Header:
     if rows * columns > settings.MAX_IMAGE_PIXELS:
         raise Refused(f"its images are too large; they may have at most {settings.MAX_IMAGE_PIXELS // 1_000_000} "
                       "megapixels")  # fmt: skip
-    if frames > max_frames():
-        raise Refused(f"holds more than {max_frames()} frames")
+    if frames > settings.DICOM_MAX_FRAMES:
+        raise Refused(f"holds more than {settings.DICOM_MAX_FRAMES} frames")
     samples = int(ds.get("SamplesPerPixel") or 1)
     if samples not in (1, 3):
         raise Refused("has an image layout we do not read")
@@ -207,10 +207,6 @@ def _header(ds) -> Header:
         signed_values=_signed(ds),
         held=held,
     )
-
-
-def max_frames() -> int:
-    return getattr(settings, "DICOM_MAX_FRAMES", 3000)
 
 
 def _check_decodable(syntax) -> None:

@@ -20,11 +20,12 @@ import tempfile
 import time
 import traceback
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 import numpy as np
 from django.conf import settings
@@ -40,12 +41,8 @@ from cases.models import STAGING_FOLDER, Case, Ingest, Series, Slice, counted, d
 
 logger = logging.getLogger(__name__)
 
-# What an archive may unpack to (read with a hard limit: declared sizes are never trusted).
-MAX_FILE_BYTES = 512 * 1024 * 1024
-MAX_TOTAL_BYTES = 16 * 1024 * 1024 * 1024
-MAX_FILES = 20_000
-# A member that unpacks to more than RATIO_FLOOR bytes may be at most MAX_RATIO times its packed size.
-MAX_RATIO = 200
+# What an archive may unpack to is read with a hard limit (declared sizes are never trusted): settings.DICOM_*.
+# A member that unpacks to more than RATIO_FLOOR bytes may be at most DICOM_MAX_RATIO times its packed size.
 RATIO_FLOOR = 10 * 1024 * 1024
 # Files an operating system leaves in folders and archives: skipped without a word.
 _CLUTTER = re.compile(r"^(\._.*|\.DS_Store|Thumbs\.db|desktop\.ini|DICOMDIR)$", re.IGNORECASE)
@@ -54,17 +51,19 @@ LISTED, REASONS, OTHER_REASONS = 200, 50, "for other reasons"
 PROGRESS_FILES = 5
 
 
-def limit(name: str) -> int:
-    """A limit, overridable in settings as DICOM_<name> (tests lower them)."""
-    return getattr(settings, f"DICOM_{name}", globals()[name])
-
-
 # --- Staging ------------------------------------------------------------------------------------------
 
 
 def base_name(name: str) -> str:
     """The file's own name, without any folder (either separator), never empty."""
     return PurePosixPath(str(name).replace("\\", "/")).name or "file"
+
+
+def opened(paths: Iterable[Path]) -> Iterator[tuple[str, BinaryIO]]:
+    """Files on disk as `stage()` takes them, one open at a time."""
+    for path in paths:
+        with path.open("rb") as file:
+            yield path.name, file
 
 
 def stage(case: Case, files: Iterable[tuple[str, object]], *, user=None) -> Ingest:
@@ -131,8 +130,8 @@ class _Reader:
     @contextmanager
     def open(self, source: _Source, *, count: bool = False):
         if source.member is None:
-            if default_storage.size(source.staged) > limit("MAX_FILE_BYTES"):
-                raise dicom.Refused(f"is larger than {_megabytes(limit('MAX_FILE_BYTES'))}")
+            if default_storage.size(source.staged) > settings.DICOM_MAX_FILE_BYTES:
+                raise dicom.Refused(f"is larger than {_megabytes(settings.DICOM_MAX_FILE_BYTES)}")
             with default_storage.open(source.staged, "rb") as file:
                 yield file
             return
@@ -142,10 +141,10 @@ class _Reader:
     @contextmanager
     def _unpacked(self, staged: str, info: zipfile.ZipInfo, *, count: bool):
         # Into a spooled file: small members stay in memory, large ones go to disk; never more than the limit.
-        file_limit = limit("MAX_FILE_BYTES")
-        left = limit("MAX_TOTAL_BYTES") - self.unpacked
+        file_limit = settings.DICOM_MAX_FILE_BYTES
+        left = settings.DICOM_MAX_TOTAL_BYTES - self.unpacked
         if count and left <= 0:
-            raise dicom.Refused(f"the archive unpacks to more than {_megabytes(limit('MAX_TOTAL_BYTES'))} in all")
+            raise dicom.Refused(f"the archive unpacks to more than {_megabytes(settings.DICOM_MAX_TOTAL_BYTES)} in all")
         with tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024) as spool:
             size = 0
             try:
@@ -156,9 +155,9 @@ class _Reader:
                             raise dicom.Refused(f"unpacks to more than {_megabytes(file_limit)} (a zip bomb?)")
                         if count and size > left:
                             raise dicom.Refused(
-                                f"the archive unpacks to more than {_megabytes(limit('MAX_TOTAL_BYTES'))} in all"
+                                f"the archive unpacks to more than {_megabytes(settings.DICOM_MAX_TOTAL_BYTES)} in all"
                             )
-                        if size > RATIO_FLOOR and size > limit("MAX_RATIO") * max(info.compress_size, 1):
+                        if size > RATIO_FLOOR and size > settings.DICOM_MAX_RATIO * max(info.compress_size, 1):
                             raise dicom.Refused("is compressed suspiciously well (a zip bomb?)")
                         spool.write(chunk)
             except dicom.Refused:
@@ -381,12 +380,12 @@ def _list_sources(ingest: Ingest, reader: _Reader, progress: _Progress, *, recor
                 progress.files_read += 1
                 continue
             sources.append(source)
-    if len(sources) > limit("MAX_FILES"):
-        for source in sources[limit("MAX_FILES") :]:
+    if len(sources) > settings.DICOM_MAX_FILES:
+        for source in sources[settings.DICOM_MAX_FILES :]:
             if record:
-                progress.refuse(source, f"is past the {limit('MAX_FILES'):,} files one import may hold")
+                progress.refuse(source, f"is past the {settings.DICOM_MAX_FILES:,} files one import may hold")
             progress.files_read += 1
-        sources = sources[: limit("MAX_FILES")]
+        sources = sources[: settings.DICOM_MAX_FILES]
     return sources
 
 

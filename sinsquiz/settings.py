@@ -204,6 +204,13 @@ DATA_UPLOAD_MAX_NUMBER_FILES = envint("MAX_UPLOAD_FILES", 2000)
 # One DICOM upload in the admin, read from Content-Length before the body is: 1,000 uncompressed 512x512 CT slices
 # are 525 MB. A proxy in front must allow as much (nginx: client_max_body_size).
 DICOM_UPLOAD_MAX_BYTES = envint("DICOM_UPLOAD_MAX_MB", 1024) * 1_000_000
+# What one DICOM import may unpack and read (cases/ingest.py, cases/dicom.py): a file, an archive in all, the files
+# one import holds, how much better than DICOM_MAX_RATIO a large member may be compressed (a zip bomb), frames.
+DICOM_MAX_FILE_BYTES = 512 * 1024 * 1024
+DICOM_MAX_TOTAL_BYTES = 16 * 1024 * 1024 * 1024
+DICOM_MAX_FILES = 20_000
+DICOM_MAX_RATIO = 200
+DICOM_MAX_FRAMES = 3000
 # A held, failed or interrupted DICOM import keeps its uploads (whole headers) this long, then is discarded.
 DICOM_KEEP_DAYS = envint("DICOM_KEEP_DAYS", 7)
 

@@ -665,15 +665,9 @@ def _import_dicom(case: Case, demo: DemoCase, code: str, seed: int) -> Series:
     volume = dicom.ct_volume(demo.findings, code, seed=seed)
     with tempfile.TemporaryDirectory() as folder:
         paths = dicom.write_ct_series(Path(folder), volume, plane=kind.plane, window=(1500, 300))
-        done = ingest.run(ingest.stage(case, _opened(paths)))
+        done = ingest.run(ingest.stage(case, ingest.opened(paths)))
     assert done.status == Ingest.Status.DONE, f"demo case {demo.slug}: {done.message}"
     return done.series.get()
-
-
-def _opened(paths):
-    for path in paths:
-        with path.open("rb") as file:
-            yield path.name, file
 
 
 def _annotations(reading: ReferenceReading, demo: DemoCase, key_slices: dict, seeds: dict) -> list[Annotation]:

@@ -35,12 +35,7 @@ class Command(BaseCommand):
         if not files:
             raise CommandError(f"Nothing to import: {path} holds no files.")
 
-        def opened():
-            for file in files:
-                with file.open("rb") as handle:
-                    yield file.name, handle
-
-        ingest = ingests.run(ingests.stage(target, opened()), confirmed=confirmed)
+        ingest = ingests.run(ingests.stage(target, ingests.opened(files)), confirmed=confirmed)
         # The import names files by number; the terminal may have their paths (they are never stored).
         for groups, kind in ((ingest.refused, ""), (ingest.held, " (held)")):
             for group in groups:
