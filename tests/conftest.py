@@ -1,6 +1,6 @@
 import pytest
 
-from tests.factories import TraineeFactory, ensure_roles
+from tests.factories import EducatorFactory, TraineeFactory, ensure_roles
 
 
 @pytest.fixture(autouse=True)
@@ -53,3 +53,16 @@ def trainee(client):
 def trainee_client(client, trainee):
     """The test client, logged in as a trainee."""
     return client
+
+
+@pytest.fixture
+def educator_client(client):
+    """The test client, logged in as an educator."""
+    client.force_login(EducatorFactory())
+    return client
+
+
+@pytest.fixture
+def immediate_tasks(settings):
+    """Tasks (the DICOM import) run at once when queued, in the test's process."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

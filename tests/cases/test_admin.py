@@ -32,12 +32,6 @@ READING = {
 }
 
 
-@pytest.fixture
-def educator_client(client):
-    client.force_login(EducatorFactory())
-    return client
-
-
 def messages_of(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
 

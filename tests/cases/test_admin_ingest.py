@@ -22,12 +22,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def educator_client(client):
-    client.force_login(EducatorFactory())
-    return client
-
-
-@pytest.fixture
 def case():
     return CaseFactory(status="draft")
 

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from cases.admin import duplicate_case
 from cases.models import Annotation, Case, ReferenceReading
 from tests.admin_forms import admin_post_data
-from tests.factories import EducatorFactory, SeriesFactory, SliceFactory, TraineeFactory, commit, published_case
+from tests.factories import SeriesFactory, SliceFactory, TraineeFactory, commit, published_case
 
 pytestmark = pytest.mark.django_db
 
@@ -32,12 +32,6 @@ def reading(case):
 @pytest.fixture
 def key(case):
     return case.series.last().slices.all()[1]
-
-
-@pytest.fixture
-def educator_client(client):
-    client.force_login(EducatorFactory())
-    return client
 
 
 def annotation(reading, key, **fields) -> Annotation:

@@ -14,9 +14,7 @@ from pydicom.uid import generate_uid
 from cases import tasks
 from cases.demo import dicom
 from cases.models import Ingest, Series
-from tests.factories import CaseFactory, EducatorFactory
-
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+from tests.factories import CaseFactory
 
 
 def volume(count: int = 3) -> list[np.ndarray]:
@@ -40,15 +38,10 @@ def upload(client, case, files):
     return client.post(f"/admin/cases/case/{case.pk}/dicom/", {"folder": files})
 
 
-@pytest.fixture
-def educator_client(client):
-    client.force_login(EducatorFactory())
-    return client
-
-
 @pytest.mark.django_db
-def test_an_upload_imported_at_once_makes_its_series(educator_client, settings, django_capture_on_commit_callbacks):
-    settings.TASKS = IMMEDIATE
+def test_an_upload_imported_at_once_makes_its_series(
+    educator_client, immediate_tasks, django_capture_on_commit_callbacks
+):
     case = CaseFactory(status="draft")
     with django_capture_on_commit_callbacks(execute=True):
         upload(educator_client, case, dicom_files())
@@ -64,9 +57,8 @@ def test_an_upload_imported_at_once_makes_its_series(educator_client, settings, 
 
 @pytest.mark.django_db
 def test_a_held_secondary_capture_is_imported_once_the_educator_confirms(
-    educator_client, settings, django_capture_on_commit_callbacks
+    educator_client, immediate_tasks, django_capture_on_commit_callbacks
 ):
-    settings.TASKS = IMMEDIATE
     case = CaseFactory(status="draft")
     with django_capture_on_commit_callbacks(execute=True):
         upload(educator_client, case, dicom_files() + dicom_files(modality="OT", count=1))
@@ -83,8 +75,7 @@ def test_a_held_secondary_capture_is_imported_once_the_educator_confirms(
 
 
 @pytest.mark.django_db
-def test_an_import_discarded_while_it_waited_is_skipped(settings):
-    settings.TASKS = IMMEDIATE
+def test_an_import_discarded_while_it_waited_is_skipped(immediate_tasks):
     assert tasks.import_study.call(987654) == "gone"
 
 
@@ -108,11 +99,10 @@ def test_the_database_queue_and_its_worker_run_the_import(educator_client):
 
 @pytest.mark.django_db
 def test_retrying_an_interrupted_first_run_imports_everything_again_and_holds_what_waits_for_a_check(
-    educator_client, settings, django_capture_on_commit_callbacks
+    educator_client, immediate_tasks, django_capture_on_commit_callbacks
 ):
     """A worker died while the first run read the files: it had noted a held file on the way. Retry is a full run,
     not the release of the held files (the educator confirmed nothing)."""
-    settings.TASKS = IMMEDIATE
     case = CaseFactory(status="draft")
     with django_capture_on_commit_callbacks(execute=True):
         upload(educator_client, case, dicom_files(modality="OT", count=1) + dicom_files())

@@ -177,9 +177,6 @@ def planted_study(slices: int = 3, *, troubles: bool = False) -> bytes:
     return archive.getvalue()
 
 
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-
-
 def found_in(text: str) -> list[str]:
     return [value for value in sentinels() if value in text]
 
@@ -196,9 +193,8 @@ def media_bytes(root) -> bytes:
 
 
 @pytest.fixture
-def imported(client, settings, django_capture_on_commit_callbacks):
+def imported(client, immediate_tasks, django_capture_on_commit_callbacks):
     """A published case whose study, full of planted identifiers, an educator imported through the admin."""
-    settings.TASKS = IMMEDIATE
     case = published_case(series=1, slices=1)
     educator = EducatorFactory()
     client.force_login(educator)
