@@ -392,3 +392,8 @@ def test_a_queued_import_that_is_not_late_cannot_be_discarded_under_its_worker(e
     response = educator_client.post(action_url(held, "discard"))
     assert messages_of(response)[-1] == "Only a held, failed or interrupted import can be discarded."
     assert staged(held) == ["0001"]
+
+
+def test_the_upload_takes_only_a_post(educator_client, case):
+    response = educator_client.get(upload_url(case))
+    assert response.status_code == 405 and response["Allow"] == "POST"
