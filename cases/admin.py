@@ -328,6 +328,15 @@ class SeriesForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["arrangement"].widget.slices = list(self.instance.slices.all()) if self.instance.pk else []
+        if "modality" in self.fields:
+            # Ultrasound and other imaging come only from DICOM, once the educator checked them for burned-in
+            # text: a picture upload cannot be one. A series imported as such keeps its own.
+            current = self.instance.modality
+            self.fields["modality"].choices = [
+                (value, label)
+                for value, label in self.fields["modality"].choices
+                if value not in Series.DICOM_ONLY or value == current
+            ]
 
     def save_images(self) -> Stack:
         """Apply the removals, the new order and the added images to the saved series; return the upload."""

@@ -544,9 +544,12 @@ class Series(models.Model):
         RADIOGRAPH = "radiograph", "Radiograph"
         CT = "ct", "CT"
         MRI = "mri", "MRI"
-        # Only from DICOM, after the educator confirms they checked the images for burned-in text.
+        # Only from DICOM, after the educator confirms they checked the images for burned-in text (DICOM_ONLY:
+        # the admin's series form does not offer them for picture uploads).
         ULTRASOUND = "us", "Ultrasound"
         OTHER = "other", "Other imaging"
+
+    DICOM_ONLY = {Modality.ULTRASOUND, Modality.OTHER}
 
     class Plane(models.TextChoices):
         AP = "ap", "AP"

@@ -3,7 +3,9 @@
 import pytest
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.forms import modelform_factory
 
+from cases.admin import SeriesForm
 from cases.models import Case, ReferenceReading, Series, Slice
 from tests.admin_forms import admin_post_data
 from tests.factories import (
@@ -493,3 +495,14 @@ def test_saving_a_case_without_touching_its_images_leaves_them_as_they_are(educa
         (0, Slice.objects.get(position=0).alt_text),
         (7, "Hand-written, image 2 of 9"),
     ]
+
+
+def test_a_picture_series_cannot_be_ultrasound_or_other_imaging_but_an_imported_one_keeps_its_own():
+    form_class = modelform_factory(Series, form=SeriesForm, fields=["modality", "plane"])
+    offered = [value for value, _ in form_class().fields["modality"].choices]
+    assert "us" not in offered and "other" not in offered and "ct" in offered
+    assert not form_class(data={"modality": "us", "plane": "axial"}).is_valid()
+
+    imported = SeriesFactory(modality="us")
+    offered = [value for value, _ in form_class(instance=imported).fields["modality"].choices]
+    assert "us" in offered and "other" not in offered
