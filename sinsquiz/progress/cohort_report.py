@@ -88,7 +88,7 @@ def cohort_report(cohort: Cohort) -> CohortReport:
         by_trainee[row.trainee].append(row)
     histories = agreement.history_counts_by(attempts, "trainee")
     overall = agreement.Agreement.of(firsts, agreement.history_counts(attempts))
-    cases = _case_rows(firsts)
+    cases = case_rows(firsts)
     components = []
     for index, pooled in enumerate(overall.components):
         # How many trainees chose each option on each case, for cases at least two of them answered.
@@ -107,7 +107,7 @@ def cohort_report(cohort: Cohort) -> CohortReport:
     )
 
 
-def _case_rows(firsts: list) -> list[CaseRow]:
+def case_rows(firsts: list) -> list[CaseRow]:
     """Per case, in one pass over the first attempts: facility, confusion tables, discrimination.
 
     Discrimination is Moodle's index with cases as the items: 100 x the correlation between the case's score

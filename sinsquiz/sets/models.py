@@ -57,6 +57,10 @@ class AssignmentQuerySet(models.QuerySet):
         """Assignments to a cohort the educator follows; a superuser, all of them."""
         return self if user.is_superuser else self.filter(cohorts__educators=user).distinct()
 
+    def retests(self):
+        """Retests of a baseline (the test–retest report's subjects)."""
+        return self.filter(purpose=Assignment.Purpose.RETEST, baseline__isnull=False)
+
     def open_at(self, when):
         return self.filter(opens__lte=when, closes__gt=when)
 

@@ -43,7 +43,7 @@ class AssignedSet:
         return round(100 * self.done / self.total) if self.total else 0
 
 
-def _state(assignment: Assignment, sitting: Sitting | None, now) -> str:
+def state_of(assignment: Assignment, sitting: Sitting | None, now) -> str:
     if now < assignment.opens:
         return "upcoming"
     if sitting and sitting.finished:
@@ -72,7 +72,7 @@ def assigned_sets(trainee, now=None) -> list[AssignedSet]:
     shown = []
     for assignment in assignments:
         sitting = mine.get(assignment.pk)
-        state = _state(assignment, sitting, now)
+        state = state_of(assignment, sitting, now)
         if now >= assignment.closes and not (sitting and released(sitting, now)):
             continue  # closed, and nothing to show yet
         if state == "upcoming":

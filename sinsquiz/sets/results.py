@@ -95,7 +95,7 @@ def results(assignment: Assignment) -> Results:
         cases=assignment.case_set.items.count(),
         trainees=trainees,
         overall=agreement.Agreement.of(answers, agreement.history_counts(attempts)),
-        case_rows=cohort_report._case_rows(answers),
+        case_rows=cohort_report.case_rows(answers),
         distribution=distribution([t.share for t in trainees if t.share is not None]),
     )
 

@@ -10,8 +10,6 @@ that agree with the reference, with a 95 % percentile bootstrap interval over ca
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.shortcuts import get_object_or_404
-
 from sinsquiz import literature, sins, stats
 from sinsquiz.progress.models import Cohort
 from sinsquiz.sets.models import Assignment, SetAnswer
@@ -27,18 +25,6 @@ LEVEL = 0.95
 _COMPONENTS = [component.name for component in sins.COMPONENTS]
 _FIELDS = ("category", "total", "reference_category", "components_right", *_COMPONENTS)
 _FIELDS += tuple(f"{name}_correct" for name in _COMPONENTS)
-
-
-def retests_followed_by(user):
-    """Retest assignments given to a cohort the user educates; every retest, for a superuser."""
-    retests = Assignment.objects.filter(purpose=Assignment.Purpose.RETEST, baseline__isnull=False).select_related(
-        "case_set", "baseline"
-    )
-    return retests if user.is_superuser else retests.filter(cohorts__educators=user).distinct()
-
-
-def get_retest_for_user(request, pk: int) -> Assignment:
-    return get_object_or_404(retests_followed_by(request.user), pk=pk)
 
 
 @dataclass(frozen=True)

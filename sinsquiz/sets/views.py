@@ -10,7 +10,7 @@ from sinsquiz.http import AuthenticatedHttpRequest
 from sinsquiz.progress import exports
 from sinsquiz.sets import overview, results, sittings
 from sinsquiz.sets import retest as retest_report
-from sinsquiz.sets.access import get_assignment_for_educator, get_assignment_for_trainee
+from sinsquiz.sets.access import get_assignment_for_educator, get_assignment_for_trainee, get_retest_for_educator
 from sinsquiz.sets.models import Sitting
 
 
@@ -31,7 +31,7 @@ def case_set(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "sitting": sitting,
             "rows": rows,
             "done": sum(row.status == "answered" for row in rows),
-            "state": overview._state(assignment, sitting, now),
+            "state": overview.state_of(assignment, sitting, now),
             "released": sitting and overview.released(sitting, now),
             "released_from": sitting and sittings.released_from(sitting),
             "can_go_on": sitting and sittings.counts(sitting, now),
@@ -103,7 +103,7 @@ def _for_educator(request, pk: int):
 @require_GET
 def retest(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The test–retest report of a retest assignment, for each of its cohorts the educator follows."""
-    assignment = retest_report.get_retest_for_user(request, pk)
+    assignment = get_retest_for_educator(request, pk)
     context = {
         "assignment": assignment,
         "cohorts": retest_report.report(assignment, request.user),
