@@ -22,4 +22,4 @@ def get_attempt_for_user(request, pk: int, *, to_change: bool = False) -> Attemp
 
 def is_withheld(request, attempt: Attempt) -> bool:
     """An attempt of the user's own whose feedback and score an assessment still withholds (educators see all)."""
-    return attempt.trainee_id == request.user.pk and not Attempt.objects.released().filter(pk=attempt.pk).exists()
+    return attempt.trainee_id == request.user.pk and attempt.is_withheld()

@@ -124,6 +124,10 @@ class Attempt(Reading):
     def is_submitted(self) -> bool:
         return self.state == self.State.SUBMITTED
 
+    def is_withheld(self, now=None) -> bool:
+        """An assessment still withholds this attempt's feedback and score (see AttemptQuerySet.released)."""
+        return self.feedback_from is not None and self.feedback_from > (now or timezone.now())
+
     def answers(self) -> dict:
         """The items given so far, keyed by item name (for a form's initial values)."""
         return {item: getattr(self, item) for item in sins.READING_ITEMS if getattr(self, item) not in (None, "")}

@@ -216,7 +216,9 @@ def feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     series_list = public_series(attempt.case)
     key_images = _key_images(series_list, grade, attempt.reference)
     # Whose reading it is, when it is not the reader's own (an educator's view).
-    reader = "" if attempt.trainee_id == request.user.pk else attempt.trainee.get_full_name() or attempt.trainee
+    own = attempt.trainee_id == request.user.pk
+    reader = "" if own else attempt.trainee.get_full_name() or attempt.trainee
+    earlier = _earlier(attempt.trainee_id, attempt.case_id).only("submitted", "components_right", "category")
     response = render(
         request,
         "training/feedback.html",
@@ -232,7 +234,8 @@ def feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "results": [(result, key_images.get(result.item)) for result in grade.items],
             "spine": spine_levels(grade.item("level").reference, attempt.level),
             "locations": sins.LOCATION.options,
-            "earlier": _earlier(attempt.trainee_id, attempt.case_id).only("submitted", "components_right", "category"),
+            # The trainee's own list leaves out what an assessment still withholds (an educator sees every one).
+            "earlier": earlier.released() if own else earlier,
             "next_url": _next_url(request),
         },
     )
