@@ -8,7 +8,8 @@ class SetsConfig(AppConfig):
 
     def ready(self):
         from sinsquiz.sets import sittings
-        from sinsquiz.training import drafts
+        from sinsquiz.training import drafts, next_case
 
         # Training sends, sets answer: training never imports sets.
         drafts.committed.connect(sittings.record_commit, dispatch_uid="sets.record_commit")
+        next_case.held_back.connect(sittings.held_back, dispatch_uid="sets.held_back")

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from cases.models import Case
-from sinsquiz.sets.models import Assignment, Sitting
+from sinsquiz.sets.models import Assignment, SetCase, Sitting
 from sinsquiz.training.drafts import Refused
 from sinsquiz.training.models import Attempt
 
@@ -99,7 +99,29 @@ def record_commit(sender, attempt: Attempt, **kwargs) -> str | None:
             raise Refused(f"You have answered this case in “{title}” already: an assessment takes one attempt "
                           "per case. Your draft is kept, not counted.")  # fmt: skip
         raise Refused(f"You have finished “{title}”: this reading was not counted. Your draft is kept.")
+    unstarted = (
+        open_assessments(attempt.trainee_id, now)
+        .filter(case_set__items__case=attempt.case_id)
+        .exclude(sittings__trainee=attempt.trainee_id)
+        .select_related("case_set")
+        .first()
+    )
+    if unstarted:
+        raise Refused(f"This case is part of “{unstarted.case_set.title}”, an assessment open to you now: answer it "
+                      "there (Start it from your home page). Your draft is kept, not counted.")  # fmt: skip
     return None
+
+
+def open_assessments(trainee, now):
+    """The assessments assigned to the trainee that are open at `now`."""
+    return Assignment.objects.for_trainee(trainee).open_at(now).filter(mode=Assignment.Mode.ASSESSMENT)
+
+
+def held_back(sender, trainee, now, **kwargs):
+    """An open assessment's cases are answered in the set, never practised beside it (next_case.held_back)."""
+    return SetCase.objects.filter(case_set__assignments__in=open_assessments(trainee, now)).values_list(
+        "case", flat=True
+    )
 
 
 def _count(sitting: Sitting, attempt: Attempt, now) -> str:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.db.models import OuterRef, Subquery
+from django.dispatch import Signal
 from django.utils import timezone
 
 from cases.models import Case
@@ -14,6 +15,16 @@ from sinsquiz.training.models import Attempt
 
 ALL_COMPONENTS = len(sins.COMPONENTS)
 
+# Sent with `trainee` and `now`; each receiver returns ids of cases the trainee may not practise at the moment (case
+# sets hold back an open assessment's cases: they are answered in the set). Training never imports the receivers.
+held_back = Signal()
+
+
+def held_back_cases(user, now=None) -> set[int]:
+    """Ids of the cases the trainee may not practise now."""
+    answers = held_back.send(sender=Case, trainee=user, now=now or timezone.now())
+    return {pk for _, ids in answers for pk in ids}
+
 
 def for_trainee(user, exclude=()) -> Case | None:
     """A published case the trainee has not tried yet; then the one they last got wrong longest ago; none of
@@ -21,7 +32,7 @@ def for_trainee(user, exclude=()) -> Case | None:
 
     All six components right implies the total, and so the category, are right too.
     """
-    published = Case.objects.published().exclude(pk__in=exclude)
+    published = Case.objects.published().exclude(pk__in={*exclude, *held_back_cases(user)})
     mine = Attempt.objects.submitted().of(user)
     fresh = published.exclude(pk__in=mine.values("case")).order_by("difficulty", "title", "pk").first()
     if fresh:
@@ -52,7 +63,7 @@ def focused_on(user, focus: str, exclude=()) -> Case | None:
     candidates = (
         Case.objects.published()
         .filter(readings__is_primary=True, **{f"readings__{focus}__in": targets})
-        .exclude(pk__in=exclude)
+        .exclude(pk__in={*exclude, *held_back_cases(user)})
     )
     fresh = candidates.exclude(pk__in=tried.values("case")).order_by("difficulty", "title", "pk").first()
     if fresh:

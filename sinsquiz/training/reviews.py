@@ -31,6 +31,7 @@ from fsrs import Card, Rating, Scheduler
 
 from cases.models import Case, PublicCase
 from sinsquiz import grading, sins
+from sinsquiz.training import next_case
 from sinsquiz.training.models import Attempt, ReviewCard
 
 # The library's defaults (see above; tests/training/test_reviews.py checks them).
@@ -135,10 +136,12 @@ def end_of_day(now: dt.datetime) -> dt.datetime:
 
 
 def due_for(user, now: dt.datetime | None = None) -> list[DueReview]:
-    """The published cases whose card is due by the end of the trainee's day, the longest overdue first."""
+    """The published cases whose card is due by the end of the trainee's day, the longest overdue first (none that
+    the trainee may not practise now: next_case.held_back_cases)."""
     now = now or timezone.now()
+    practisable = Case.objects.published().exclude(pk__in=next_case.held_back_cases(user, now))
     cards = (
-        ReviewCard.objects.filter(trainee=user, due__lt=end_of_day(now), case__in=Case.objects.published())
+        ReviewCard.objects.filter(trainee=user, due__lt=end_of_day(now), case__in=practisable)
         .select_related("case")
         .order_by("due", "pk")
     )

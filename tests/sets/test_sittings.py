@@ -3,10 +3,12 @@
 from datetime import timedelta
 
 import pytest
+from fsrs import Card
 
 from sinsquiz.sets.models import Sitting
-from sinsquiz.training.models import Attempt
-from tests.factories import ANSWER, commit
+from sinsquiz.training import reviews
+from sinsquiz.training.models import Attempt, ReviewCard
+from tests.factories import ANSWER, commit, published_case
 from tests.sets.conftest import NOW, make_assignment
 
 pytestmark = pytest.mark.django_db
@@ -165,3 +167,28 @@ def test_finishing_early_leaves_the_rest_unanswered_and_releases_an_assessment_a
     assert Sitting.objects.get().finished == NOW + timedelta(minutes=10)
     assert Attempt.objects.get(pk=attempt.pk).feedback_from == NOW + timedelta(minutes=10)
     assert "components right" in client.get(f"/attempts/{attempt.pk}/").content.decode().lower()
+
+
+def test_an_open_assessments_cases_are_answered_in_the_set_not_practised_beside_it(
+    client, clock, trainee, cohort, cases
+):
+    other = published_case(series=1, slices=1, title="Not in the set", slug="not-in-the-set", difficulty=3)
+    for case in (cases[0], other):
+        due = NOW - timedelta(days=1)
+        ReviewCard.objects.create(trainee=trainee, case=case, card=Card(due=due).to_dict(), due=due)
+    assignment = make_assignment(cohort, cases, mode="assessment", feedback_at="close")
+
+    # Next case and the review queue skip them; a commit outside the set is refused and the draft kept.
+    assert client.get("/practice/next/").url == other.get_absolute_url()
+    assert [due.case.slug for due in reviews.due_for(trainee)] == [other.slug]
+    attempt_id = client.get(cases[0].get_absolute_url()).context["attempt_id"]
+    response = client.post(f"/attempts/{attempt_id}/commit/", ANSWER, follow=True)
+    assert "is part of “Spine metastases, week 1”, an assessment open to you now" in response.content.decode()
+    assert Attempt.objects.get(pk=attempt_id).state == Attempt.State.DRAFT
+
+    # Once the set has closed, they are ordinary cases again: the kept draft commits.
+    clock.move(days=3)
+    client.force_login(trainee)  # the session has outlived its age meanwhile
+    assert not assignment.is_open(clock.now)
+    client.post(f"/attempts/{attempt_id}/commit/", ANSWER)
+    assert Attempt.objects.get(pk=attempt_id).state == Attempt.State.SUBMITTED
