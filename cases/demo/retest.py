@@ -1,9 +1,9 @@
 """A baseline and its retest for the demo cohort, so the test–retest report has something to show on `make run`.
 
-Five demo cases: the baseline opened eight weeks ago and closed seven weeks ago; the retest opened after the
+Ten demo cases: the baseline opened eight weeks ago and closed seven weeks ago; the retest opened after the
 six-week washout and closed yesterday. The practising residents read both, without feedback until each closed, and
 agree more with the reference at the retest (training in between). Seeded: the same answers on every fresh database.
-Five cases are too few to conclude anything, and the report says so: that message is part of the demonstration.
+Ten cases are the report's minimum for a verdict, so the demo shows one.
 """
 
 import random
@@ -19,7 +19,7 @@ from sinsquiz.sets.models import Assignment, CaseSet, SetAnswer, SetCase, Sittin
 from sinsquiz.training import drafts
 from sinsquiz.training.models import Attempt
 
-TITLE = "SINS baseline: five cases"
+TITLE = "SINS baseline: ten cases"
 CASES_IN_SET = 10  # the report's minimum for a verdict (sinsquiz/sets/retest.py)
 
 

@@ -66,12 +66,9 @@ def rating(attempt: Attempt) -> Rating:
 
 
 def is_rated(attempt: Attempt) -> bool:
-    """Whether the commit may move the schedule: submitted, and its feedback given at once."""
-    return (
-        attempt.state == Attempt.State.SUBMITTED
-        and attempt.submitted is not None
-        and (attempt.feedback_from is None or attempt.feedback_from <= attempt.submitted)
-    )
+    """Whether the commit may move the schedule: submitted outside an assessment (an assessment's answers are never
+    rated: their feedback came later, if at all, and rating them at commit would tell their result)."""
+    return attempt.state == Attempt.State.SUBMITTED and attempt.submitted is not None and attempt.feedback_from is None
 
 
 def schedule(attempt: Attempt) -> ReviewCard | None:

@@ -4,6 +4,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
 from sinsquiz.progress.models import Cohort
 from sinsquiz.sets import retest as report
@@ -197,3 +198,14 @@ def test_only_the_educators_of_its_cohorts_and_superusers_may_read_a_retest(clie
         assert client.get(f"/sets/{retest.pk}/retest/").status_code == status
     client.force_login(root)
     assert client.get(f"/sets/{baseline.pk}/retest/").status_code == 404  # a baseline has no retest report
+
+
+def test_the_educator_reaches_the_report_from_the_retests_results_and_from_home(client, cohort):
+    baseline, retest = make_pair(cases(2), [cohort])
+    Assignment.objects.filter(pk=retest.pk).update(closes=timezone.now() + timedelta(days=1))  # home: recent sets
+    client.force_login(cohort.educators.get())
+    report = f'href="/sets/{retest.pk}/retest/"'
+
+    assert report in client.get(f"/sets/{retest.pk}/results/").content.decode()
+    assert report in client.get("/").content.decode()
+    assert "/retest/" not in client.get(f"/sets/{baseline.pk}/results/").content.decode()

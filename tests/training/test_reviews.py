@@ -189,13 +189,15 @@ def test_an_assessment_attempt_makes_no_card(clock, case, resident):
     assert not ReviewCard.objects.exists()
 
 
-def test_an_attempt_released_at_once_is_rated(clock, case, resident):
+def test_an_assessment_answer_is_never_rated_even_when_released_as_it_is_committed(clock, case, resident):
+    # The last case of a sitting that releases its results on finishing: feedback from the moment of commit.
     draft = drafts.open_draft(resident, case)
     Attempt.objects.filter(pk=draft.pk).update(feedback_from=START)
 
     commit_at(clock, resident, case, START, NO_PAIN)
+    reviews.rebuild(resident)
 
-    assert card_of(resident, case).rating == Rating.Again
+    assert not ReviewCard.objects.filter(trainee=resident, case=case).exists()
 
 
 def test_a_second_submit_of_the_same_draft_reviews_the_card_once(clock, case, resident):
