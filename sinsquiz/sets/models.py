@@ -122,6 +122,11 @@ class Assignment(models.Model):
         if self.purpose == self.Purpose.RETEST:
             if self.baseline_id is None:
                 errors["baseline"] = "Choose the baseline this retest repeats."
+            elif self.case_set_id and _cases(self.case_set_id) != _cases(self.baseline.case_set_id):
+                errors["case_set"] = (
+                    f"A retest repeats its baseline's cases: choose “{self.baseline.case_set}”, or a set of the "
+                    "same cases."
+                )
             elif self.opens and self.opens < self.baseline.closes + timedelta(weeks=self.washout_weeks):
                 earliest = self.baseline.closes + timedelta(weeks=self.washout_weeks)
                 errors["opens"] = (
@@ -136,6 +141,10 @@ class Assignment(models.Model):
     def is_open(self, when=None) -> bool:
         when = when or timezone.now()
         return self.opens <= when < self.closes
+
+
+def _cases(case_set_id: int) -> set[int]:
+    return set(SetCase.objects.filter(case_set=case_set_id).values_list("case", flat=True))
 
 
 class Sitting(models.Model):

@@ -41,8 +41,9 @@ def start(assignment: Assignment, trainee, now=None) -> Sitting:
         opens, closes = when(assignment.opens), when(assignment.closes)
         raise NotOpen(f"This set opens on {opens}." if now < assignment.opens else f"This set closed on {closes}.")
     order = list(assignment.case_set.items.order_by("position", "pk").values_list("case_id", flat=True))
-    if assignment.case_set.shuffled:
-        # Seeded by the assignment and the trainee: the same order whenever it is worked out again.
+    if assignment.case_set.shuffled or assignment.purpose == Assignment.Purpose.RETEST:
+        # Seeded by the assignment and the trainee: the same order whenever it is worked out again. A retest is
+        # always re-ordered, so that the trainee does not meet its cases as at the baseline.
         random.Random(f"{assignment.pk}:{trainee.pk}").shuffle(order)
     deadline = assignment.closes
     if assignment.time_limit:

@@ -4,10 +4,12 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from sinsquiz.progress.models import Cohort
 from sinsquiz.sets import retest as report
+from sinsquiz.sets import sittings
 from sinsquiz.sets.models import Assignment, CaseSet, SetAnswer, SetCase, Sitting
 from sinsquiz.training import drafts
 from tests.factories import ANSWER, EducatorFactory, TraineeFactory, published_case
@@ -209,3 +211,20 @@ def test_the_educator_reaches_the_report_from_the_retests_results_and_from_home(
     assert report in client.get(f"/sets/{retest.pk}/results/").content.decode()
     assert report in client.get("/").content.decode()
     assert "/retest/" not in client.get(f"/sets/{baseline.pk}/results/").content.decode()
+
+
+def test_a_retest_repeats_its_baselines_cases_and_meets_them_in_another_order(cohort):
+    library = cases(12)
+    baseline, retest = make_pair(library, [cohort])
+    other = CaseSet.objects.create(title="Other cases")
+    SetCase.objects.create(case_set=other, case=library[0], position=0)
+    retest.case_set = other
+    with pytest.raises(ValidationError, match="A retest repeats its baseline's cases"):
+        retest.full_clean()
+
+    retest.case_set = baseline.case_set
+    trainee = trainee_in(cohort, "again")
+    order = sittings.start(retest, trainee, now=retest.opens).order
+    assert sorted(order) == sorted(case.pk for case in library)
+    assert order != [case.pk for case in library]  # the set itself is not shuffled: the retest is
+    assert not baseline.case_set.shuffled
