@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from cases.demo.library import CASES, DEMO_COHORT, PRACTISING, _simulated_answers
+from cases.demo.library import CASES, DEMO_COHORT, PRACTISING, simulated_answers
 from cases.models import Case
 from sinsquiz.progress.models import Cohort
 from sinsquiz.sets.models import Assignment, CaseSet, SetAnswer, Sitting
@@ -54,7 +54,7 @@ def create_assignments() -> int:
         when = started
         for pk in answered:
             case = next(case for case in cases if case.pk == pk)
-            attempt, _ = drafts.submit(drafts.open_draft(trainee, case), _simulated_answers(case, rng, 0.6))
+            attempt, _ = drafts.submit(drafts.open_draft(trainee, case), simulated_answers(case, rng, 0.6))
             spent = timedelta(minutes=rng.randrange(3, 6))
             when += spent
             Attempt.objects.filter(pk=attempt.pk).update(

@@ -761,7 +761,7 @@ def create_history(password: str) -> int:
         for n, case in enumerate(plan):
             # Beginners err at the rates above; each attempt, and each better resident, errs a little less.
             care = max(0.25, 1 - 0.035 * n - 0.08 * skill)
-            answers = _simulated_answers(case, rng, care)
+            answers = simulated_answers(case, rng, care)
             attempt, _ = drafts.submit(drafts.open_draft(trainee, case), answers)
             when = now - timedelta(days=56 - 56 * n / len(plan), minutes=rng.randrange(600))
             spent = timedelta(seconds=rng.randrange(150, 540))  # what a resident takes over a case
@@ -770,7 +770,7 @@ def create_history(password: str) -> int:
     return made
 
 
-def _simulated_answers(case: Case, rng: random.Random, care: float) -> dict:
+def simulated_answers(case: Case, rng: random.Random, care: float) -> dict:
     reference = case.primary_reading.to_reading()
     answers = {}
     for item in sins.READING_ITEMS:

@@ -12,7 +12,7 @@ from datetime import timedelta
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from cases.demo.library import CASES, DEMO_COHORT, PRACTISING, _simulated_answers
+from cases.demo.library import CASES, DEMO_COHORT, PRACTISING, simulated_answers
 from cases.models import Case
 from sinsquiz.progress.models import Cohort
 from sinsquiz.sets.models import Assignment, CaseSet, SetAnswer, SetCase, Sitting
@@ -72,7 +72,7 @@ def _sit(assignment: Assignment, trainee: User, cases: list[Case], rng: random.R
     )  # fmt: skip
     Sitting.objects.filter(pk=sitting.pk).update(started=started)
     for n, case in enumerate(order):
-        attempt, _ = drafts.submit(drafts.open_draft(trainee, case), _simulated_answers(case, rng, care))
+        attempt, _ = drafts.submit(drafts.open_draft(trainee, case), simulated_answers(case, rng, care))
         spent = timedelta(seconds=rng.randrange(150, 420))
         when = started + timedelta(minutes=5 * n) + spent
         Attempt.objects.filter(pk=attempt.pk).update(

@@ -48,7 +48,7 @@ class AssignmentAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        # Educators manage the assignments of the cohorts they follow (and those they have just made).
+        # Educators manage the assignments of the cohorts they follow (a superuser, all of them).
         return super().get_queryset(request).for_educator(request.user).select_related("case_set")
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):

@@ -76,11 +76,9 @@ def record_commit(sender, attempt: Attempt, **kwargs) -> str | None:
     """Count a committed attempt in the trainee's sitting that holds its case; refuse it (Refused) when it is late,
     early, or a second answer in an assessment. Returns where the trainee goes next (None: their feedback)."""
     now = attempt.submitted
-    sittings = [
-        sitting
-        for sitting in Sitting.objects.filter(trainee=attempt.trainee_id).select_related("assignment__case_set")
-        if attempt.case_id in sitting.order
-    ]
+    # Locked until the commit ends: a Finish in another tab waits for it, or it for the Finish.
+    mine = Sitting.objects.select_for_update(of=("self",)).filter(trainee=attempt.trainee_id)
+    sittings = [s for s in mine.select_related("assignment__case_set") if attempt.case_id in s.order]
     # The sitting the commit counts in first; then the others that may refuse it.
     for sitting in sorted(sittings, key=lambda s: not counts(s, now)):
         assignment = sitting.assignment
