@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.html import escape
 
 from sinsquiz.progress.models import Cohort
 from sinsquiz.sets import retest as report
@@ -187,6 +188,11 @@ def test_the_page_shows_each_followed_cohort_with_its_figures_beside_the_studies
     assert "0.886" in page  # Fourney 2011's intra-rater ICC of the total
     assert "0.82" in page and "0.80" in page  # Fisher 2014's intra-rater κ of the consultation call
     assert "Too few to conclude" not in page
+    # Per trainee, component by component: the same answers twice agree perfectly with themselves.
+    by_component = page.split("Trainees, component by component")[1].split("</table>")[0]
+    steady = escape(cohort.trainees.get(username="steady").get_full_name())
+    row = by_component.split(f'<th scope="row">{steady}</th>')[1].split("</tr>")[0]
+    assert row.count("<td>1.00</td>") >= 4, row
 
 
 def test_only_the_educators_of_its_cohorts_and_superusers_may_read_a_retest(client, cohort, django_user_model):
