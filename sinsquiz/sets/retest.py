@@ -153,8 +153,13 @@ def pairs(retest: Assignment, trainees) -> list[Pair]:
     ]
 
 
+def _enough(pairs: list[Pair]) -> bool:
+    """At least MINIMUM distinct cases: ten trainees on one case are one case's worth of evidence, not ten."""
+    return len({pair.case_id for pair in pairs}) >= MINIMUM
+
+
 def _kappa(pairs: list[Pair], value) -> float | None:
-    if len(pairs) < MINIMUM:
+    if not _enough(pairs):
         return None
     return stats.cohen_kappa([value(p.baseline) for p in pairs], [value(p.retest) for p in pairs])
 
@@ -202,7 +207,7 @@ def retest_figures(pairs: list[Pair]) -> Retest | None:
         )
         for component in sins.COMPONENTS
     ]
-    enough = len(pairs) >= MINIMUM
+    enough = _enough(pairs)
     return Retest(
         pairs=len(pairs),
         cases=len({p.case_id for p in pairs}),

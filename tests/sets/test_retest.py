@@ -234,3 +234,17 @@ def test_a_retest_repeats_its_baselines_cases_and_meets_them_in_another_order(co
     assert sorted(order) == sorted(case.pk for case in library)
     assert order != [case.pk for case in library]  # the set itself is not shuffled: the retest is
     assert not baseline.case_set.shuffled
+
+
+def test_a_cohorts_kappa_needs_ten_distinct_cases_not_ten_pairs(cohort):
+    library = cases(2)
+    baseline, retest = make_pair(library, [cohort])
+    for n in range(6):  # 12 pairs, but only two cases
+        trainee = trainee_in(cohort, f"reader{n}")
+        sit(baseline, trainee, {case: VARIED[k] for k, case in enumerate(library)})
+        sit(retest, trainee, {case: VARIED[k] for k, case in enumerate(library)})
+
+    figures = report.cohort_retest(retest, cohort).retest
+    assert figures.pairs == 12 and figures.cases == 2
+    assert figures.category_kappa is None and figures.total_icc is None
+    assert {row.kappa for row in figures.components} == {None}
