@@ -3,6 +3,23 @@ import pytest
 from tests.factories import EducatorFactory, TraineeFactory, ensure_roles
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_connection_outlives_the_suite(django_db_setup, django_db_blocker):
+    """On PostgreSQL the test database can be dropped only when no other session uses it. A background thread of
+    the suite (not yet identified: the full run leaves one idle connection, no subset does) can still hold one at
+    the end; close those sessions before pytest-django drops the database, instead of failing the whole run."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     # Cached fragments must not travel from one test to the next.
