@@ -147,6 +147,12 @@ def _cases(case_set_id: int) -> set[int]:
     return set(SetCase.objects.filter(case_set=case_set_id).values_list("case", flat=True))
 
 
+class SittingQuerySet(models.QuerySet):
+    def of(self, trainee, assignment) -> "Sitting | None":
+        """The trainee's sitting of the assignment, if they have started it."""
+        return self.filter(assignment=assignment, trainee=trainee).first()
+
+
 class Sitting(models.Model):
     """One trainee's go at an assignment: the order they meet its cases in, and their time limit."""
 
@@ -156,6 +162,8 @@ class Sitting(models.Model):
     deadline = models.DateTimeField(help_text="The set's close, or sooner with a time limit.")
     finished = models.DateTimeField(null=True, blank=True)
     order = models.JSONField(default=list, help_text="The cases' pks, in the order this trainee meets them.")
+
+    objects = SittingQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started"]

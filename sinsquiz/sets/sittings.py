@@ -35,7 +35,7 @@ def when(moment) -> str:
 def start(assignment: Assignment, trainee, now=None) -> Sitting:
     """The trainee's sitting of the assignment, started now if it is not yet; safe when two tabs start at once."""
     now = now or timezone.now()
-    if sitting := Sitting.objects.filter(assignment=assignment, trainee=trainee).first():
+    if sitting := Sitting.objects.of(trainee, assignment):
         return sitting
     if not assignment.is_open(now):
         opens, closes = when(assignment.opens), when(assignment.closes)

@@ -19,7 +19,7 @@ def case_set(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A set as its trainee sees it: what it is, its window, and once started, its cases and where they stand."""
     assignment = get_assignment_for_trainee(request, pk)
     now = timezone.now()
-    sitting = Sitting.objects.filter(assignment=assignment, trainee=request.user).first()
+    sitting = Sitting.objects.of(request.user, assignment)
     rows = overview.rows(sitting, now) if sitting else []
     response = render(
         request,
@@ -57,7 +57,7 @@ def start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def next_case(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """On to the sitting's next case; back to the set's page when there is none, or no time."""
     assignment = get_assignment_for_trainee(request, pk)
-    sitting = Sitting.objects.filter(assignment=assignment, trainee=request.user).first()
+    sitting = Sitting.objects.of(request.user, assignment)
     if sitting is None or not sittings.counts(sitting, timezone.now()):
         return redirect("set", pk=assignment.pk)
     case = sittings.next_case(sitting)
@@ -71,7 +71,7 @@ def next_case(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def finish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_trainee(request, pk)
-    sitting = Sitting.objects.filter(assignment=assignment, trainee=request.user).first()
+    sitting = Sitting.objects.of(request.user, assignment)
     if sitting and sittings.finish(sitting):
         messages.success(request, "You have finished this set. The cases you left out count as not answered.")
     return redirect("set", pk=assignment.pk)
