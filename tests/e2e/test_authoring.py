@@ -149,7 +149,7 @@ def test_an_educator_authors_illustrates_annotates_and_publishes_a_case_that_a_t
     expect(page.locator("[data-stack]:not([hidden]) [data-counter]")).to_have_text("image 2 / 3")
     page.select_option("#id_level", "T7")
     for name, value in ANSWERS.items():
-        page.check(f'[name="{name}"][value="{value}"]', force=True)
+        page.check(f'[name="{name}"][value="{value}"]')
     page.click("[data-commit]")
     page.wait_for_url(f"{live_server.url}/attempts/*/")
     feedback = page.locator("[data-key-item=collapse]")

@@ -82,7 +82,7 @@ def test_an_educator_publishes_a_case_and_a_trainee_scores_it(page, live_server,
     expect(page.locator("[data-stack]:not([hidden]) [data-counter]")).to_have_text("image 4 / 5")
     page.select_option("#id_level", "T7")
     for name in ("location", "pain", "bone_lesion"):
-        page.check(f'[name="{name}"][value="{READING[name]}"]', force=True)
+        page.check(f'[name="{name}"][value="{READING[name]}"]')
     expect(page.locator("#panel-status")).to_contain_text("4 of 9 answered")
     screenshot("4-trainee-scoring")
 
@@ -92,7 +92,7 @@ def test_an_educator_publishes_a_case_and_a_trainee_scores_it(page, live_server,
     expect(page.locator("[name=bone_lesion][value=lytic]")).to_be_checked()
     for name in ("alignment", "collapse", "posterolateral", "absent_pedicle", "tomita"):
         value = "gt50" if name == "collapse" else READING[name]  # one mistake
-        page.check(f'[name="{name}"][value="{value}"]', force=True)
+        page.check(f'[name="{name}"][value="{value}"]')
     expect(page.locator("#panel-status .total-num")).to_have_text("10")
 
     page.click("[data-commit]")

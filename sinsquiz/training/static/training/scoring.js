@@ -4,6 +4,7 @@
   "use strict";
 
   const items = () => [...document.querySelectorAll("#reading-form [data-item]")];
+  const calm = matchMedia("(prefers-reduced-motion: reduce)");
   let current = 0;
 
   const typing = (el) =>
@@ -18,7 +19,7 @@
     const item = list[current];
     const target = item.querySelector("input:checked") || item.querySelector("input, select");
     target?.focus({ preventScroll: true });
-    item.scrollIntoView({ block: "nearest", behavior: "smooth" });
+    item.scrollIntoView({ block: "nearest", behavior: calm.matches ? "auto" : "smooth" });
   }
 
   function choose(n) {
