@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-import tempfile
 import time
 import traceback
 import zipfile
@@ -36,14 +35,12 @@ from django.db.models import Max
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
-from cases import dicom, images
+from cases import dicom, images, zips
 from cases.models import STAGING_FOLDER, Case, Ingest, Series, Slice, counted, delete_staged
 
 logger = logging.getLogger(__name__)
 
-# What an archive may unpack to is read with a hard limit (declared sizes are never trusted): settings.DICOM_*.
-# A member that unpacks to more than RATIO_FLOOR bytes may be at most DICOM_MAX_RATIO times its packed size.
-RATIO_FLOOR = 10 * 1024 * 1024
+# What an archive may unpack to is read with hard limits (cases/zips.py): settings.DICOM_*.
 # Files an operating system leaves in folders and archives: skipped without a word.
 _CLUTTER = re.compile(r"^(\._.*|\.DS_Store|Thumbs\.db|desktop\.ini|DICOMDIR)$", re.IGNORECASE)
 PROGRESS_SECONDS = 0.5
@@ -111,7 +108,7 @@ class _Reader:
         self._zip_name = None
         self._zip = None
         self._zip_file = None
-        self.unpacked = 0  # bytes unpacked from archives in pass 1
+        self.budget = zips.Budget(settings.DICOM_MAX_TOTAL_BYTES)  # what archives unpack to in pass 1
 
     def close(self) -> None:
         if self._zip:
@@ -131,7 +128,7 @@ class _Reader:
     def open(self, source: _Source, *, count: bool = False):
         if source.member is None:
             if default_storage.size(source.staged) > settings.DICOM_MAX_FILE_BYTES:
-                raise dicom.Refused(f"is larger than {_megabytes(settings.DICOM_MAX_FILE_BYTES)}")
+                raise dicom.Refused(f"is larger than {zips.megabytes(settings.DICOM_MAX_FILE_BYTES)}")
             with default_storage.open(source.staged, "rb") as file:
                 yield file
             return
@@ -140,51 +137,17 @@ class _Reader:
 
     @contextmanager
     def _unpacked(self, staged: str, info: zipfile.ZipInfo, *, count: bool):
-        # Into a spooled file: small members stay in memory, large ones go to disk; never more than the limit.
-        file_limit = settings.DICOM_MAX_FILE_BYTES
-        left = settings.DICOM_MAX_TOTAL_BYTES - self.unpacked
-        if count and left <= 0:
-            raise dicom.Refused(f"the archive unpacks to more than {_megabytes(settings.DICOM_MAX_TOTAL_BYTES)} in all")
-        with tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024) as spool:
-            size = 0
-            try:
-                with self.archive(staged).open(info) as member:
-                    while chunk := member.read(1024 * 1024):
-                        size += len(chunk)
-                        if size > file_limit:
-                            raise dicom.Refused(f"unpacks to more than {_megabytes(file_limit)} (a zip bomb?)")
-                        if count and size > left:
-                            raise dicom.Refused(
-                                f"the archive unpacks to more than {_megabytes(settings.DICOM_MAX_TOTAL_BYTES)} in all"
-                            )
-                        if size > RATIO_FLOOR and size > settings.DICOM_MAX_RATIO * max(info.compress_size, 1):
-                            raise dicom.Refused("is compressed suspiciously well (a zip bomb?)")
-                        spool.write(chunk)
-            except dicom.Refused:
-                raise
-            except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError, ValueError):
-                raise dicom.Refused("could not be unpacked from the archive: it is damaged or uses an "
-                                    "unsupported packing") from None  # fmt: skip
-            if count:
-                self.unpacked += size
-            spool.seek(0)
-            yield spool
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / 1024 / 1024:,.0f} MB" if size >= 1024 * 1024 else f"{size:,} bytes"
-
-
-def _member_problem(info: zipfile.ZipInfo) -> str | None:
-    name = info.filename.replace("\\", "/")
-    parts = name.split("/")
-    if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts:
-        return "has an unsafe name in the archive (outside its folder)"
-    if (info.external_attr >> 16) & 0o170000 == 0o120000:
-        return "is a link in the archive, not a file"
-    if info.flag_bits & 0x1:
-        return "is encrypted in the archive"
-    return None
+        try:
+            with zips.unpacked(
+                self.archive(staged),
+                info,
+                limit=settings.DICOM_MAX_FILE_BYTES,
+                max_ratio=settings.DICOM_MAX_RATIO,
+                budget=self.budget if count else None,
+            ) as file:
+                yield file
+        except zips.Unsafe as unsafe:
+            raise dicom.Refused(str(unsafe)) from None
 
 
 # --- The import -----------------------------------------------------------------------------------------
@@ -374,7 +337,7 @@ def _list_sources(ingest: Ingest, reader: _Reader, progress: _Progress, *, recor
             if "__MACOSX" in parts or _CLUTTER.match(base_name(info.filename)):
                 continue
             source = _Source(f"{index} in archive {number}", staged, info)
-            if problem := _member_problem(info):
+            if problem := zips.member_problem(info):
                 if record:
                     progress.refuse(source, problem)
                 progress.files_read += 1
