@@ -13,11 +13,10 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.text import slugify
 from django_tasks_db.models import DBTaskResult
 
-from cases import admin_ingest, images, key_images
-from cases.models import Case, ReferenceReading, Series, Slice, reading_problems
+from cases import admin_archive, admin_ingest, images, key_images
+from cases.models import Case, ReferenceReading, Series, Slice, reading_problems, unique_slug
 from sinsquiz import roles, sins
 
 # Educators follow an import on its case's page; the queue's own rows are for the worker's logs, not the admin.
@@ -450,7 +449,7 @@ class CaseAdmin(UploadsAdmin):
     search_fields = ["title", "primary_tumour", "presentation", "pain_statement"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["preview", "primary_reference", "key_images_link", "version", "author", "created", "updated"]
-    actions = ["publish", "unpublish", "duplicate"]
+    actions = ["publish", "unpublish", "duplicate", "export_archive"]
     save_on_top = True
 
     class Media:
@@ -541,7 +540,7 @@ class CaseAdmin(UploadsAdmin):
         return format_html('<a href="{}" target="_blank">Preview as trainee ↗</a>', case.get_absolute_url())
 
     def get_urls(self):
-        return key_images.urls(self) + admin_ingest.urls(self) + super().get_urls()
+        return admin_archive.urls(self) + key_images.urls(self) + admin_ingest.urls(self) + super().get_urls()
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk:
@@ -587,6 +586,11 @@ class CaseAdmin(UploadsAdmin):
             copy = duplicate_case(case, author=request.user)
             self.message_user(request, f"Created the draft “{copy}”.", messages.SUCCESS)
 
+    @admin.action(description="Export the selected cases as an archive", permissions=["add"])
+    def export_archive(self, request, queryset):
+        # Who may add cases may take them elsewhere: an archive holds the reference readings, as an import does.
+        return admin_archive.export_response(request, queryset)
+
 
 @transaction.atomic
 def duplicate_case(case: Case, *, author) -> Case:
@@ -623,14 +627,6 @@ def duplicate_case(case: Case, *, author) -> Case:
         key_images.copy_annotations(source, reading, slice_map)
     Case.objects.filter(pk=copy.pk).update(version=1)
     return copy
-
-
-def unique_slug(title: str) -> str:
-    base = slugify(title)[:190] or "case"
-    slug, n = base, 2
-    while Case.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
 
 
 # --- A series and its stack -------------------------------------------------------------------------

@@ -7,6 +7,7 @@ derivative and the thumbnail are made here too; the model stores all three throu
 """
 
 import io
+import struct
 import warnings
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -159,6 +160,66 @@ def _open_checked(upload, name: str) -> Image.Image:
             f"{name} could not be read completely: it looks truncated or damaged ({error}).", code="damaged"
         ) from None
     return image
+
+
+def check_stored(file, name: str) -> Image.Image:
+    """An image file as the pipeline stores it, from elsewhere (a case archive), kept byte for byte: the upload's
+    checks (recognised format, size and pixel limits, a complete decode) and nothing but pixels in it. Returns
+    the decoded image; raises ValidationError with a message for the educator."""
+    image = _open_checked(file, name)
+    file.seek(0)
+    data = file.read()
+    clean = {"PNG": _png_is_pixels_only, "JPEG": _jpeg_is_pixels_only}.get(image.format)
+    if clean is None or not clean(data):
+        raise ValidationError(
+            f"{name} carries more than its pixels (metadata such as EXIF, a comment or text, or data after the "
+            "image), or is not a PNG or JPEG as SINS Quiz stores them.",
+            code="metadata",
+        )
+    return image
+
+
+# What _encode writes and nothing else: a PNG of IHDR, IDAT and IEND chunks; a JPEG of its JFIF header, tables,
+# frame and scans. No text, EXIF, XMP, ICC profile or comment, and no bytes after the image's end.
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_CHUNKS = {b"IHDR", b"IDAT", b"IEND"}
+_JPEG_SEGMENTS = {0xE0, 0xDB, 0xC0, 0xC1, 0xC2, 0xC4, 0xDD, 0xDA}  # APP0 (JFIF), DQT, SOF0–2, DHT, DRI, SOS
+
+
+def _png_is_pixels_only(data: bytes) -> bool:
+    position = len(_PNG_SIGNATURE)
+    while position + 12 <= len(data):
+        length, kind = struct.unpack(">I4s", data[position : position + 8])
+        if kind not in _PNG_CHUNKS:
+            return False
+        position += 12 + length  # length, type, data, CRC
+        if kind == b"IEND":
+            return position == len(data)
+    return False
+
+
+def _jpeg_is_pixels_only(data: bytes) -> bool:
+    position = 2  # after SOI
+    while position + 2 <= len(data) and data[position] == 0xFF:
+        marker = data[position + 1]
+        if marker == 0xD9:  # EOI
+            return position + 2 == len(data)
+        if marker not in _JPEG_SEGMENTS or position + 4 > len(data):
+            return False
+        (length,) = struct.unpack(">H", data[position + 2 : position + 4])
+        if marker == 0xE0 and data[position + 4 : position + 9] != b"JFIF\x00":
+            return False
+        position += 2 + length
+        if marker == 0xDA:
+            # Entropy-coded data: a 0xFF in it is followed by 0x00 (stuffing) or a restart marker; any other
+            # 0xFF starts the next marker.
+            while (position := data.find(b"\xff", position)) != -1 and position + 1 < len(data):
+                if data[position + 1] != 0x00 and not 0xD0 <= data[position + 1] <= 0xD7:
+                    break
+                position += 2
+            if position == -1:
+                return False
+    return False
 
 
 def _too_many_pixels(name: str, width, height, max_pixels: int) -> ValidationError:

@@ -18,7 +18,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import capfirst
+from django.utils.text import capfirst, slugify
 
 from cases import images
 from cases.fields import LevelChoiceField
@@ -328,6 +328,15 @@ class Case(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+
+def unique_slug(text: str) -> str:
+    """A slug made from `text` that no case has yet: "spine-case", else "spine-case-2", "spine-case-3"…"""
+    base = slugify(text)[:190] or "case"
+    slug, n = base, 2
+    while Case.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
 
 
 def reading_problems(case: Case, readings) -> list[str]:
