@@ -1,0 +1,137 @@
+"""Case archives (cases/archive.py): a case leaves with everything it teaches and comes back the same."""
+
+import pytest
+
+from cases.models import Annotation, Case, ReferenceReading, Slice
+from tests.archives import exported, files_of, imported, library_state, manifest_of, rezipped, teaching_case
+from tests.factories import EducatorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_case_exported_then_imported_where_it_is_missing_exports_the_same_manifest_and_bytes():
+    data = exported(teaching_case(slug="spine-case"))
+    Case.objects.all().delete()
+
+    report = imported(data)
+
+    assert report.summary == "Imported 1 case, 6 images."
+    case = Case.objects.get(slug="spine-case")
+    assert case.status == Case.Status.PUBLISHED and case.version == 1
+    assert exported(case) == data  # the manifest, the image files and the zip around them
+    primary, second = case.readings.all()
+    assert primary.pain_rationale == "Mechanical: worse on standing, eased lying down."
+    assert primary.level_key_slice.series.case == case and second.reader_name == "Dr B. Second"
+    assert [a.label for a in Annotation.objects.filter(reading=primary)] == ["T7", ""]
+
+
+def test_the_manifest_holds_the_history_series_readings_and_images_without_database_ids():
+    case = teaching_case(slug="spine-case", age=71)
+    manifest = manifest_of(exported(case))
+
+    assert (manifest["format"], manifest["version"]) == ("sinsquiz-case-archive", 1)
+    [entry] = manifest["cases"]
+    assert entry["age"] == 71 and entry["index_level"] == "T7" and "id" not in entry and "updated" not in entry
+    assert [len(series["images"]) for series in entry["series"]] == [3, 3]
+    primary = entry["readings"][0]
+    assert primary["is_primary"] and primary["pain"] == "mechanical"
+    assert primary["key_images"]["collapse"] == {"series": 1, "image": 2}
+    assert primary["annotations"][0]["on"] == {"series": 0, "image": 1}
+    first = entry["series"][0]["images"][0]["files"]
+    assert first["original"].endswith(".png") and first["web"].endswith(".jpg") and first["bone"] is None
+
+
+def test_identical_image_files_travel_once():
+    case = teaching_case()
+    files = files_of(exported(case))
+    twin = Slice.objects.filter(series__case=case).first()
+    twin.pk, twin.position = None, 9
+    twin.save()  # shares the stored files, as a duplicated case's images do
+
+    assert files_of(exported(case)) == files
+    assert len(manifest_of(exported(case))["cases"][0]["series"][0]["images"]) == 4
+
+
+def test_a_slug_clash_imports_a_new_draft_and_leaves_the_existing_case_alone():
+    existing = teaching_case(slug="spine-case", title="The original")
+    data = exported(existing)
+    educator = EducatorFactory()
+
+    report = imported(data, educator)
+
+    [done] = report.cases
+    assert done.slug == "spine-case-2" and done.status == Case.Status.DRAFT
+    assert "has the slug “spine-case” already" in " ".join(done.notes)
+    copy = Case.objects.get(slug="spine-case-2")
+    assert copy.author == educator and copy.status == Case.Status.DRAFT
+    existing.refresh_from_db()
+    assert existing.status == Case.Status.PUBLISHED and existing.series.count() == 2
+
+
+def test_a_published_case_that_fails_the_checks_of_publishing_comes_in_as_a_draft_saying_why():
+    data = exported(teaching_case(slug="spine-case"))
+    manifest = manifest_of(data)
+    manifest["cases"][0]["pain_statement"] = ""
+    Case.objects.all().delete()
+
+    [done] = imported(rezipped(data, manifest=manifest)).cases
+
+    assert done.status == Case.Status.DRAFT
+    assert "kept as a draft here: A published case needs a pain statement" in done.notes[0]
+
+
+def test_as_drafts_holds_every_case_back_for_checking():
+    data = exported(teaching_case(slug="spine-case"))
+    Case.objects.all().delete()
+
+    imported(data, as_drafts=True)
+
+    assert Case.objects.get(slug="spine-case").status == Case.Status.DRAFT
+
+
+def test_an_educator_account_does_not_travel_but_the_credited_name_does():
+    case = teaching_case(slug="spine-case")
+    case.readings.filter(is_primary=True).update(reader=EducatorFactory())
+    data = exported(case)
+    Case.objects.all().delete()
+
+    imported(data)
+
+    primary = ReferenceReading.objects.get(is_primary=True)
+    assert primary.reader is None and primary.reader_name == "Dr A. Expert"
+
+
+def test_an_archive_of_another_format_version_is_refused_with_nothing_written():
+    data = exported(teaching_case())
+    manifest = manifest_of(data) | {"version": 2}
+    before = library_state()
+
+    with pytest.raises(Exception, match="format version 2; this SINS Quiz reads version 1. It comes from a newer"):
+        imported(rezipped(data, manifest=manifest))
+
+    assert library_state() == before
+
+
+def test_every_problem_of_an_archive_is_listed_at_once():
+    data = exported(teaching_case(slug="one"), teaching_case(slug="two"))
+    manifest = manifest_of(data)
+    manifest["cases"][0]["age"] = "seventy"
+    manifest["cases"][1]["readings"][0]["tomita"] = 9
+
+    with pytest.raises(Exception) as refused:
+        imported(rezipped(data, manifest=manifest))
+
+    assert refused.value.messages == [
+        "Case 0 (“one”): “age” must be a whole number or null, not text",
+        "Case 1 (“two”), reading 0: “tomita”: Value 9 is not a valid choice.",
+    ]
+
+
+def test_a_case_without_images_or_readings_travels_too():
+    case = Case.objects.create(title="Empty draft", slug="empty-draft")
+    data = exported(case)
+    case.delete()
+
+    imported(data)
+
+    assert Case.objects.get(slug="empty-draft").status == Case.Status.DRAFT
