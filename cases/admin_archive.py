@@ -56,7 +56,7 @@ def import_cases(request, *, model_admin) -> HttpResponse:
     """Upload an archive and see what was imported, or why nothing was, on the same page."""
     if not model_admin.has_add_permission(request):
         raise PermissionDenied
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
     report = refusal = None
     if request.method == "POST" and form.is_valid():
         try:
