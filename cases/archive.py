@@ -12,6 +12,7 @@ archive in one transaction, and removes the files it stored if that fails.
 
 import hashlib
 import json
+import math
 import re
 import secrets
 import zipfile
@@ -219,8 +220,14 @@ def _json_kinds(model, name: str) -> tuple[type, ...]:
 
 
 def _has_kind(value, kinds: tuple[type, ...]) -> bool:
-    # true and false are not numbers here, though Python's bool is an int.
-    return type(value) in kinds or (type(value) is int and float in kinds)
+    # true and false are not numbers here, though Python's bool is an int; a number must be finite (1e400 reads
+    # as infinity, and a 400-digit integer is no float at all).
+    if type(value) is float or (type(value) is int and float in kinds):
+        try:
+            return float in kinds and math.isfinite(value)
+        except OverflowError:
+            return False
+    return type(value) in kinds
 
 
 def _object(value, keys, where: str, problems: _Problems) -> dict | None:
@@ -256,7 +263,10 @@ def _instance(model, value, names, extra_keys, where: str, problems: _Problems, 
         kinds = _json_kinds(model, name)
         if not _has_kind(value[name], kinds):
             given = _JSON_NAMES.get(type(value[name]), "that")
-            problems.add(where, f"“{name}” must be {' or '.join(_JSON_NAMES[k] for k in kinds)}, not {given}")
+            if float in kinds and type(value[name]) in (int, float):
+                given = "a number too large to use"
+            wanted = " or ".join(_JSON_NAMES[k] for k in kinds if k is not int or float not in kinds)
+            problems.add(where, f"“{name}” must be {wanted}, not {given}")
             wrong = True
     if wrong:
         return None

@@ -1,6 +1,8 @@
 """Case archives (cases/archive.py): a case leaves with everything it teaches and comes back the same."""
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
 
 from cases.models import Annotation, Case, ReferenceReading, Slice
 from tests.archives import exported, files_of, imported, library_state, manifest_of, rezipped, teaching_case
@@ -135,3 +137,34 @@ def test_a_case_without_images_or_readings_travels_too():
     imported(data)
 
     assert Case.objects.get(slug="empty-draft").status == Case.Status.DRAFT
+
+
+def test_when_the_database_fails_midway_the_files_already_stored_are_removed_again():
+    data = exported(teaching_case(slug="spine-case"))
+    Case.objects.all().delete()
+    before = library_state()
+    refuse_readings()  # the readings are written after the images: their files are in storage by then
+
+    with pytest.raises(ValidationError, match="Nothing was imported: the database refused it"):
+        imported(data)
+
+    assert library_state() == before
+
+
+def refuse_readings() -> None:
+    """A real failure of the database on the next expert reading written (undone with the test's transaction)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION refuse_reading() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$ "
+                "LANGUAGE plpgsql"
+            )
+            cursor.execute(
+                "CREATE TRIGGER refuse_reading BEFORE INSERT ON cases_referencereading "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_reading()"
+            )
+        else:
+            cursor.execute(
+                "CREATE TRIGGER refuse_reading BEFORE INSERT ON cases_referencereading "
+                "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )

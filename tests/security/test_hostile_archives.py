@@ -176,6 +176,10 @@ def test_a_malformed_manifest_is_refused(manifest, why):
         ),
         (lambda m: m["cases"][0]["series"][0].update(orientation=[1, 0]), "“orientation” must be six numbers or null"),
         (
+            lambda m: m["cases"][0]["series"][0].update(window_width=10**400),
+            "“window_width” must be a number or null, not a number too large",
+        ),
+        (
             lambda m: m["cases"][0]["readings"][0].update(is_primary="yes"),
             "“is_primary” must be true or false, not text",
         ),
@@ -201,6 +205,7 @@ def test_a_manifest_with_wrong_types_or_fields_is_refused(good, change, why):
         (lambda r: r["key_images"].update(pain={"series": 0, "image": "1"}), "points to series 0, image 1, which"),
         (lambda r: r["rationales"].update(pain=3), "“pain” must be text"),
         (lambda r: r["annotations"][0].update(x1=1.5), "annotation 0: “x1”:"),
+        (lambda r: r["annotations"][0].update(y1=float("inf")), "manifest.json is not valid JSON"),
         (lambda r: r["annotations"][0].update(kind="laser"), "annotation 0: “kind”: Value 'laser' is not a valid"),
         (lambda r: r["annotations"].extend([r["annotations"][0]] * 12), "has more than 12 shapes for “level”"),
     ],
