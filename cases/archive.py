@@ -302,8 +302,9 @@ def _read_case(value, number: int, problems: _Problems) -> _Case | None:
     # The case's and its series' clean() are the checks of publishing, made once the case is written.
     case = _instance(Case, value, CASE_FIELDS, ("series", "readings"), where, problems,
                      exclude=["author", "created", "updated", "version"])  # fmt: skip
-    if case is None:
-        return None
+    if not isinstance(value, dict) or not {"series", "readings"} <= value.keys():
+        return None  # said already; a case with a wrong field has its series and readings checked still
+    series_before = len(problems)
     series_list = []
     for s, series_value in enumerate(_list(value["series"], f"{where}, its series", problems)):
         here = f"{where}, series {s}"
@@ -319,8 +320,10 @@ def _read_case(value, number: int, problems: _Problems) -> _Case | None:
             there = f"{here}, image {i}"
             slice_ = _instance(Slice, image_value, IMAGE_FIELDS, ("files",), there, problems,
                                exclude=["series", *FILES.values()])  # fmt: skip
-            files = _object(image_value.get("files") if slice_ else None, FILES, f"{there}, its files", problems)
-            if slice_ is None or files is None:
+            if slice_ is None:
+                continue
+            files = _object(image_value["files"], FILES, f"{there}, its files", problems)
+            if files is None:
                 continue
             for key, name in files.items():
                 if name is None and key in OPTIONAL_FILES:
@@ -330,8 +333,8 @@ def _read_case(value, number: int, problems: _Problems) -> _Case | None:
                                  "archive (images/ followed by the SHA-256 of its bytes, .png or .jpg)")  # fmt: skip
             made.append(_Image(slice_, {FILES[key]: name for key, name in files.items()}))
         series_list.append(_Series(series, made))
-    if len(problems) > before:
-        return None  # references to images need the series as they are
+    if len(problems) > series_before:
+        return None  # references to images need every series and image as the archive has them
     shape = [series.images for series in series_list]
     readings = []
     for r, reading_value in enumerate(_list(value["readings"], f"{where}, its readings", problems)):

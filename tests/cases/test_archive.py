@@ -118,14 +118,20 @@ def test_every_problem_of_an_archive_is_listed_at_once():
     data = exported(teaching_case(slug="one"), teaching_case(slug="two"))
     manifest = manifest_of(data)
     manifest["cases"][0]["age"] = "seventy"
+    manifest["cases"][0]["series"][1]["images"][2]["width"] = "96"
+    manifest["cases"][1]["age"] = -3
     manifest["cases"][1]["readings"][0]["tomita"] = 9
+    manifest["cases"][1]["readings"][1]["pain"] = "severe"
 
     with pytest.raises(Exception) as refused:
         imported(rezipped(data, manifest=manifest))
 
     assert refused.value.messages == [
         "Case 0 (“one”): “age” must be a whole number or null, not text",
+        "Case 0 (“one”), series 1, image 2: “width” must be a whole number, not text",
+        "Case 1 (“two”): “age”: Ensure this value is greater than or equal to 0.",
         "Case 1 (“two”), reading 0: “tomita”: Value 9 is not a valid choice.",
+        "Case 1 (“two”), reading 1: “pain”: Value 'severe' is not a valid choice.",
     ]
 
 
