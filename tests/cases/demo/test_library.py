@@ -1,4 +1,5 @@
-"""The demo library that `make run` loads: complete, varied, idempotent, and synthetic."""
+"""The demo library that `make run` loads: complete, varied, idempotent, and synthetic; with its case sets, its
+retest and its history. `seed_demo` is slow, so it runs once here for every test of what it makes."""
 
 import io
 import json
@@ -15,8 +16,13 @@ from django.test import override_settings
 from PIL import Image
 
 from cases import archive
+from cases.demo.assignments import ASSESSMENT, PRACTICE, create_assignments
+from cases.demo.retest import create_retest_pair
 from cases.models import Annotation, Case, ReferenceReading, Series, Slice
 from sinsquiz import grading, sins
+from sinsquiz.progress.models import Cohort
+from sinsquiz.sets import retest as retest_report
+from sinsquiz.sets.models import Assignment, SetAnswer, Sitting
 from sinsquiz.training.models import Attempt
 from tests.factories import ensure_roles
 
@@ -203,3 +209,48 @@ def test_the_whole_library_survives_an_archive_round_trip_unchanged(library, db,
         manifest = json.loads(before.read("manifest.json"))
     windows = [i["files"]["bone"] for c in manifest["cases"] for s in c["series"] for i in s["images"]]
     assert any(windows), "the CT from DICOM, with its bone window, is in the archive"
+
+
+# The case sets: an assessment the demo cohort sat last week, and an open practice set for resident1.
+
+
+def test_the_assessment_closed_last_week_with_answers_released_at_its_close(library, db):
+    taken = Assignment.objects.get(case_set__title=ASSESSMENT)
+    answers = Attempt.objects.filter(set_answer__sitting__assignment=taken)
+
+    assert SetAnswer.objects.filter(sitting__assignment=taken).count() == answers.count() > 10
+    assert create_assignments() == 0  # seed_demo made them, once
+    assert set(answers.values_list("feedback_from", flat=True)) == {taken.closes}
+    assert Sitting.objects.filter(assignment=taken).count() == 5
+    assert all(a.submitted < taken.closes for a in answers)
+
+
+def test_the_educator_reads_the_results_and_resident1_sees_the_practice_set(library, client):
+    taken = Assignment.objects.get(case_set__title=ASSESSMENT)
+    client.force_login(User.objects.get(username="educator"))
+    report = client.get(f"/sets/{taken.pk}/results/").context["report"]
+    assert report.started == 5 and len(report.case_rows) == 5
+
+    client.force_login(User.objects.get(username="resident1"))
+    home = client.get("/").content.decode()
+    assert PRACTICE in home and "0 of 5 done" in home and ASSESSMENT not in home
+    assert SetAnswer.objects.filter(sitting__trainee__username="resident1").count() == 0
+
+
+# The baseline and retest: made once, after the washout, with a training effect the report finds.
+
+
+def test_there_is_a_baseline_and_a_retest_that_reads_better_at_retest(library, client):
+    assert create_retest_pair() is None  # seed_demo made it, once
+    retest = Assignment.objects.get(purpose=Assignment.Purpose.RETEST)
+    retest.full_clean()
+    cohort = Cohort.objects.get(name="Demo cohort")
+    entry = retest_report.cohort_retest(retest, cohort)
+    assert entry.retest.pairs == 6 * 10 and entry.retest.cases == 10
+    assert entry.retest.components_right.retest > entry.retest.components_right.baseline
+    assert entry.retest.components_right.verdict == "better at retest"
+    assert SetAnswer.objects.filter(sitting__assignment=retest, attempt__feedback_from=retest.closes).count() == 60
+
+    client.force_login(cohort.educators.get())
+    page = client.get(f"/sets/{retest.pk}/retest/").content.decode()
+    assert "Demo cohort" in page and "better at retest" in page
