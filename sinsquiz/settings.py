@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "sinsquiz.training",
     "sinsquiz.progress",
     "sinsquiz.sets",
+    "sinsquiz.problems",
     # After the apps, so that cases/templates/admin/base_site.html themes the authoring pages.
     "django.contrib.admin",
 ]

@@ -22,6 +22,7 @@ def ensure_roles() -> None:
         Group.objects.filter(name=roles.TRAINEES).exists()
         and Group.objects.filter(name=roles.EDUCATORS, permissions__codename="change_cohort").exists()
         and Group.objects.filter(name=roles.EDUCATORS, permissions__codename="change_assignment").exists()
+        and Group.objects.filter(name=roles.EDUCATORS, permissions__codename="change_problemreport").exists()
     )
     if complete:
         return
@@ -29,6 +30,7 @@ def ensure_roles() -> None:
     importlib.import_module("cases.migrations.0002_educator_permissions").grant(apps, None)
     importlib.import_module("sinsquiz.migrations.0003_progress").grant(apps, None, app_label="progress")
     importlib.import_module("sinsquiz.sets.migrations.0002_educator_permissions").grant(apps, None)
+    importlib.import_module("sinsquiz.problems.migrations.0002_educator_permissions").grant(apps, None)
 
 
 def png_upload(name="slice.png", size=(96, 128), mode="L", shade=128, format="PNG") -> SimpleUploadedFile:
