@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("sinsquiz.training.urls")),
     path("", include("sinsquiz.progress.urls")),
     path("sets/", include("sinsquiz.sets.urls")),
+    path("", include("sinsquiz.problems.urls")),
     path("media/<path:path>", case_views.media, name="media"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from cases.models import Case
 from sinsquiz.http import AuthenticatedHttpRequest, HtmxHttpRequest
+from sinsquiz.problems.models import ProblemReport
 from sinsquiz.progress.models import Cohort
 from sinsquiz.sets.models import Assignment
 from sinsquiz.sets.overview import assigned_sets
@@ -49,6 +50,8 @@ def educator_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     commits = Attempt.objects.visible_to(user).submitted().exclude(trainee=user).select_related("trainee", "case")
     drafts = Case.objects.drafts().select_related("author").order_by("-updated")
+    # The open reports of the trainees they follow (their own, if they report, are not theirs to answer).
+    reports = ProblemReport.objects.visible_to(user).open().exclude(reporter=user)
     return render(
         request,
         "educator_home.html",
@@ -60,6 +63,8 @@ def educator_home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "to_review": drafts.exclude(author=user)[:SHOWN],
             "own_drafts": drafts.filter(author=user)[:SHOWN],
             "shown": SHOWN,
+            "problem_reports": reports.select_related("reporter", "case")[:SHOWN],
+            "open_reports": reports.count(),
             "case_sets": Assignment.objects.for_educator(user)
             .filter(closes__gte=since)
             .select_related("case_set")[:SHOWN],

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tests.factories import ANSWER
-from tests.security.world import HX_REDIRECT, LOGIN, World
+from tests.security.world import HX_REDIRECT, LOGIN, REPORT, World
 
 METHODS = ("GET", "GET_HX", "POST", "POST_HX")
 
@@ -135,6 +135,34 @@ APP: dict[str, list[Row]] = {
             POST=(LOGIN, 404, 302, 404, 404, 404),
             POST_HX=(LOGIN, 404, HX_REDIRECT, 404, 404, 404),
             data=ANSWER,
+        ),
+    ],
+    # A trainee reports a problem from their own committed reading (the POST is a complete report).
+    "attempts/<int:pk>/report/": [
+        Row(
+            "reporting a problem from A's committed attempt",
+            lambda w: f"/attempts/{w.a_submitted.pk}/report/",
+            GET=(LOGIN, 200, 404, 404, 404, 404),
+            POST=(LOGIN, 302, 404, 404, 404, 404),
+            POST_HX=(LOGIN, 200, 404, 404, 404, 404),
+            data=REPORT,
+        ),
+        Row(
+            "reporting a problem from A's draft",
+            lambda w: f"/attempts/{w.a_draft.pk}/report/",
+            GET=(LOGIN, 404, 404, 404, 404, 404),
+            POST=(LOGIN, 404, 404, 404, 404, 404),
+            data=REPORT,
+        ),
+    ],
+    # A's report: A reads it; A's educator (and a superuser) reads, answers and closes it.
+    "problems/<int:pk>/": [
+        Row(
+            "A's problem report",
+            lambda w: f"/problems/{w.problem_report.pk}/",
+            GET=(LOGIN, 200, 404, 404, 200, 200),
+            POST=(LOGIN, 404, 404, 404, 302, 302),
+            data={"answer": "Thank you: corrected.", "close": "on"},
         ),
     ],
     "practice/next/": [Row("next case", lambda w: "/practice/next/", GET=logged_in(302), POST=NOT_GET)],
@@ -347,8 +375,11 @@ ADMIN: dict[str, list[Row]] = {
             POST=staff(302, 302, 302),
         ),
     ],
-    "admin/^(?P<app_label>auth|axes|cases|progress|sets)/$": [
+    "admin/^(?P<app_label>auth|axes|cases|progress|sets|problems)/$": [
         Row("the cases app", lambda w: "/admin/cases/", GET=staff(200, 200, 200), POST=staff(200, 200, 200)),
+        Row(
+            "the problem reports app", lambda w: "/admin/problems/", GET=staff(200, 200, 200), POST=staff(200, 200, 200)
+        ),  # fmt: skip
         Row("the case sets app", lambda w: "/admin/sets/", GET=staff(200, 200, 200), POST=staff(200, 200, 200)),
         Row("the cohorts app", lambda w: "/admin/progress/", GET=staff(200, 200, 200), POST=staff(200, 200, 200)),
         Row("the users app", lambda w: "/admin/auth/", GET=staff(404, 404, 200), POST=staff(404, 404, 200)),
@@ -428,6 +459,8 @@ ADMIN_MODELS: dict[str, tuple[Callable[[World], object], tuple[tuple[str, bool],
     "sets/caseset": (lambda w: w.assignment.case_set, ((ALL, True), (ALL, True), (ALL, True))),
     # An educator manages the assignments of the cohorts they follow.
     "sets/assignment": (lambda w: w.assignment, ((ALL, False), (ALL, True), (ALL, True))),
+    # Educators read and answer their trainees' reports; trainees send them, so nobody adds one here.
+    "problems/problemreport": (lambda w: w.problem_report, (("vc", False), ("vc", True), ("vcd", True))),
 }
 
 

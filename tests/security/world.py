@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from cases.models import Case, Ingest, Series, Slice
 from sinsquiz import roles
+from sinsquiz.problems.models import ProblemReport
 from sinsquiz.progress.models import Cohort
 from sinsquiz.sets.models import Assignment, CaseSet, SetCase
 from sinsquiz.training import drafts
@@ -35,6 +36,9 @@ ROLES = ("anonymous", "trainee_a", "trainee_b", "educator_other", "educator_a", 
 # What a response did, in the words of the matrix.
 LOGIN = "302→login"  # to /login/ or the admin's /admin/login/
 HX_REDIRECT = "200+HX-Redirect"
+
+# A complete problem report, as the feedback page's form posts it.
+REPORT = {"problem-kind": "wrong_reference", "problem-text": "The reference level looks one too high."}
 
 
 def route_patterns() -> set[str]:
@@ -105,6 +109,17 @@ class World:
         )
         assignment.cohorts.add(self.cohort_a)
         return assignment
+
+    @property
+    def problem_report(self) -> ProblemReport:
+        """Trainee A's report on the committed case (made when a route first asks for it). Closed, so that A may
+        still report again from the same reading whatever order the routes are asked in."""
+        if found := ProblemReport.objects.filter(reporter=self.trainee_a).first():
+            return found
+        return ProblemReport.objects.create(
+            case=self.committed_case, attempt=self.a_submitted, reporter=self.trainee_a, kind="image",
+            text="The axial CT series is blank.", status=ProblemReport.Status.CLOSED,
+        )  # fmt: skip
 
     @property
     def case_type(self) -> ContentType:

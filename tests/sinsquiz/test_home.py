@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from cases.models import Case, ReferenceReading, Slice
+from sinsquiz.problems.models import ProblemReport
 from sinsquiz.progress.models import Cohort
 from sinsquiz.training.models import Attempt
 from tests.factories import CaseFactory, EducatorFactory, TraineeFactory, bulk_attempts, commit, published_case
@@ -108,6 +109,26 @@ def test_the_links_to_every_draft_open_the_admins_filtered_lists(client, educato
         assert client.get(link.replace("&amp;", "&")).status_code == 200
 
 
+def test_an_educators_home_lists_the_open_problem_reports_of_their_trainees(client, educator):
+    ada = TraineeFactory(first_name="Ada", last_name="Byron")
+    cohort_of(educator, ada)
+    case = published_case(title="Lytic T7")
+    client.force_login(ada)
+    attempt = commit(client, case)
+    open_report = ProblemReport.objects.create(case=case, attempt=attempt, reporter=ada, kind="image",
+                                               text="The axial CT is blank.")  # fmt: skip
+    ProblemReport.objects.create(case=case, attempt=attempt, reporter=ada, kind="other", text="Answered already.",
+                                 status="closed")  # fmt: skip
+    client.force_login(educator)
+
+    reports = section(client.get("/").content.decode(), "problem-reports-title")
+
+    assert '<span class="tag">1 open</span>' in reports
+    assert f'<a href="/problems/{open_report.pk}/">Ada Byron on Lytic T7</a>' in reports
+    assert "Image problem" in reports and "The axial CT is blank." in reports and "Answered already" not in reports
+    assert 'href="/admin/problems/problemreport/?status__exact=open"' in reports
+
+
 def test_a_trainee_gets_the_trainees_home(client, trainee):
     published_case()
 
@@ -125,6 +146,8 @@ def test_the_educators_home_costs_the_same_queries_with_a_small_and_a_large_coho
     case = published_case(series=1, slices=1)
     CaseFactory(status=Case.Status.DRAFT, author=educator)
     bulk_attempts(trainee, [case], 3)
+    report = {"kind": "other", "text": "Unclear history."}
+    ProblemReport.objects.create(case=case, attempt=trainee.attempts.first(), reporter=trainee, **report)
     small = cost()
 
     trainees = [TraineeFactory() for _ in range(20)]
@@ -132,6 +155,10 @@ def test_the_educators_home_costs_the_same_queries_with_a_small_and_a_large_coho
     library = [published_case(series=1, slices=1) for _ in range(10)]
     for other in trainees[:5]:
         bulk_attempts(other, library, 200)
+        for case in library:  # one open report per case: the most a trainee may have
+            ProblemReport.objects.create(
+                case=case, attempt=other.attempts.filter(case=case)[0], reporter=other, **report
+            )
     for _ in range(12):
         CaseFactory(status=Case.Status.DRAFT, author=educator)
         CaseFactory(status=Case.Status.DRAFT)
