@@ -1,0 +1,87 @@
+"""A problem report in the browser: a trainee reports a problem from the feedback page, their educator sees it on
+the home page, answers and closes it, and the trainee reads the answer on the case."""
+
+from django.test import Client
+from playwright.sync_api import expect
+
+from sinsquiz.problems.models import ProblemReport
+from sinsquiz.progress.models import Cohort
+from tests.factories import EducatorFactory, TraineeFactory, commit, published_case
+
+
+def test_a_report_goes_from_the_trainee_to_the_educator_and_the_answer_comes_back(page, live_server, login, screenshot):
+    trainee = TraineeFactory(username="resident", first_name="Ada", last_name="Byron")
+    educator = EducatorFactory(username="educator", first_name="Grace", last_name="Hopper")
+    cohort = Cohort.objects.create(name="Residents 2026")
+    cohort.trainees.add(trainee)
+    cohort.educators.add(educator)
+    case = published_case(series=1, slices=2, title="Lytic T7", slug="lytic-t7")
+    # Committed through the app's own views (the reading form has browser tests of its own).
+    client = Client()
+    client.force_login(trainee)
+    attempt = commit(client, case)
+
+    # The trainee reports a problem from the feedback; htmx swaps in the thanks.
+    login(trainee)
+    page.goto(f"{live_server.url}/attempts/{attempt.pk}/")
+    page.get_by_text("Report a problem with this case").click()
+    page.get_by_label("Wrong reference").check()
+    page.get_by_label("Tell the educators").fill("The collapse looks over 50% to me on <b>slice 2</b>.")
+    screenshot("1-trainee-reports")
+    page.get_by_role("button", name="Send the report").click()
+    reports = page.locator("#problem-reports")
+    expect(reports).to_contain_text("Thank you: your report is sent to your educators.")
+    expect(reports).to_contain_text("The collapse looks over 50% to me on <b>slice 2</b>.")
+    expect(reports).to_contain_text("Not answered yet.")
+    expect(reports.locator("form")).to_have_count(0)
+    assert page.url == f"{live_server.url}/attempts/{attempt.pk}/"  # swapped in place, not a new page
+    report = ProblemReport.objects.get()
+    assert (report.reporter, report.kind) == (trainee, "wrong_reference")
+
+    # The educator finds it on the home page, answers and closes it.
+    page.context.clear_cookies()
+    login(educator)
+    page.goto(live_server.url)
+    open_reports = page.locator("section", has=page.locator("#problem-reports-title"))
+    expect(open_reports).to_contain_text("1 open")
+    expect(open_reports).to_contain_text("Wrong reference")
+    screenshot("2-educator-home")
+    open_reports.get_by_role("link", name="Ada Byron on Lytic T7").click()
+    expect(page.locator("h1")).to_have_text("Problem report: Lytic T7")
+    page.get_by_label("Your answer").fill("You are right: it is over 50%. The reference is corrected.")
+    expect(page.get_by_label("Close the report")).to_be_checked()
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".messages")).to_contain_text(
+        "Ada Byron sees your answer on the case and the report is closed."
+    )
+    expect(page.locator("#problem-reports-title")).to_have_count(0)  # nothing open any more
+    report.refresh_from_db()
+    assert report.status == "closed" and report.answered_by == educator
+
+    # The trainee reads the answer on the case.
+    page.context.clear_cookies()
+    login(trainee)
+    page.goto(f"{live_server.url}/cases/{case.slug}/")
+    answer = page.locator("#problem-reports")
+    expect(answer).to_contain_text("Answer from Grace Hopper")
+    expect(answer).to_contain_text("You are right: it is over 50%. The reference is corrected.")
+    expect(answer).to_contain_text("closed")
+    answer.scroll_into_view_if_needed()
+    screenshot("3-trainee-reads-the-answer")
+
+
+def test_a_report_without_text_is_refused_in_place(page, live_server, login):
+    trainee = TraineeFactory()
+    client = Client()
+    client.force_login(trainee)
+    attempt = commit(client, published_case(series=1, slices=1))
+    login(trainee)
+
+    page.goto(f"{live_server.url}/attempts/{attempt.pk}/")
+    page.get_by_text("Report a problem with this case").click()
+    page.get_by_label("Image problem").check()
+    page.get_by_role("button", name="Send the report").click()
+
+    expect(page.locator("#problem-reports .field-error")).to_contain_text("This field is required.")
+    expect(page.get_by_label("Image problem")).to_be_checked()
+    assert ProblemReport.objects.count() == 0
