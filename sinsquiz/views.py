@@ -20,6 +20,8 @@ from sinsquiz.training.models import Attempt
 # How many rows each list on the educator's home shows; the rest are a link away.
 SHOWN = 8
 ACTIVE_DAYS = 7
+# How long an educator's answer to a trainee's problem report stays on the trainee's home.
+ANSWERS_DAYS = 14
 
 
 @login_not_required
@@ -35,7 +37,14 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     it, because an educator's home reads every app (training may not read cohorts)."""
     if request.user.is_staff:
         return educator_home(request)
-    return training.home(request, {"case_sets": assigned_sets(request.user)})
+    answers = ProblemReport.objects.of(request.user).answered_since(timezone.now() - timedelta(days=ANSWERS_DAYS))
+    return training.home(
+        request,
+        {
+            "case_sets": assigned_sets(request.user),
+            "report_answers": answers.select_related("case", "answered_by")[:SHOWN],
+        },
+    )
 
 
 def educator_home(request: AuthenticatedHttpRequest) -> HttpResponse:

@@ -36,6 +36,9 @@ class ProblemReportQuerySet(models.QuerySet):
         """The reports a user may answer and close: those they see, if they hold the educators' permission."""
         return self.visible_to(user) if may_answer(user) else self.none()
 
+    def answered_since(self, when):
+        return self.filter(answered__gte=when).order_by("-answered")
+
     def since(self, when):
         return self.filter(created__gte=when)
 

@@ -30,6 +30,7 @@ def test_a_report_with_markup_is_shown_escaped_everywhere(client, attempt, ada, 
     pages |= {
         "report fragment": fragment,
         "feedback": client.get(attempt.get_absolute_url()).content.decode(),
+        "trainee home": client.get("/").content.decode(),
         "case": client.get(attempt.case.get_absolute_url()).content.decode(),
     }
 
@@ -37,3 +38,4 @@ def test_a_report_with_markup_is_shown_escaped_everywhere(client, attempt, ada, 
         assert "<script>alert" not in html and "<b>bold" not in html, name
         assert "&lt;script&gt;alert(" in html, name
     assert ESCAPED in pages["feedback"] and f"Answer {ESCAPED}" in pages["case"]
+    assert "Answer &lt;script&gt;" in pages["trainee home"]

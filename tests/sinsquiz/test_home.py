@@ -137,6 +137,24 @@ def test_a_trainee_gets_the_trainees_home(client, trainee):
     assert "1 of 1 case still to try." in html and "Your cohorts" not in html
 
 
+def test_a_trainee_finds_the_answers_to_their_reports_of_the_last_two_weeks_on_their_home(client, trainee, educator):
+    client.force_login(trainee)
+    case, old_case = published_case(title="Lytic T7"), published_case(title="Old one")
+    attempt, old_attempt = commit(client, case), commit(client, old_case)
+    assert attempt.trainee == trainee
+    fields = {"reporter": trainee, "kind": "image", "text": "Blank CT.", "answered_by": educator}
+    ProblemReport.objects.create(case=case, attempt=attempt, answer="Fixed: the CT is back.",
+                                 answered=timezone.now() - timedelta(days=2), **fields)  # fmt: skip
+    ProblemReport.objects.create(case=old_case, attempt=old_attempt, answer="Long ago.",
+                                 answered=timezone.now() - timedelta(days=15), **fields)  # fmt: skip
+
+    answers = section(client.get("/").content.decode(), "report-answers-title")
+
+    assert f'<a href="/cases/{case.slug}/#problem-reports">Lytic T7</a>' in answers
+    assert "Grace Hopper answered 2 days ago: “Fixed: the CT is back.”" in answers
+    assert "Long ago" not in answers
+
+
 def test_the_educators_home_costs_the_same_queries_with_a_small_and_a_large_cohort(client, educator):
     def cost():
         return count_queries(client, "/")
