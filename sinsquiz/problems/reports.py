@@ -21,10 +21,10 @@ def may_report(user, attempt: Attempt) -> bool:
 
 def file(attempt: Attempt, *, kind: str, text: str) -> ProblemReport:
     """The trainee's report on the attempt's case, or Refused with the rule it breaks (nothing written)."""
-    reporter = attempt.trainee
+    reporter = attempt.trainee_id
     with transaction.atomic():
         # Holds a second report by the same trainee (another tab, a double click) until this one is counted.
-        get_user_model().objects.select_for_update().filter(pk=reporter.pk).first()
+        list(get_user_model().objects.select_for_update().filter(pk=reporter))
         if ProblemReport.objects.of(reporter).open().filter(case_id=attempt.case_id).exists():
             raise Refused(
                 "You already have an open report on this case. An educator will answer it; you can report "
@@ -37,7 +37,7 @@ def file(attempt: Attempt, *, kind: str, text: str) -> ProblemReport:
         try:
             with transaction.atomic():
                 return ProblemReport.objects.create(
-                    case_id=attempt.case_id, attempt=attempt, reporter=reporter, kind=kind, text=text
+                    case_id=attempt.case_id, attempt=attempt, reporter_id=reporter, kind=kind, text=text
                 )
         except IntegrityError as error:  # the database's own guard: one open report per trainee and case
             raise Refused("You already have an open report on this case.") from error

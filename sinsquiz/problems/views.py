@@ -17,8 +17,9 @@ from sinsquiz.training.access import get_attempt_for_user
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
 def report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """A trainee reports a problem with the case of their committed attempt. htmx swaps the feedback page's
-    reports for the answer; without htmx this is a page of its own, and a report sent goes back to the feedback."""
+    """A trainee reports a problem with the case of their committed attempt. With htmx the answer is the feedback
+    page's reports part, thanks included; without, this is a page of its own, and a report sent goes back to the
+    feedback."""
     attempt = get_attempt_for_user(request, pk, to_change=True)
     if not reports.may_report(request.user, attempt):  # a draft, or feedback an assessment still withholds
         raise Http404("No committed attempt of yours to report from.")
