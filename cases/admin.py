@@ -5,17 +5,18 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponseRedirect
 from django.template.defaultfilters import pluralize
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django_tasks_db.models import DBTaskResult
 
-from cases import admin_archive, admin_ingest, images, key_images
+from cases import admin_archive, admin_ingest, history, images, key_images
 from cases.models import Case, ReferenceReading, Series, Slice, reading_problems, unique_slug
 from sinsquiz import roles, sins
 
@@ -546,6 +547,24 @@ class CaseAdmin(UploadsAdmin):
         if obj is not None and obj.pk:
             context["dicom"] = admin_ingest.context(obj)  # the Import DICOM box (admin_ingest.py)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def history_view(self, request, object_id, extra_context=None):
+        """Every change to the case and its reference (cases/history.py), rather than the admin's log of saves."""
+        case = self.get_object(request, object_id)
+        if case is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, case):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"History: {case}",
+            "subtitle": None,
+            "opts": self.opts,
+            "object": case,
+            "entries": history.timeline(case),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/cases/case/history.html", context)
 
     @admin.display(description="Key images")
     def key_images_link(self, case):

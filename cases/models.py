@@ -7,6 +7,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 
+import simple_history
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -105,7 +106,9 @@ class Reading(models.Model):
 
 class CaseQuerySet(models.QuerySet):
     def bump_version(self) -> int:
-        return self.update(version=F("version") + 1)
+        # The time goes with the number, so a trainee can be told when the reference they were graded against was
+        # corrected.
+        return self.update(version=F("version") + 1, reference_changed=timezone.now())
 
     def published(self):
         return self.filter(status=Case.Status.PUBLISHED)
@@ -215,6 +218,9 @@ class Case(models.Model):
     version = models.PositiveIntegerField(
         default=1, editable=False, help_text="Goes up whenever the reference changes."
     )
+    reference_changed = models.DateTimeField(
+        "reference last corrected", null=True, blank=True, editable=False, help_text="When the version last went up."
+    )
 
     objects = CaseQuerySet.as_manager()
 
@@ -238,10 +244,11 @@ class Case(models.Model):
             # The version is only ever bumped in the database, so a stale copy in memory cannot undo a bump.
             kwargs["update_fields"] = [f.name for f in self._meta.concrete_fields if not f.primary_key]
             kwargs["update_fields"].remove("version")
+            kwargs["update_fields"].remove("reference_changed")
         super().save(*args, **kwargs)
         if level_changed:
             Case.objects.filter(pk=self.pk).bump_version()
-            self.refresh_from_db(fields=["version"])
+            self.refresh_from_db(fields=["version", "reference_changed"])
 
     def get_absolute_url(self) -> str:
         return reverse("case", args=[self.slug])
@@ -897,6 +904,14 @@ class Annotation(models.Model):
     def as_data(self) -> dict:
         """What the browser draws (and what an attempt's snapshot keeps)."""
         return {name: getattr(self, name) for name in ("kind", "x1", "y1", "x2", "y2", "label")}
+
+
+# Every change to a case and its reference is kept, with who made it and when (django-simple-history; the admin's
+# History page of a case lists them all). Registered here rather than with a `history` attribute in the class
+# bodies: ReferenceReading's rationale and key-image columns are added after its body, and its history must hold
+# them too. Slices are left out: an import writes thousands, and their files never change.
+for _model in (Case, Series, ReferenceReading, Annotation):
+    simple_history.register(_model)
 
 
 class Ingest(models.Model):
