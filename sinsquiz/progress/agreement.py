@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.db.models import Avg, Count, Max, Q, QuerySet
 
 from sinsquiz import literature, sins, stats
-from sinsquiz.training.models import Attempt
+from sinsquiz.training.models import Attempt, Regrade
 
 # Fewer first attempts than this and a kappa says more about chance than about the trainee.
 KAPPA_MINIMUM = 10
@@ -280,8 +280,11 @@ def summary(trainee, released: bool = False) -> tuple[Agreement, list[CurvePoint
     if released:
         attempts = attempts.released()
     history = history_counts(attempts)
-    # An assessment's results, once out, change the counts: the key moves with them.
-    key = f"progress:{trainee.pk}:{released}:{history['attempts']}:{history['last'] and history['last'].timestamp()}"
+    # An assessment's results, once out, change the counts: the key moves with them. So does a regrade, which
+    # changes grades without a new commit.
+    regraded = Regrade.objects.filter(attempt__trainee=trainee).aggregate(last=Max("pk"))["last"]
+    last = history["last"] and history["last"].timestamp()
+    key = f"progress:{trainee.pk}:{released}:{history['attempts']}:{last}:{regraded}"
     return cache.get_or_set(
         key, lambda: (Agreement.of(first_tries(attempts), history), learning_curve(attempts)), SUMMARY_SECONDS
     )

@@ -12,7 +12,7 @@ from django.db.models import Count, Max
 from sinsquiz import sins, stats
 from sinsquiz.progress import agreement
 from sinsquiz.progress.models import Cohort
-from sinsquiz.training.models import Attempt
+from sinsquiz.training.models import Attempt, Regrade
 
 # The cohort page lists the cases with the lowest facility; the CSV has them all.
 HARDEST_SHOWN = 25
@@ -70,7 +70,9 @@ def cached_report(cohort: Cohort) -> CohortReport:
         Attempt.objects.submitted().filter(trainee__cohorts=cohort).aggregate(n=Count("pk"), last=Max("submitted"))
     )
     last_commit = commits["last"] and commits["last"].timestamp()
-    key = f"cohort:{cohort.pk}:{members['n']}:{members['last']}:{commits['n']}:{last_commit}"
+    # A regrade changes grades without a new commit.
+    regraded = Regrade.objects.filter(attempt__trainee__cohorts=cohort).aggregate(last=Max("pk"))["last"]
+    key = f"cohort:{cohort.pk}:{members['n']}:{members['last']}:{commits['n']}:{last_commit}:{regraded}"
     return cache.get_or_set(key, lambda: shown(cohort_report(cohort)), REPORT_SECONDS)
 
 

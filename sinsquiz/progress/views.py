@@ -34,7 +34,7 @@ def _progress(request, trainee) -> HttpResponse:
         attempts = attempts.released()
     summary, curve = agreement.summary(trainee, released=own)
     published = Case.objects.published().count()
-    history = Paginator(attempts.select_related("case").order_by("-submitted"), HISTORY_PER_PAGE)
+    history = Paginator(attempts.select_related("case").with_regrades().order_by("-submitted"), HISTORY_PER_PAGE)
     return render(
         request,
         "progress/dashboard.html",

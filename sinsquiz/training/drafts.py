@@ -62,32 +62,24 @@ def submit(attempt: Attempt, values: dict) -> tuple[Attempt, bool]:
 
 def _submit(attempt: Attempt, values: dict) -> tuple[Attempt, bool]:
     case = attempt.case
+    # The draft's row is locked before the reference is read: a regrade waits for the commits in flight, and
+    # a commit that waits for a regrade reads the reference it regraded to (sinsquiz/training/regrading.py).
+    # SQLite needs no lock: its write transactions run one at a time.
+    Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.DRAFT).select_for_update().exists()
     snapshot = reference_snapshot(case)
     for item, value in values.items():
         setattr(attempt, item, value if value not in (None, "") else _blank(item))
-    attempt.reference = snapshot
-    graded = attempt.grade()
-    now = timezone.now()
     attempt.refresh_score()
+    now = timezone.now()
     fields = {
         **{item: getattr(attempt, item) for item in sins.READING_ITEMS},
-        **{f"{result.item}_correct": _correct(result) for result in graded.items},
         "total": attempt.total,
         "category": attempt.category,
         "state": Attempt.State.SUBMITTED,
         "submitted": now,
         # An autosave since the attempt was read moved `saved`, but added the same time it would add here.
         "time_spent": _time_spent(attempt, now),
-        "case_version": snapshot["case_version"],
-        "reference": snapshot,
-        "reference_total": graded.reference_score.total,
-        "reference_category": graded.reference_score.category,
-        "consultation": graded.consultation,
-        "components_right": graded.components_right,
-        **{
-            f"reference_{item}": _blank(item) if value is None else value
-            for item, value in snapshot["primary"]["reading"].items()
-        },
+        **graded_columns(attempt, snapshot),
     }
     # Decided by the UPDATE itself: no attempt of this trainee at this case submitted yet.
     first_try = ~Exists(Attempt.objects.submitted().filter(trainee=attempt.trainee_id, case=case))
@@ -107,6 +99,25 @@ def _submit(attempt: Attempt, values: dict) -> tuple[Attempt, bool]:
     # When to meet the case again: after anything that may still refuse the commit or withhold its feedback.
     reviews.schedule(attempt)
     return attempt, True
+
+
+def graded_columns(attempt: Attempt, snapshot: dict) -> dict:
+    """The columns grading writes for a complete reading against a reference snapshot: at the commit, and again
+    when a corrected reference is regraded (models.GRADED_COLUMNS names them)."""
+    graded = attempt.grade(snapshot)
+    return {
+        **{f"{result.item}_correct": _correct(result) for result in graded.items},
+        "case_version": snapshot["case_version"],
+        "reference": snapshot,
+        "reference_total": graded.reference_score.total,
+        "reference_category": graded.reference_score.category,
+        "consultation": graded.consultation,
+        "components_right": graded.components_right,
+        **{
+            f"reference_{item}": _blank(item) if value is None else value
+            for item, value in snapshot["primary"]["reading"].items()
+        },
+    }
 
 
 def reference_snapshot(case: Case) -> dict:

@@ -34,6 +34,20 @@ class AttemptQuerySet(models.QuerySet):
         """A user's own attempts, and those of the trainees they follow as an educator."""
         return self if user.is_superuser else self.filter(trainee__in=followed_by(user))
 
+    def with_regrades(self):
+        """Annotate each attempt with `regraded_after` (when the reference of its latest regrade was corrected, or
+        None), `regraded` and the case's current reference `version_now`, for lists that mark them."""
+        latest = Regrade.objects.filter(attempt=OuterRef("pk")).order_by("-pk")
+        return self.annotate(
+            regraded=Exists(latest),
+            regraded_after=Subquery(latest.values("corrected")[:1]),
+            version_now=F("case__version"),
+        )
+
+    def graded_before(self, case):
+        """Submitted attempts at `case` graded against an earlier version of its reference than the current one."""
+        return self.submitted().filter(case=case, case_version__lt=case.version)
+
     def started(self):
         """Drafts with at least one answer: worth offering to continue."""
         answered = Q()
@@ -124,6 +138,12 @@ class Attempt(Reading):
     def is_submitted(self) -> bool:
         return self.state == self.State.SUBMITTED
 
+    @property
+    def outdated(self) -> bool:
+        """Graded against a version of the reference that has been corrected since (and not regraded)."""
+        version_now = getattr(self, "version_now", None) or self.case.version
+        return self.case_version is not None and self.case_version < version_now
+
     def is_withheld(self, now=None) -> bool:
         """An assessment still withholds this attempt's feedback and score (see AttemptQuerySet.released)."""
         return self.feedback_from is not None and self.feedback_from > (now or timezone.now())
@@ -138,9 +158,10 @@ class Attempt(Reading):
     def correct(self, item: str) -> bool | None:
         return getattr(self, f"{item}_correct")
 
-    def grade(self) -> grading.Grade:
-        """The feedback for a submitted attempt, from its own snapshot of the reference."""
-        snapshot = self.reference
+    def grade(self, snapshot: dict | None = None) -> grading.Grade:
+        """The feedback for a submitted attempt, from its own snapshot of the reference (or from `snapshot`: the
+        one a regrade replaced, say)."""
+        snapshot = snapshot or self.reference
         return grading.grade(
             self.to_reading(),
             reading_from_snapshot(snapshot["primary"]["reading"]),
@@ -170,6 +191,70 @@ for _item in sins.READING_ITEMS:
         else models.CharField(max_length=_field.max_length, blank=True, editable=False),
     )
     Attempt.add_to_class(f"{_item}_correct", models.BooleanField(null=True, blank=True, editable=False))
+
+
+# What a regrade replaces: every column that grading wrote at the commit (answers and totals of the trainee's own
+# reading never change). Kept whole in Regrade.original, so the result first given can always be shown again.
+GRADED_COLUMNS = (
+    "case_version",
+    "reference",
+    "reference_total",
+    "reference_category",
+    "consultation",
+    "components_right",
+    *(f"reference_{item}" for item in sins.READING_ITEMS),
+    *(f"{item}_correct" for item in sins.READING_ITEMS),
+)
+
+
+class Regrade(models.Model):
+    """An attempt graded again against a corrected reference. The attempt's columns hold the new result (what every
+    dashboard reads); this keeps the result it replaced, intact."""
+
+    attempt = models.ForeignKey(Attempt, related_name="regrades", on_delete=models.CASCADE)
+    created = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    from_version = models.PositiveIntegerField()
+    to_version = models.PositiveIntegerField()
+    corrected = models.DateTimeField(null=True, blank=True, help_text="When the reference was corrected.")
+    original = models.JSONField(help_text="The graded columns as they were before (GRADED_COLUMNS).")
+
+    class Meta:
+        ordering = ["created", "pk"]
+        constraints = [
+            # A row is regraded once to a version: the conditional UPDATE makes sure, this says it in the schema.
+            models.UniqueConstraint(fields=["attempt", "to_version"], name="one_regrade_per_attempt_and_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attempt} regraded from version {self.from_version} to {self.to_version}"
+
+    def original_grade(self) -> grading.Grade:
+        """The result the attempt had before this regrade, rebuilt from the reference it was graded against."""
+        return self.attempt.grade(self.original["reference"])
+
+
+class RegradeDecision(models.Model):
+    """An educator's answer, for one version of a case's reference, to "attempts were graded against an earlier
+    reference": keep their grades, or regrade them. Once given, the admin stops asking for that version."""
+
+    class Choice(models.TextChoices):
+        KEEP = "keep", "Kept the earlier grades"
+        REGRADE = "regrade", "Regraded"
+
+    case = models.ForeignKey(Case, related_name="regrade_decisions", on_delete=models.CASCADE)
+    version = models.PositiveIntegerField()
+    choice = models.CharField(max_length=8, choices=Choice.choices)
+    attempts = models.PositiveIntegerField(help_text="How many attempts it concerned.")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-version", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["case", "version"], name="one_regrade_decision_per_version")]
+
+    def __str__(self) -> str:
+        return f"{self.case}, version {self.version}: {self.get_choice_display().lower()}"
 
 
 def done_by(user):

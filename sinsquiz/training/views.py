@@ -218,7 +218,9 @@ def feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     # Whose reading it is, when it is not the reader's own (an educator's view).
     own = attempt.trainee_id == request.user.pk
     reader = "" if own else attempt.trainee.get_full_name() or attempt.trainee
-    earlier = _earlier(attempt.trainee_id, attempt.case_id).only("submitted", "components_right", "category")
+    earlier = _earlier(attempt.trainee_id, attempt.case_id).only(
+        "submitted", "components_right", "category", "case_version"
+    )
     response = render(
         request,
         "training/feedback.html",
@@ -235,13 +237,32 @@ def feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "spine": spine_levels(grade.item("level").reference, attempt.level),
             "locations": sins.LOCATION.options,
             # The trainee's own list leaves out what an assessment still withholds (an educator sees every one).
-            "earlier": earlier.released() if own else earlier,
+            "earlier": (earlier.released() if own else earlier).with_regrades(),
             "next_url": _next_url(request),
+            "regrading": _regrading(attempt, grade),
         },
     )
     # The reference is on this page: no browser or proxy may keep a copy.
     response["Cache-Control"] = "no-store, private"
     return response
+
+
+def _regrading(attempt: Attempt, grade) -> dict:
+    """What the feedback says about corrections of the reference: the regrade and the original result, or that the
+    reference was corrected after this attempt was graded (and its grade kept)."""
+    regrades = list(attempt.regrades.all())
+    if regrades:
+        first = regrades[0]
+        original = first.original_grade()
+        changed = [
+            (before, after)
+            for before, after in zip(original.items, grade.items, strict=True)
+            if before.verdict != after.verdict or before.reference != after.reference
+        ]
+        return {"regraded": regrades[-1], "first": first, "original": original, "changed": changed}
+    if attempt.outdated:
+        return {"outdated": True, "version": attempt.case_version, "corrected": attempt.case.reference_changed}
+    return {}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,90 @@
+"""When a case's reference is corrected after trainees were graded against it: count them, and keep their grades
+or regrade them, never losing the result first given (Regrade keeps it)."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from cases.models import Case
+from sinsquiz.training.drafts import graded_columns, reference_snapshot
+from sinsquiz.training.models import GRADED_COLUMNS, Attempt, Regrade, RegradeDecision
+
+
+class AlreadyDecided(Exception):
+    """Another educator answered for this version of the reference first."""
+
+
+@dataclass(frozen=True)
+class Pending:
+    """Committed attempts graded against an earlier reference than the case's current one, still undecided."""
+
+    case: Case
+    count: int
+
+    @property
+    def version(self) -> int:
+        return self.case.version
+
+
+def pending(case: Case) -> Pending | None:
+    """What the admin asks about a case: None when nothing was graded against an earlier reference, or when an
+    educator has already chosen for the current version."""
+    if not case.is_published or RegradeDecision.objects.filter(case=case, version=case.version).exists():
+        return None
+    count = Attempt.objects.graded_before(case).count()
+    return Pending(case, count) if count else None
+
+
+def keep(case: Case, by) -> int:
+    """Keep the grades of the attempts graded against an earlier reference (each stays labelled with its version);
+    returns how many."""
+    with transaction.atomic():
+        case = _locked(case)
+        count = Attempt.objects.graded_before(case).count()
+        RegradeDecision.objects.create(
+            case=case, version=case.version, choice=RegradeDecision.Choice.KEEP, attempts=count, by=by
+        )
+    return count
+
+
+def regrade(case: Case, by) -> int:
+    """Grade again, against the current reference, every committed attempt graded against an earlier one; returns
+    how many were regraded.
+
+    Nothing is lost and nothing is regraded twice: each attempt's row changes only if it is still at the version it
+    was read at (a second regrade meanwhile finds it moved), and the result it had is kept in a Regrade. Commits in
+    flight are waited for: each locks its draft row before reading the reference (drafts._submit), and this locks
+    the case's drafts, so a commit either finished before (and is regraded here) or reads the reference after.
+    """
+    with transaction.atomic():
+        case = _locked(case)
+        list(Attempt.objects.drafts().filter(case=case).select_for_update().values_list("pk", flat=True))
+        snapshot = reference_snapshot(case)
+        version = snapshot["case_version"]
+        count = 0
+        for attempt in Attempt.objects.graded_before(case).select_related("case").iterator(chunk_size=200):
+            original = {column: getattr(attempt, column) for column in GRADED_COLUMNS}
+            columns = graded_columns(attempt, snapshot)
+            if Attempt.objects.filter(pk=attempt.pk, case_version=attempt.case_version).update(**columns):
+                Regrade.objects.create(
+                    attempt=attempt,
+                    by=by,
+                    from_version=attempt.case_version,
+                    to_version=version,
+                    corrected=case.reference_changed,
+                    original=original,
+                )
+                count += 1
+        RegradeDecision.objects.create(
+            case=case, version=version, choice=RegradeDecision.Choice.REGRADE, attempts=count, by=by
+        )
+    return count
+
+
+def _locked(case: Case) -> Case:
+    """The case, read again under a lock: two educators answering at once take turns, and the second is told."""
+    # NO KEY: a commit adding a review card for the case (a key share of its row) must not wait on this.
+    case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
+    if RegradeDecision.objects.filter(case=case, version=case.version).exists():
+        raise AlreadyDecided(f"An educator has already chosen for version {case.version} of “{case}”.")
+    return case
