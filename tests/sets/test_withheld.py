@@ -6,9 +6,10 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
+from cases.models import Case
 from sinsquiz.sets import sittings
 from sinsquiz.sets.models import SetAnswer, Sitting
-from sinsquiz.training import drafts
+from sinsquiz.training import drafts, regrading
 from sinsquiz.training.models import Attempt
 from tests.factories import ANSWER, EducatorFactory, TraineeFactory, commit
 from tests.security.matrix import APP
@@ -169,3 +170,19 @@ def test_the_feedback_on_an_earlier_practice_attempt_lists_no_withheld_answer(cl
     earlier = client.get(f"/attempts/{practised.pk}/").context["earlier"]
     assert answered.pk not in [attempt.pk for attempt in earlier]
     assert practised.pk in [attempt.pk for attempt in earlier]
+
+
+def test_a_regrade_before_the_close_reveals_no_score_and_no_mark(client, taken, cases):
+    assignment, attempt = taken
+    reading = cases[0].readings.get(is_primary=True)
+    reading.pain = "none" if reading.pain != "none" else "occasional"
+    reading.save()
+
+    assert regrading.regrade(Case.objects.get(pk=cases[0].pk), EducatorFactory()) == 1
+
+    feedback = client.get(f"/attempts/{attempt.pk}/")
+    dashboard = client.get("/progress/").text
+    assert [t.name for t in feedback.templates][0] == "training/withheld.html"
+    assert "egraded" not in feedback.text and "Original result" not in feedback.text
+    assert "egraded" not in dashboard and "earlier reference" not in dashboard
+    assert Attempt.objects.get(pk=attempt.pk).feedback_from == assignment.closes

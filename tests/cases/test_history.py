@@ -1,0 +1,89 @@
+"""Every change to a case and its readings is kept, with who made it and when, and the case's History page says it."""
+
+import pytest
+from django.utils import timezone
+
+from cases.models import Case, ReferenceReading
+from tests.admin_forms import admin_post_data
+from tests.factories import EducatorFactory, published_case
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def educator(client):
+    user = EducatorFactory(first_name="Ada", last_name="Lovelace")
+    client.force_login(user)
+    return user
+
+
+def correct_the_pain(client, case, **changes):
+    page = client.get(f"/admin/cases/case/{case.pk}/change/")
+    data = admin_post_data(
+        page, **{"readings-0-pain": "none", "readings-0-pain_rationale": "No pain at all.", **changes}
+    )
+    response = client.post(f"/admin/cases/case/{case.pk}/change/", data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+
+
+def test_a_reading_changed_in_the_admin_is_recorded_with_its_author_its_time_and_its_rationale(client, educator):
+    case = published_case(series=1, slices=1)
+    before = timezone.now()
+
+    correct_the_pain(client, case)
+
+    record = ReferenceReading.history.filter(case_id=case.pk).latest()
+    assert record.history_type == "~" and record.history_user == educator and record.history_date >= before
+    assert (record.pain, record.pain_rationale) == ("none", "No pain at all.")
+    changed = record.diff_against(record.prev_record).changed_fields
+    assert set(changed) == {"pain", "pain_rationale"}
+
+
+def test_every_item_has_its_rationale_and_key_image_in_the_history():
+    fields = {field.name for field in ReferenceReading.history.model._meta.fields}
+
+    assert {"pain_rationale", "escc_rationale", "pain_key_slice", "tomita_key_slice"} <= fields
+
+
+def test_a_correction_of_the_reference_moves_the_version_and_says_when(client, educator):
+    case = published_case(series=1, slices=1)
+    version = Case.objects.get(pk=case.pk).version
+
+    correct_the_pain(client, case)
+
+    case.refresh_from_db()
+    assert case.version > version
+    assert case.reference_changed is not None and timezone.now() - case.reference_changed < timezone.timedelta(
+        minutes=1
+    )
+
+
+def test_the_history_page_of_a_case_lists_the_changes_to_its_readings_with_who_and_what(client, educator):
+    case = published_case(series=1, slices=1)
+    correct_the_pain(client, case, title="A corrected title")
+
+    page = client.get(f"/admin/cases/case/{case.pk}/history/")
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Changed: Primary reading by Dr A. Expert" in text
+    assert "Ada Lovelace" in text
+    assert "<strong>Pain</strong>: Mechanical" in text and "No pain at all." in text
+    assert "Changed: The case" in text and "A corrected title" in text
+
+
+def test_a_deleted_reading_stays_in_the_history(client, educator):
+    case = published_case(series=1, slices=1, status=Case.Status.DRAFT)
+    case.readings.get().delete()
+
+    page = client.get(f"/admin/cases/case/{case.pk}/history/")
+
+    assert "Deleted: Primary reading by Dr A. Expert" in page.content.decode()
+
+
+def test_a_trainee_cannot_open_a_case_history(client, trainee):
+    case = published_case(series=1, slices=1)
+
+    response = client.get(f"/admin/cases/case/{case.pk}/history/")
+
+    assert response.status_code == 302 and "/login/" in response.url
