@@ -432,6 +432,15 @@ ADMIN: dict[str, list[Row]] = {
             POST=staff(302, 302, 302),
         ),
     ],
+    # Regrading: educators may change every case, so they may choose for its attempts (none wait here: back).
+    "admin/cases/case/<int:case_id>/grades/<str:choice>/": [
+        Row(
+            "regrade an unpublished case's attempts",
+            lambda w: f"/admin/cases/case/{w.draft_case.pk}/grades/regrade/",
+            GET=staff(302, 302, 302),
+            POST=staff(302, 302, 302),
+        ),
+    ],
     "admin/auth/user/<id>/password/": [
         Row(
             "set A's password",
