@@ -644,7 +644,7 @@ def duplicate_case(case: Case, *, author) -> Case:
             setattr(reading, f"{item}_key_slice", slice_map.get(key))
         reading.save()
         key_images.copy_annotations(source, reading, slice_map)
-    Case.objects.filter(pk=copy.pk).update(version=1)
+    Case.objects.filter(pk=copy.pk).update(version=1, reference_changed=None)
     return copy
 
 

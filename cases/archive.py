@@ -606,7 +606,8 @@ def _write_case(plan: _Case, user, store, *, as_drafts: bool) -> ImportedCase:
         for annotation, (s, i) in reading_plan.annotations:
             annotation.reading, annotation.slice = reading, slices[s][i]
         Annotation.objects.bulk_create(annotation for annotation, _ in reading_plan.annotations)
-    Case.objects.filter(pk=case.pk).update(version=1)  # a new case here, whatever its history elsewhere
+    # A new case here, whatever its history elsewhere.
+    Case.objects.filter(pk=case.pk).update(version=1, reference_changed=None)
     if wanted == Case.Status.PUBLISHED:
         if notes:
             pass  # a clash: the new draft waits for the educator
