@@ -432,6 +432,15 @@ ADMIN: dict[str, list[Row]] = {
             POST=staff(302, 302, 302),
         ),
     ],
+    # Case archives: educators may add cases, so they may import an archive (an empty POST asks for the file).
+    "admin/cases/case/import/": [
+        Row(
+            "import a case archive",
+            lambda w: "/admin/cases/case/import/",
+            GET=staff(200, 200, 200),
+            POST=staff(200, 200, 200),
+        ),
+    ],
     # Regrading: educators may change every case, so they may choose for its attempts (none wait here: back).
     "admin/cases/case/<int:case_id>/grades/<str:choice>/": [
         Row(
