@@ -42,7 +42,9 @@ def timeline(case: Case) -> list[Entry]:
         for _, versions in groupby(records, key=lambda record: record.id):
             previous = None
             for record in versions:
-                entries.append(_entry(kind, record, previous))
+                entry = _entry(kind, record, previous)
+                if entry.kind != KINDS["~"] or entry.changes:  # a save that changed nothing says nothing
+                    entries.append(entry)
                 previous = record
     return sorted(entries, key=lambda entry: entry.when, reverse=True)
 
@@ -58,6 +60,7 @@ def _entry(kind: str, record, previous) -> Entry:
                 _shown(record, change.field, change.new),
             )
             for change in delta.changes
+            if _text(change.old) != _text(change.new)
         )
     user = record.history_user
     return Entry(
@@ -78,6 +81,11 @@ def _what(kind: str, record) -> str:
     if kind == "series":
         return f"Series: {record.instance.label}"
     return f"{record.get_kind_display()} on the key image of {sins.ITEM_LABELS.get(record.item, record.item).lower()}"
+
+
+def _text(value):
+    """A browser sends a textarea's line breaks as CRLF: the same text, not a change."""
+    return value.replace("\r\n", "\n") if isinstance(value, str) else value
 
 
 def _label(record, name: str) -> str:

@@ -72,6 +72,20 @@ def test_the_history_page_of_a_case_lists_the_changes_to_its_readings_with_who_a
     assert "Changed: The case" in text and "A corrected title" in text
 
 
+def test_a_save_that_changes_nothing_but_line_breaks_is_not_listed(client, educator):
+    case = published_case(series=1, slices=1, teaching_points="First point.\nSecond point.")
+    page = client.get(f"/admin/cases/case/{case.pk}/change/")
+    response = client.post(
+        f"/admin/cases/case/{case.pk}/change/",
+        admin_post_data(page, teaching_points="First point.\r\nSecond point."),  # as a browser sends it
+    )
+    assert response.status_code == 302
+
+    text = client.get(f"/admin/cases/case/{case.pk}/history/").content.decode()
+
+    assert case.history.count() == 2 and "Changed: The case" not in text and "Added: The case" in text
+
+
 def test_a_deleted_reading_stays_in_the_history(client, educator):
     case = published_case(series=1, slices=1, status=Case.Status.DRAFT)
     case.readings.get().delete()
