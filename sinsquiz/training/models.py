@@ -158,6 +158,14 @@ class Attempt(Reading):
     def correct(self, item: str) -> bool | None:
         return getattr(self, f"{item}_correct")
 
+    @property
+    def escc_asked_at_commit(self) -> bool:
+        """Whether the trainee was shown the ESCC item when they committed: the reference they were first graded
+        against (a regrade keeps it in Regrade.original) says so, whatever the case asks now."""
+        regrades = list(self.regrades.all())  # oldest first; prefetched by regrading.regrade
+        first = regrades[0].original["reference"] if regrades else self.reference
+        return bool(first and first["escc_asked"])
+
     def grade(self, snapshot: dict | None = None) -> grading.Grade:
         """The feedback for a submitted attempt, from its own snapshot of the reference (or from `snapshot`: the
         one a regrade replaced, say)."""

@@ -62,9 +62,14 @@ def regrade(case: Case, by) -> int:
         snapshot = reference_snapshot(case)
         version = snapshot["case_version"]
         count = 0
-        for attempt in Attempt.objects.graded_before(case).select_related("case").iterator(chunk_size=200):
+        attempts = Attempt.objects.graded_before(case).select_related("case").prefetch_related("regrades")
+        for attempt in attempts.iterator(chunk_size=200):
             original = {column: getattr(attempt, column) for column in GRADED_COLUMNS}
-            columns = graded_columns(attempt, snapshot)
+            # Turning ESCC on moves no version, so an attempt committed when the case did not ask for it has no
+            # ESCC answer. The fair rule: an attempt is graded on ESCC only if the corrected reference asks for it
+            # and the trainee was shown the item when they committed; never marked on an item they never saw.
+            asked = snapshot["escc_asked"] and attempt.escc_asked_at_commit
+            columns = graded_columns(attempt, {**snapshot, "escc_asked": asked})
             if Attempt.objects.filter(pk=attempt.pk, case_version=attempt.case_version).update(**columns):
                 Regrade.objects.create(
                     attempt=attempt,

@@ -189,6 +189,36 @@ def test_an_attempt_regraded_twice_keeps_each_result_it_replaced(case):
     assert Attempt.objects.get(pk=attempt.pk).reference_pain == "none"
 
 
+def test_an_attempt_never_shown_the_escc_item_is_not_marked_on_it_after_the_case_starts_asking(client, educator, case):
+    attempt = committed(case)  # the case did not ask for ESCC: the trainee never saw the item
+    case.readings.update(escc="1b")  # an educator adds the grade to the reference...
+    Case.objects.filter(pk=case.pk).update(asks_escc=True)  # ...and turns ESCC on, which moves no version
+    case = correct_the_pain(case)
+
+    response = client.post(f"/admin/cases/case/{case.pk}/grades/regrade/")
+
+    assert messages_of(response) == ["Regraded 1 attempt."]
+
+    attempt = Attempt.objects.get(pk=attempt.pk)
+    assert attempt.case_version == case.version and attempt.escc_correct is None
+    assert attempt.grade().item("escc").verdict == "not_asked"
+    assert attempt.reference["escc_asked"] is False and attempt.reference["primary"]["reading"]["escc"] == "1b"
+
+
+def test_an_attempt_shown_the_escc_item_is_graded_on_it_again_once_the_case_asks_for_it_again(db):
+    case = published_case(series=1, slices=1, asks_escc=True)
+    case.readings.update(escc="1b")
+    attempt = committed(case, escc="1b")
+    Case.objects.filter(pk=case.pk).update(asks_escc=False)
+    regrading.regrade(correct_the_pain(case), None)
+    assert Attempt.objects.get(pk=attempt.pk).escc_correct is None  # not asked now: not graded on it
+
+    Case.objects.filter(pk=case.pk).update(asks_escc=True)
+    regrading.regrade(correct_the_pain(case, "none"), None)
+
+    assert Attempt.objects.get(pk=attempt.pk).escc_correct is True  # it was asked at the commit, and answered
+
+
 def test_a_second_choice_for_the_same_version_is_refused_and_changes_nothing(client, educator, case):
     committed(case)
     case = correct_the_pain(case)
