@@ -643,7 +643,7 @@ def duplicate_case(case: Case, *, author) -> Case:
             key = getattr(reading, f"{item}_key_slice_id")
             setattr(reading, f"{item}_key_slice", slice_map.get(key))
         reading.save()
-        key_images.copy_annotations(source, reading, slice_map)
+        key_images.copy_annotations(source, reading, slice_map, by=author)
     Case.objects.filter(pk=copy.pk).update(version=1, reference_changed=None)
     return copy
 

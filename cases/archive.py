@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, models, transaction
 from django.db.models import Prefetch
+from simple_history.utils import bulk_create_with_history
 
 from cases import images, zips
 from cases.models import Annotation, Case, ReferenceReading, Series, Slice, unique_slug
@@ -605,7 +606,9 @@ def _write_case(plan: _Case, user, store, *, as_drafts: bool) -> ImportedCase:
         reading.save()
         for annotation, (s, i) in reading_plan.annotations:
             annotation.reading, annotation.slice = reading, slices[s][i]
-        Annotation.objects.bulk_create(annotation for annotation, _ in reading_plan.annotations)
+        bulk_create_with_history(
+            [annotation for annotation, _ in reading_plan.annotations], Annotation, default_user=user
+        )
     # A new case here, whatever its history elsewhere.
     Case.objects.filter(pk=case.pk).update(version=1, reference_changed=None)
     if wanted == Case.Status.PUBLISHED:

@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods
+from simple_history.utils import bulk_create_with_history
 
 from cases.models import Annotation, Case, ReferenceReading, Slice
 from sinsquiz import sins
@@ -261,15 +262,18 @@ def save(reading: ReferenceReading, item: str, slice_: Slice | None, shapes: lis
     reading.annotations.filter(item=item).delete()
     for shape in shapes:
         shape.reading, shape.slice = reading, slice_
-    Annotation.objects.bulk_create(shapes)
+    # With history (bulk_create alone skips it): the History page lists each shape drawn, by the request's user.
+    bulk_create_with_history(shapes, Annotation)
     if before != [a.as_data() for a in shapes]:
         Case.objects.filter(pk=reading.case_id).bump_version()  # the shapes are part of the reference
 
 
-def copy_annotations(source_id: int, copy: ReferenceReading, slice_map: dict) -> None:
-    """Give a duplicated reading the shapes of its source reading, on the copied slices (old pk -> new slice)."""
-    Annotation.objects.bulk_create(
+def copy_annotations(source_id: int, copy: ReferenceReading, slice_map: dict, *, by=None) -> None:
+    """Give a duplicated reading the shapes of its source reading, on the copied slices (old pk -> new slice),
+    each recorded in the history as added `by` that user."""
+    shapes = [
         Annotation(**{**a.as_data(), "reading": copy, "item": a.item, "slice": slice_map[a.slice_id]})
         for a in Annotation.objects.filter(reading=source_id)
         if a.slice_id in slice_map
-    )
+    ]
+    bulk_create_with_history(shapes, Annotation, default_user=by)

@@ -1,10 +1,16 @@
 """Every change to a case and its readings is kept, with who made it and when, and the case's History page says it."""
 
+import io
+import json
+
 import pytest
 from django.utils import timezone
 
-from cases.models import Case, ReferenceReading
+from cases import archive
+from cases.admin import duplicate_case
+from cases.models import Annotation, Case, ReferenceReading
 from tests.admin_forms import admin_post_data
+from tests.archives import exported, teaching_case
 from tests.factories import EducatorFactory, published_case
 
 pytestmark = pytest.mark.django_db
@@ -84,6 +90,38 @@ def test_a_save_that_changes_nothing_but_line_breaks_is_not_listed(client, educa
     text = client.get(f"/admin/cases/case/{case.pk}/history/").content.decode()
 
     assert case.history.count() == 2 and "Changed: The case" not in text and "Added: The case" in text
+
+
+def test_a_shape_drawn_in_the_key_image_editor_is_listed_as_added_with_who_drew_it(client, educator):
+    case = published_case(series=1, slices=2)
+    reading = case.readings.get()
+    key = case.series.get().slices.last()
+    arrow = {"kind": "arrow", "x1": 0.2, "y1": 0.3, "x2": 0.45, "y2": 0.5, "label": "lytic pedicle"}
+
+    client.post(
+        f"/admin/cases/case/{case.pk}/key-images/{reading.pk}/collapse/",
+        {"slice": key.pk, "shapes": json.dumps([arrow])},
+    )
+
+    text = client.get(f"/admin/cases/case/{case.pk}/history/").content.decode()
+    assert "Added: Arrow on the key image of vertebral body collapse" in text
+    record = Annotation.history.get(reading_id=reading.pk)
+    assert (record.history_type, record.history_user, record.label) == ("+", educator, "lytic pedicle")
+
+
+def test_the_shapes_of_a_duplicated_or_imported_case_are_in_its_history_from_the_start(educator):
+    case = teaching_case()
+
+    copy = duplicate_case(case, author=educator)
+    imported = Case.objects.get(pk=archive.import_archive(io.BytesIO(exported(case)), educator).cases[0].pk)
+
+    for new in (copy, imported):
+        readings = ReferenceReading.objects.filter(case=new)
+        added = Annotation.history.filter(reading_id__in=readings.values("pk"), history_type="+")
+        assert sorted((record.kind, record.history_user) for record in added) == [
+            ("arrow", educator),
+            ("circle", educator),
+        ], new
 
 
 def test_a_deleted_reading_stays_in_the_history(client, educator):
