@@ -595,8 +595,13 @@ class CaseAdmin(UploadsAdmin):
 
     @admin.action(description="Unpublish the selected cases (back to draft)", permissions=["change"])
     def unpublish(self, request, queryset):
-        # `updated` too: cached pages are keyed on it.
-        count = queryset.update(status=Case.Status.DRAFT, updated=timezone.now())
+        # Saved one by one, as publish does, so the case's history records who unpublished it (an UPDATE would
+        # leave none); `updated` too: cached pages are keyed on it.
+        count = 0
+        for case in queryset.published():
+            case.status = Case.Status.DRAFT
+            case.save(update_fields=["status", "updated"])
+            count += 1
         self.message_user(request, f"{count} case(s) are drafts now.", messages.SUCCESS)
 
     @admin.action(description="Duplicate the selected cases as drafts", permissions=["add"])

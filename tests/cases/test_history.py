@@ -124,6 +124,18 @@ def test_the_shapes_of_a_duplicated_or_imported_case_are_in_its_history_from_the
         ], new
 
 
+def test_unpublishing_cases_from_the_case_list_is_recorded_with_who_did_it(client, educator):
+    cases = [published_case(series=1, slices=1), published_case(series=1, slices=1)]
+
+    client.post("/admin/cases/case/", {"action": "unpublish", "_selected_action": [case.pk for case in cases]})
+
+    for case in cases:
+        record = case.history.latest()
+        assert (record.history_type, record.history_user, record.status) == ("~", educator, Case.Status.DRAFT)
+        text = client.get(f"/admin/cases/case/{case.pk}/history/").content.decode()
+        assert "Changed: The case" in text and "<strong>Status</strong>: Published → Draft" in text
+
+
 def test_a_deleted_reading_stays_in_the_history(client, educator):
     case = published_case(series=1, slices=1, status=Case.Status.DRAFT)
     case.readings.get().delete()
