@@ -140,7 +140,7 @@ class Attempt(Reading):
 
     @property
     def outdated(self) -> bool:
-        """Graded against a version of the reference that has been corrected since (and not regraded)."""
+        """Graded against a version of the reference that has been corrected since (regraded to it or not)."""
         version_now = getattr(self, "version_now", None) or self.case.version
         return self.case_version is not None and self.case_version < version_now
 

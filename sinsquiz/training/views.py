@@ -248,8 +248,11 @@ def feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 def _regrading(attempt: Attempt, grade) -> dict:
-    """What the feedback says about corrections of the reference: the regrade and the original result, or that the
-    reference was corrected after this attempt was graded (and its grade kept)."""
+    """What the feedback says about corrections of the reference: the regrade and the original result, if any, and,
+    whenever the reference was corrected after the grade shown (regraded or not), that it was and when."""
+    context = {}
+    if attempt.outdated:
+        context = {"outdated": True, "version": attempt.case_version, "corrected": attempt.case.reference_changed}
     regrades = list(attempt.regrades.all())
     if regrades:
         first = regrades[0]
@@ -259,10 +262,8 @@ def _regrading(attempt: Attempt, grade) -> dict:
             for before, after in zip(original.items, grade.items, strict=True)
             if before.verdict != after.verdict or before.reference != after.reference
         ]
-        return {"regraded": regrades[-1], "first": first, "original": original, "changed": changed}
-    if attempt.outdated:
-        return {"outdated": True, "version": attempt.case_version, "corrected": attempt.case.reference_changed}
-    return {}
+        context |= {"regraded": regrades[-1], "first": first, "original": original, "changed": changed}
+    return context
 
 
 @dataclass(frozen=True)

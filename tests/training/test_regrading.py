@@ -164,6 +164,24 @@ def test_the_trainee_sees_the_regrade_mark_the_new_grade_and_the_original_result
     assert "5 / 6" in dashboard
 
 
+def test_a_regraded_attempt_whose_reference_is_corrected_again_and_kept_says_it_is_behind(client, case):
+    trainee = TraineeFactory()
+    client.force_login(trainee)
+    attempt = commit(client, case)
+    regrading.regrade(correct_the_pain(case, "occasional"), None)
+    regraded_to = Attempt.objects.get(pk=attempt.pk).case_version
+    case = correct_the_pain(case, "none")
+    regrading.keep(case, EducatorFactory())
+
+    feedback = client.get(f"/attempts/{attempt.pk}/").text
+    dashboard = client.get("/progress/").text
+
+    assert "Regraded after the reference was corrected" in feedback  # what happened, still said
+    assert f"Graded against version {regraded_to} of the reference; the reference has been corrected since" in feedback
+    assert f"(last on {case.reference_changed:%-d %B %Y})" in feedback
+    assert "graded against an earlier reference" in dashboard
+
+
 def test_dashboards_and_cohort_numbers_move_to_the_new_grade_even_from_the_cache(case):
     trainee = TraineeFactory()
     cohort = Cohort.objects.create(name="Residents")
