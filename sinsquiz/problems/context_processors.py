@@ -5,13 +5,15 @@ from sinsquiz.training.models import Attempt
 
 
 def problem_reports(request) -> dict:
-    """On a case page and a feedback page, the user's own reports on the case with their answers; on the
-    feedback of their own committed attempt, the form to report another (training knows nothing of reports)."""
+    """On a case page, an outline of the user's own reports on the case (never their text or answers, which may
+    state the reference before the new attempt is committed); on the feedback of their own committed attempt, the
+    reports with their answers and the form to report another (training knows nothing of reports)."""
     match = request.resolver_match
     if not (match and request.user.is_authenticated and match.view_name in {"case", "attempt"}):
         return {}
     if match.view_name == "case":
-        return {"problem_reports": _reports(request.user).filter(case__slug=match.kwargs["slug"])}
+        reports = ProblemReport.objects.of(request.user).filter(case__slug=match.kwargs["slug"])
+        return {"report_outlines": reports.outlines()}
     attempt = Attempt.objects.of(request.user).filter(pk=match.kwargs["pk"]).first()
     if (
         attempt is None

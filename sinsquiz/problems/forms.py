@@ -18,7 +18,7 @@ class ReportForm(forms.ModelForm):
 class AnswerForm(forms.Form):
     answer = forms.CharField(
         label="Your answer", max_length=ANSWER_MAX, required=False, widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="The trainee reads it on the case.",
+        help_text="The trainee reads it on the feedback the report was sent from, not on the case page.",
     )  # fmt: skip
     close = forms.BooleanField(label="Close the report", required=False, initial=True)
 

@@ -1,11 +1,12 @@
 """A trainee's report of a problem with a case (a wrong reference, an image, an unclear history), and the
 educator's answer."""
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -46,6 +47,13 @@ class ProblemReportQuerySet(models.QuerySet):
         """The user's reports of the last 24 hours: the rate limit counts these."""
         return self.of(user).since(timezone.now() - timedelta(days=1))
 
+    def outlines(self) -> list["ReportOutline"]:
+        """What a case page may show of these reports. Only these columns are read: a report and its answer often
+        state the reference ("you're right, it's T4"), which stays off the case page until the trainee commits."""
+        answered = ExpressionWrapper(~Q(answer=""), output_field=BooleanField())
+        rows = self.annotate(has_answer=answered).values_list("kind", "created", "status", "has_answer", "attempt_id")
+        return [ReportOutline(*row) for row in rows]
+
 
 class ProblemReport(models.Model):
     class Kind(models.TextChoices):
@@ -66,7 +74,9 @@ class ProblemReport(models.Model):
     text = models.TextField(max_length=TEXT_MAX, help_text=f"What is wrong, in at most {TEXT_MAX:,} characters.")
     created = models.DateTimeField(default=timezone.now, editable=False)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
-    answer = models.TextField(max_length=ANSWER_MAX, blank=True, help_text="The reporter sees it on the case.")
+    answer = models.TextField(
+        max_length=ANSWER_MAX, blank=True, help_text="The reporter reads it on the feedback the report was sent from."
+    )
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, related_name="+", null=True, blank=True, on_delete=models.SET_NULL, editable=False
     )
@@ -103,3 +113,29 @@ class ProblemReport(models.Model):
         self.answer = text
         self.answered_by = by
         self.answered = timezone.now()
+
+
+@dataclass(frozen=True)
+class ReportOutline:
+    """A report as the case page shows it: its kind, date and status, and where to read the answer (the feedback
+    of the attempt it was sent from), never its text or the answer."""
+
+    kind: str
+    created: datetime
+    state: str
+    answered: bool
+    attempt_id: int
+
+    def get_kind_display(self) -> str:
+        return ProblemReport.Kind(self.kind).label
+
+    @property
+    def status(self) -> str:
+        """Open, answered (and still open) or closed."""
+        if self.state == ProblemReport.Status.CLOSED:
+            return "closed"
+        return "answered" if self.answered else "open"
+
+    @property
+    def answer_url(self) -> str | None:
+        return f"{reverse('attempt', args=[self.attempt_id])}#problem-reports" if self.answered else None

@@ -49,7 +49,7 @@ def problem(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         reports.answer(report, text=form.cleaned_data["answer"].strip(), close=form.cleaned_data["close"],
                        by=request.user)  # fmt: skip
         reporter = report.reporter.get_full_name() or report.reporter.get_username()
-        said = [f"{reporter} sees your answer on the case"] if report.answer else []
+        said = [f"{reporter} sees your answer on the feedback it was sent from"] if report.answer else []
         said += ["the report is closed"] if not report.is_open else []
         messages.success(request, f"Saved: {' and '.join(said) or 'nothing changed'}.")
         return redirect("home")

@@ -1,5 +1,6 @@
 """A problem report in the browser: a trainee reports a problem from the feedback page, their educator sees it on
-the home page, answers and closes it, and the trainee reads the answer on the case."""
+the home page, answers and closes it, and the trainee follows the link on the case page to read the answer on the
+feedback (the case page itself never quotes it: an answer may give the reference away before the next commit)."""
 
 from django.test import Client
 from playwright.sync_api import expect
@@ -52,22 +53,32 @@ def test_a_report_goes_from_the_trainee_to_the_educator_and_the_answer_comes_bac
     expect(page.get_by_label("Close the report")).to_be_checked()
     page.get_by_role("button", name="Save").click()
     expect(page.locator(".messages")).to_contain_text(
-        "Ada Byron sees your answer on the case and the report is closed."
+        "Ada Byron sees your answer on the feedback it was sent from and the report is closed."
     )
     expect(page.locator("#problem-reports-title")).to_have_count(0)  # nothing open any more
     report.refresh_from_db()
     assert report.status == "closed" and report.answered_by == educator
 
-    # The trainee reads the answer on the case.
+    # On the case page the trainee sees the report's status and a link, not the answer; the link leads to the
+    # feedback it was sent from, where the answer is.
     page.context.clear_cookies()
     login(trainee)
     page.goto(f"{live_server.url}/cases/{case.slug}/")
+    outline = page.locator("#problem-reports")
+    expect(outline).to_contain_text("Wrong reference")
+    expect(outline).to_contain_text("closed")
+    expect(outline).not_to_contain_text("You are right")
+    expect(outline).not_to_contain_text("over 50% to me")
+    outline.scroll_into_view_if_needed()
+    screenshot("3-trainee-sees-the-outline-on-the-case")
+    outline.get_by_role("link", name="Read the answer").click()
+    page.wait_for_url(f"{live_server.url}/attempts/{attempt.pk}/#problem-reports")
     answer = page.locator("#problem-reports")
     expect(answer).to_contain_text("Answer from Grace Hopper")
     expect(answer).to_contain_text("You are right: it is over 50%. The reference is corrected.")
     expect(answer).to_contain_text("closed")
     answer.scroll_into_view_if_needed()
-    screenshot("3-trainee-reads-the-answer")
+    screenshot("4-trainee-reads-the-answer")
 
 
 def test_a_report_without_text_is_refused_in_place(page, live_server, login):

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from sinsquiz.problems import reports
 from sinsquiz.problems.models import ProblemReport
 from sinsquiz.training import drafts
 from sinsquiz.training.models import Attempt
@@ -109,7 +110,7 @@ def test_no_report_while_an_assessment_withholds_the_feedback(client, attempt):
     assert ProblemReport.objects.count() == 0
 
 
-def test_the_educator_answers_and_closes_and_the_trainee_reads_the_answer_on_the_case(client, attempt, ada, grace):
+def test_the_educator_answers_and_closes_and_the_trainee_reads_the_answer_on_the_feedback(client, attempt, ada, grace):
     report = report_on(attempt)
     client.force_login(grace)
     page = client.get(f"/problems/{report.pk}/").content.decode()
@@ -119,22 +120,48 @@ def test_the_educator_answers_and_closes_and_the_trainee_reads_the_answer_on_the
                                                        "close": "on"}, follow=True)  # fmt: skip
 
     assert response.redirect_chain == [("/", 302)]
-    assert "Saved: Ada Byron sees your answer on the case and the report is closed." in response.content.decode()
+    assert (
+        "Saved: Ada Byron sees your answer on the feedback it was sent from and the report is closed."
+        in response.content.decode()
+    )
     report.refresh_from_db()
     assert report.status == "closed" and report.answered_by == grace and report.answered is not None
     client.force_login(ada)
-    for path in (attempt.case.get_absolute_url(), attempt.get_absolute_url(), f"/problems/{report.pk}/"):
+    for path in (attempt.get_absolute_url(), f"/problems/{report.pk}/"):
         shown = text_of(client.get(path).content.decode())
         assert f"Answer from Grace Hopper, {timezone.localdate():%-d %b %Y}" in shown, path
         assert "Right: it is T8. The case is corrected." in shown, path
+    home = client.get("/").content.decode()
+    assert "Right: it is T8. The case is corrected." in home
+    assert f'href="/attempts/{attempt.pk}/#problem-reports"' in home
 
 
-def test_the_case_page_shows_the_trainees_reports_and_says_when_there_is_no_answer_yet(client, attempt):
+def test_the_case_page_outlines_the_trainees_reports_without_their_text(client, attempt):
     report_on(attempt)
 
     html = text_of(client.get(attempt.case.get_absolute_url()).content.decode())
 
-    assert f"Your report of {timezone.localdate():%-d %b %Y}" in html and "Not answered yet." in html
+    assert f"Your report of {timezone.localdate():%-d %b %Y} Wrong reference open" in html
+    assert "The reference level looks wrong" not in html and "Read the answer" not in html
+
+
+def test_the_case_page_links_to_an_answer_and_never_shows_it_before_the_new_commit(client, attempt, grace):
+    report = report_on(attempt)
+    reports.answer(report, text="You're right, it's T8: the reference is corrected.", close=False, by=grace)
+    later = report_on(committed(attempt.trainee, attempt.case), status=ProblemReport.Status.CLOSED)
+    reports.answer(later, text="Closed: T8, as said.", close=False, by=grace)
+
+    response = client.get(attempt.case.get_absolute_url())  # a new draft at the case, nothing committed yet
+
+    html = response.content.decode()
+    assert "You're right, it's T8" not in html and "Closed: T8" not in html and "lesion is at T8" not in html
+    shown = text_of(html)
+    assert "Wrong reference answered" in shown and "Wrong reference closed" in shown
+    assert html.count("Read the answer") == 2
+    assert f'href="/attempts/{attempt.pk}/#problem-reports"' in html
+    assert f'href="/attempts/{later.attempt_id}/#problem-reports"' in html
+    feedback = client.get(f"/attempts/{attempt.pk}/").content.decode()
+    assert "You&#x27;re right, it&#x27;s T8: the reference is corrected." in feedback
 
 
 def test_a_closed_report_lets_the_trainee_report_again(client, attempt):

@@ -17,6 +17,8 @@ from django.forms import BaseForm
 
 from cases.models import Annotation, Case, ReferenceReading, Series, Slice
 from sinsquiz import sins
+from sinsquiz.problems import reports
+from sinsquiz.problems.models import ProblemReport
 from sinsquiz.training.models import Attempt
 from tests.factories import ANSWER, ReferenceReadingFactory
 from tests.security.matrix import MATRIX, METHODS
@@ -25,8 +27,9 @@ from tests.security.world import Visitor, build_world, client_for
 pytestmark = pytest.mark.django_db
 
 SENTINEL = "SENTINEL-c0ffee"
-# Each model would bring the reference along: a case its readings and teaching, a series or slice its case.
-REFERENCE_CARRIERS = (Case, ReferenceReading, Attempt, Series, Slice, Annotation)
+# Each model would bring the reference along: a case its readings and teaching, a series or slice its case, a
+# problem report its answer ("you're right, it's T4").
+REFERENCE_CARRIERS = (Case, ReferenceReading, Attempt, Series, Slice, Annotation, ProblemReport)
 # A reading nobody would give by chance (and unlike ANSWER, which trainees are given in these tests).
 DISTINCT = {
     "pain": "occasional",
@@ -184,6 +187,26 @@ def test_the_case_page_and_its_partials_show_only_what_the_trainee_chose_never_t
         assert chosen & reference == set(), name
         assert chosen <= {("level", "T8"), ("pain", "none"), ("collapse", "lt50")}, (name, chosen)
     assert Choices(pages["case page"].content.decode()).chosen == {("level", "T8"), ("pain", "none")}  # B's draft
+
+
+def test_an_answer_to_a_report_never_shows_on_the_case_page_only_on_the_feedback_it_was_sent_from(world):
+    report = world.problem_report
+    report.text = f"{SENTINEL} is it T4?"
+    report.save()
+    reports.answer(report, text=f"{SENTINEL} you're right, it's T4, lytic.", close=False, by=world.educator_a)
+    client = client_for(world.trainee_a)
+    path = f"/cases/{world.committed_case.slug}/"
+
+    for response in (client.get(path), client.get(path, headers={"HX-Request": "true"})):  # a new draft opens
+        assert leaks(response_with_body(response), carriers_in_context(response)) == []
+        assert "Read the answer" in response.content.decode()
+
+    assert f"{SENTINEL} you&#x27;re right" in client.get(world.a_submitted.get_absolute_url()).content.decode()
+
+
+def response_with_body(response):
+    response.body = response.content
+    return response
 
 
 def test_the_feedback_is_not_stored_by_browsers_once_the_reference_shows(world):

@@ -150,7 +150,7 @@ def test_a_trainee_finds_the_answers_to_their_reports_of_the_last_two_weeks_on_t
 
     answers = section(client.get("/").content.decode(), "report-answers-title")
 
-    assert f'<a href="/cases/{case.slug}/#problem-reports">Lytic T7</a>' in answers
+    assert f'<a href="/attempts/{attempt.pk}/#problem-reports">Lytic T7</a>' in answers  # the feedback, not the case
     assert "Grace Hopper answered 2 days ago: “Fixed: the CT is back.”" in answers
     assert "Long ago" not in answers
 
