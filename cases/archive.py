@@ -37,8 +37,9 @@ IMAGE_NAME = re.compile(r"images/[0-9a-f]{64}\.(png|jpg)")
 EXTENSION_FORMATS = {"png": "PNG", "jpg": "JPEG"}
 MANIFEST_MAX_BYTES = 64 * 1024 * 1024
 PROBLEMS_SHOWN = 20
-# An archive's images unpack within the limits of an upload each (settings.MAX_UPLOAD_BYTES) and of a DICOM
-# import in all (settings.DICOM_MAX_TOTAL_BYTES, DICOM_MAX_RATIO).
+# An archive's images unpack within the limit of a stored file each (images.stored_max_bytes, from the pixel
+# limit: a stored original may be larger than an upload) and of a DICOM import in all (settings.DICOM_MAX_TOTAL_BYTES,
+# DICOM_MAX_RATIO).
 
 # What the manifest carries of each object, by the model's field names (one list for export and import).
 CASE_FIELDS = ("title", "slug", "status", "age", "sex", "primary_tumour", "prior_treatment", "presentation",
@@ -528,7 +529,7 @@ def _check_images(archive, names: dict, cases: list[_Case], budget, problems: _P
     for name, users in used.items():
         if problems.full():
             return
-        data = _read_member(archive, names[name], settings.MAX_UPLOAD_BYTES, budget)
+        data = _read_member(archive, names[name], images.stored_max_bytes(), budget)
         try:
             picture = images.check_stored(ContentFile(data, name=name), name)
         except ValidationError as error:
@@ -555,7 +556,7 @@ def _write(archive, names: dict, cases: list[_Case], user, *, as_drafts: bool) -
         key = (str(model_field.upload_to), name)
         if key not in stored:
             # Checked already; read again rather than kept, so that memory stays flat whatever the archive's size.
-            data = _read_member(archive, names[name], settings.MAX_UPLOAD_BYTES, None)
+            data = _read_member(archive, names[name], images.stored_max_bytes(), None)
             # A random name, like an upload's: never the archive's name, which says nothing a viewer needs.
             target = model_field.generate_filename(None, f"{secrets.token_urlsafe(16)}.{name.rsplit('.', 1)[1]}")
             stored[key] = model_field.storage.save(target, ContentFile(data))

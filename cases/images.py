@@ -123,9 +123,18 @@ def windowed(values: np.ndarray, width: float, level: float) -> Image.Image:
     return Image.fromarray(grey.astype(np.uint8), "L")
 
 
-def _open_checked(upload, name: str) -> Image.Image:
+def stored_max_bytes() -> int:
+    """The most bytes a file the pipeline stores may have: its originals are PNGs of at most MAX_IMAGE_PIXELS,
+    which from DICOM or a well-compressed upload can be larger than any upload may be. Per pixel: 3 bytes (8-bit
+    RGB; 16-bit grey takes 2) and at most 1 for its row's filter byte; then 1 % and 64 KiB for zlib's and the
+    chunks' framing."""
+    pixels = settings.MAX_IMAGE_PIXELS
+    return pixels * 4 + pixels // 100 + 64 * 1024
+
+
+def _open_checked(upload, name: str, limit: int | None = None) -> Image.Image:
     size = getattr(upload, "size", None)
-    limit = settings.MAX_UPLOAD_BYTES
+    limit = limit or settings.MAX_UPLOAD_BYTES
     if size is not None and size > limit:
         raise ValidationError(
             f"{name} is {size / 1_000_000:.1f} MB; images may be at most {limit / 1_000_000:.0f} MB.",
@@ -165,8 +174,9 @@ def _open_checked(upload, name: str) -> Image.Image:
 def check_stored(file, name: str) -> Image.Image:
     """An image file as the pipeline stores it, from elsewhere (a case archive), kept byte for byte: the upload's
     checks (recognised format, size and pixel limits, a complete decode) and nothing but pixels in it. Returns
-    the decoded image; raises ValidationError with a message for the educator."""
-    image = _open_checked(file, name)
+    the decoded image; raises ValidationError with a message for the educator. Its size is capped by the pixel
+    limit (stored_max_bytes), not the upload's: the site must read back what it stored."""
+    image = _open_checked(file, name, stored_max_bytes())
     file.seek(0)
     data = file.read()
     clean = {"PNG": _png_is_pixels_only, "JPEG": _jpeg_is_pixels_only}.get(image.format)

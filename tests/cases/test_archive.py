@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
+from cases import images
 from cases.models import Annotation, Case, ReferenceReading, Slice
 from tests.archives import exported, files_of, imported, library_state, manifest_of, rezipped, teaching_case
 from tests.factories import EducatorFactory
@@ -25,6 +26,21 @@ def test_a_case_exported_then_imported_where_it_is_missing_exports_the_same_mani
     assert primary.pain_rationale == "Mechanical: worse on standing, eased lying down."
     assert primary.level_key_slice.series.case == case and second.reader_name == "Dr B. Second"
     assert [a.label for a in Annotation.objects.filter(reading=primary)] == ["T7", ""]
+
+
+def test_a_stored_file_larger_than_an_upload_may_be_still_travels(settings):
+    # A 16-bit original from DICOM can be larger than MAX_UPLOAD_BYTES: the site reads back what it exports.
+    data = exported(teaching_case(slug="spine-case"))
+    Case.objects.all().delete()
+    settings.MAX_UPLOAD_BYTES = 100
+
+    assert imported(data).summary == "Imported 1 case, 6 images."
+
+
+def test_a_stored_file_may_have_four_bytes_a_pixel_and_its_framing(settings):
+    settings.MAX_IMAGE_PIXELS = 40_000_000
+
+    assert images.stored_max_bytes() == 160_000_000 + 400_000 + 65_536  # above a 40 MP RGB or 16-bit PNG
 
 
 def test_the_manifest_holds_the_history_series_readings_and_images_without_database_ids():

@@ -102,9 +102,10 @@ def test_a_zip_bomb_is_refused_without_being_unpacked():
     assert "“manifest.json” is compressed suspiciously well (a zip bomb?)" in refused(buffer.getvalue())
 
 
-def test_an_image_that_unpacks_past_an_uploads_limit_is_refused(good, settings):
-    settings.MAX_UPLOAD_BYTES = 100
-    assert "unpacks to more than 100 bytes (a zip bomb?)" in refused(good)
+def test_an_image_file_that_unpacks_past_what_its_pixels_allow_is_refused(good, settings):
+    settings.MAX_IMAGE_PIXELS = 20_000  # the originals have 96 × 128; a stored file, at most 145,736 bytes
+    padded = image_bytes("PNG") + bytes(200_000)
+    assert "unpacks to more than 145,736 bytes (a zip bomb?)" in refused(swapped(good, padded))
 
 
 @pytest.mark.parametrize(
