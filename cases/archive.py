@@ -565,7 +565,8 @@ def _write(archive, names: dict, cases: list[_Case], user, *, as_drafts: bool) -
 
     try:
         with transaction.atomic():
-            imported = [_write_case(plan, user, store, as_drafts=as_drafts) for plan in cases]
+            free = _free_slugs([plan.case.slug for plan in cases])
+            imported = [_write_case(plan, user, store, as_drafts=as_drafts, free=free) for plan in cases]
     except BaseException as error:
         for name in written:
             Slice._meta.get_field("image").storage.delete(name)
@@ -575,12 +576,25 @@ def _write(archive, names: dict, cases: list[_Case], user, *, as_drafts: bool) -
     return Report(imported, len(written))
 
 
-def _write_case(plan: _Case, user, store, *, as_drafts: bool) -> ImportedCase:
+def _free_slugs(slugs: list[str]) -> dict[str, str]:
+    """For each of the archive's slugs that a case here has already, a free one: taken neither here nor by another
+    case of the archive (with "x" here and "x" and "x-2" in the archive, the archive's "x" becomes "x-3")."""
+    taken = set(Case.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+    avoid, free = set(slugs), {}
+    for slug in slugs:
+        if slug in taken:
+            free[slug] = unique_slug(slug, avoid)
+            avoid.add(free[slug])
+    return free
+
+
+def _write_case(plan: _Case, user, store, *, as_drafts: bool, free: dict[str, str]) -> ImportedCase:
     case = plan.case
     archived_slug, wanted = case.slug, case.status
     notes = []
-    if Case.objects.filter(slug=archived_slug).exists():
-        case.slug = unique_slug(archived_slug)
+    clash = archived_slug in free
+    if clash:
+        case.slug = free[archived_slug]
         notes.append(f"A case here has the slug “{archived_slug}” already, and was left as it is: this one came "
                      f"in as the new draft “{case.slug}”. Compare the two before you publish it.")  # fmt: skip
     case.status = Case.Status.DRAFT
@@ -612,10 +626,8 @@ def _write_case(plan: _Case, user, store, *, as_drafts: bool) -> ImportedCase:
         )
     # A new case here, whatever its history elsewhere.
     Case.objects.filter(pk=case.pk).update(version=1, reference_changed=None)
-    if wanted == Case.Status.PUBLISHED:
-        if notes:
-            pass  # a clash: the new draft waits for the educator
-        elif as_drafts:
+    if wanted == Case.Status.PUBLISHED and not clash:  # after a clash, the new draft waits for the educator
+        if as_drafts:
             notes.append("Imported as a draft, as you asked: publish it when you have checked it.")
         else:
             case.status = Case.Status.PUBLISHED

@@ -3,6 +3,7 @@
 import math
 import os
 import secrets
+from collections.abc import Collection
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
@@ -337,11 +338,11 @@ class Case(models.Model):
         return self.status == self.Status.PUBLISHED
 
 
-def unique_slug(text: str) -> str:
-    """A slug made from `text` that no case has yet: "spine-case", else "spine-case-2", "spine-case-3"…"""
+def unique_slug(text: str, avoid: Collection[str] = ()) -> str:
+    """A slug made from `text` that no case has yet, nor is in `avoid`: "spine-case", else "spine-case-2"…"""
     base = slugify(text)[:190] or "case"
     slug, n = base, 2
-    while Case.objects.filter(slug=slug).exists():
+    while slug in avoid or Case.objects.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
 

@@ -86,6 +86,19 @@ def test_a_slug_clash_imports_a_new_draft_and_leaves_the_existing_case_alone():
     assert existing.status == Case.Status.PUBLISHED and existing.series.count() == 2
 
 
+def test_a_clash_is_given_a_slug_free_here_and_in_the_archive_and_the_archives_own_cases_keep_theirs():
+    data = exported(teaching_case(slug="x", title="Ours"), teaching_case(slug="x-2", title="Theirs too"))
+    Case.objects.filter(slug="x-2").delete()  # here: "x"; in the archive: "x" and "x-2"
+
+    report = imported(data)
+
+    clash, own = sorted(report.cases, key=lambda done: done.archived_slug)
+    assert (clash.slug, clash.status) == ("x-3", Case.Status.DRAFT)
+    assert "has the slug “x” already" in " ".join(clash.notes) and "“x-3”" in " ".join(clash.notes)
+    assert (own.slug, own.status, own.notes) == ("x-2", Case.Status.PUBLISHED, [])
+    assert sorted(Case.objects.values_list("slug", flat=True)) == ["x", "x-2", "x-3"]
+
+
 def test_a_published_case_that_fails_the_checks_of_publishing_comes_in_as_a_draft_saying_why():
     data = exported(teaching_case(slug="spine-case"))
     manifest = manifest_of(data)
