@@ -22,6 +22,7 @@ from typing import BinaryIO
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import DatabaseError, models, transaction
 from django.db.models import Prefetch
 from simple_history.utils import bulk_create_with_history
@@ -270,6 +271,8 @@ def _instance(model, value, names, extra_keys, where: str, problems: _Problems, 
             wanted = " or ".join(_JSON_NAMES[k] for k in kinds if k is not int or float not in kinds)
             problems.add(where, f"“{name}” must be {wanted}, not {given}")
             wrong = True
+    for name in names:
+        wrong |= not _plain_text(value[name], f"“{name}”", where, problems)
     if wrong:
         return None
     instance = model(**{name: value[name] for name in names})
@@ -283,6 +286,19 @@ def _instance(model, value, names, extra_keys, where: str, problems: _Problems, 
                 problems.add(where, message if name == "__all__" else f"“{name}”: {message}")
         return None
     return instance
+
+
+_no_nul = ProhibitNullCharactersValidator("holds a NUL character (\\u0000), which text may not contain")
+
+
+def _plain_text(value, name: str, where: str, problems: _Problems) -> bool:
+    """False (and the problem noted) for text with a NUL character, which PostgreSQL cannot store."""
+    try:
+        _no_nul(value)
+    except ValidationError as error:
+        problems.add(where, f"{name} {error.messages[0]}")
+        return False
+    return True
 
 
 def _place(value, where: str, series: list[list], problems: _Problems) -> tuple[int, int] | None:
@@ -356,7 +372,7 @@ def _read_reading(value, where: str, shape: list[list], problems: _Problems) -> 
     for item, text in rationales.items():
         if not isinstance(text, str):
             problems.add(f"{where}, its rationales", f"“{item}” must be text")
-        else:
+        elif _plain_text(text, f"“{item}”", f"{where}, its rationales", problems):
             setattr(reading, f"{item}_rationale", text)
     keys = _object(value["key_images"], sins.READING_ITEMS, f"{where}, its key images", problems) or {}
     key_images = {

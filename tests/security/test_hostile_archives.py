@@ -216,6 +216,25 @@ def test_a_reading_with_impossible_codes_or_references_is_refused(good, change, 
 
 
 @pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        (lambda c: c.update(title="Lytic\x00T7"), "Case 0 (“spine-case”): “title” holds a NUL character"),
+        (lambda c: c["series"][0].update(description="\x00"), "series 0: “description” holds a NUL character"),
+        (lambda c: c["series"][0]["images"][0].update(alt_text="a\x00"), "image 0: “alt_text” holds a NUL"),
+        (lambda c: c["readings"][0].update(reader_name="Dr\x00"), "reading 0: “reader_name” holds a NUL"),
+        (
+            lambda c: c["readings"][0]["rationales"].update(pain="Worse\x00lying"),
+            "reading 0, its rationales: “pain” holds a NUL character (\\u0000), which text may not contain",
+        ),
+        (lambda c: c["readings"][0]["annotations"][0].update(label="T\x007"), "annotation 0: “label” holds a NUL"),
+    ],
+)
+def test_text_with_a_nul_character_is_refused_saying_where(good, change, why):
+    # PostgreSQL cannot store it: refused here with where it is, never the database's error after writing began.
+    assert why in refused(tampered(good, lambda m: change(m["cases"][0])))
+
+
+@pytest.mark.parametrize(
     "name",
     ["../../etc/passwd", "/etc/passwd", "images/../manifest.json", "https://example.org/x.png", "images/x.png", 7],
 )
