@@ -5,6 +5,7 @@ import tempfile
 from functools import partial
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpResponse
@@ -74,5 +75,6 @@ def import_cases(request, *, model_admin) -> HttpResponse:
         "form": form,
         "report": report,
         "refusal": refusal,
+        "max_total_mb": settings.ARCHIVE_MAX_TOTAL_BYTES / 1024 / 1024,
     }
     return TemplateResponse(request, "admin/cases/case/import_cases.html", context)

@@ -39,8 +39,8 @@ EXTENSION_FORMATS = {"png": "PNG", "jpg": "JPEG"}
 MANIFEST_MAX_BYTES = 64 * 1024 * 1024
 PROBLEMS_SHOWN = 20
 # An archive's images unpack within the limit of a stored file each (images.stored_max_bytes, from the pixel
-# limit: a stored original may be larger than an upload) and of a DICOM import in all (settings.DICOM_MAX_TOTAL_BYTES,
-# DICOM_MAX_RATIO).
+# limit: a stored original may be larger than an upload), the compression ratio of a DICOM import
+# (settings.DICOM_MAX_RATIO) and the caller's budget in all (settings.ARCHIVE_MAX_TOTAL_BYTES by default).
 
 # What the manifest carries of each object, by the model's field names (one list for export and import).
 CASE_FIELDS = ("title", "slug", "status", "age", "sex", "primary_tumour", "prior_treatment", "presentation",
@@ -464,17 +464,18 @@ class Report:
         return [text for case in self.cases for text in (case.line, *case.notes)] + [self.summary]
 
 
-def import_archive(fileobj: BinaryIO, user=None, *, as_drafts: bool = False) -> Report:
+def import_archive(fileobj: BinaryIO, user=None, *, as_drafts: bool = False, max_total: int | None = None) -> Report:
     """Check a whole archive, then import its cases in one transaction; raise ValidationError (nothing written)
     with every problem found. A case whose slug is taken comes in as a new draft under a free slug; a published
-    case stays published only if it passes the checks of publishing (and `as_drafts` is off)."""
+    case stays published only if it passes the checks of publishing (and `as_drafts` is off). The archive may
+    unpack to `max_total` bytes in all (by default settings.ARCHIVE_MAX_TOTAL_BYTES, for a web request)."""
     try:
         archive = zipfile.ZipFile(fileobj)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise _refused("the file is not a zip archive, or it is damaged.") from None
     with archive:
         names = _check_members(archive)
-        budget = zips.Budget(settings.DICOM_MAX_TOTAL_BYTES)
+        budget = zips.Budget(max_total or settings.ARCHIVE_MAX_TOTAL_BYTES)
         manifest = _read_manifest(_read_member(archive, names[MANIFEST], MANIFEST_MAX_BYTES, budget))
         problems = _Problems()
         cases = []

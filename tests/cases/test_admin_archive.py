@@ -74,6 +74,26 @@ def test_the_import_page_shows_why_an_archive_is_refused_and_writes_nothing(educ
     assert library_state() == before
 
 
+def test_the_import_page_refuses_an_archive_past_its_budget_and_writes_nothing(educator_client, settings):
+    data = exported(teaching_case(slug="one"))
+    Case.objects.all().delete()
+    settings.ARCHIVE_MAX_TOTAL_BYTES = 100
+    before = library_state()
+
+    page = educator_client.post(IMPORT, {"archive": upload(data)}).content.decode()
+
+    assert "the archive unpacks to more than 100 bytes in all" in page
+    assert library_state() == before
+
+
+def test_the_import_page_says_how_large_an_archive_it_takes_and_sends_larger_ones_to_the_command(educator_client):
+    page = educator_client.get(IMPORT).content.decode()
+
+    assert "for an archive that unpacks to at most 2,000 MB" in page
+    assert "A larger library goes through the command line on the server" in page
+    assert "manage.py import_cases IN.zip" in page
+
+
 def test_the_import_page_asks_for_a_file(educator_client):
     response = educator_client.post(IMPORT, {})
     assert "This field is required." in response.content.decode()

@@ -58,6 +58,15 @@ def test_import_cases_says_what_it_did_per_case(tmp_path):
     assert Case.objects.filter(slug="one-2", status=Case.Status.DRAFT).exists()
 
 
+def test_import_cases_on_the_server_is_not_held_to_the_admins_budget(tmp_path, settings):
+    teaching_case(slug="one")
+    out = tmp_path / "cases.zip"
+    run("export_cases", str(out))
+    settings.ARCHIVE_MAX_TOTAL_BYTES = 100
+
+    assert run("import_cases", str(out)).splitlines()[-1] == "Imported 1 case, 6 images."
+
+
 def test_import_cases_refuses_bad_input_with_a_message_and_writes_nothing(tmp_path):
     bad = tmp_path / "bad.zip"
     with zipfile.ZipFile(bad, "w") as zipped:

@@ -108,6 +108,14 @@ def test_an_image_file_that_unpacks_past_what_its_pixels_allow_is_refused(good, 
     assert "unpacks to more than 145,736 bytes (a zip bomb?)" in refused(swapped(good, padded))
 
 
+def test_an_archive_that_unpacks_past_the_archive_budget_is_refused(good, settings):
+    with zipfile.ZipFile(io.BytesIO(good)) as zipped:
+        manifest = zipped.getinfo("manifest.json").file_size
+    settings.ARCHIVE_MAX_TOTAL_BYTES = manifest + 1000  # the manifest and an image or two, not all twelve files
+
+    assert f"the archive unpacks to more than {manifest + 1000:,} bytes in all" in refused(good)
+
+
 @pytest.mark.parametrize(
     ("name", "why"),
     [
