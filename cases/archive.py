@@ -192,7 +192,8 @@ class _Problems(list):
         return len(self) > PROBLEMS_SHOWN
 
     def refusal(self) -> ValidationError:
-        shown = self[:PROBLEMS_SHOWN]
+        """The problems after one line that says nothing was imported, as every refusal of an archive begins."""
+        shown = [_refused("the archive has these problems.").message, *self[:PROBLEMS_SHOWN]]
         if len(self) > PROBLEMS_SHOWN:
             shown.append("… and more problems after these.")
         return ValidationError(shown)

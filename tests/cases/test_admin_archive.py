@@ -8,7 +8,7 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cases.models import Case
-from tests.archives import exported, library_state, manifest_of, teaching_case
+from tests.archives import exported, library_state, manifest_of, rezipped, teaching_case
 from tests.factories import EducatorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -69,8 +69,8 @@ def test_the_import_page_shows_why_an_archive_is_refused_and_writes_nothing(educ
     response = educator_client.post(IMPORT, {"archive": upload(buffer.getvalue())})
 
     page = response.content.decode()
-    assert response.status_code == 200 and "Nothing was imported." in page
-    assert "“../../evil.png” has an unsafe name in the archive (outside its folder)." in page
+    assert response.status_code == 200 and page.count("Nothing was imported") == 1
+    assert "Nothing was imported: “../../evil.png” has an unsafe name in the archive (outside its folder)." in page
     assert library_state() == before
 
 
@@ -92,6 +92,19 @@ def test_the_import_page_says_how_large_an_archive_it_takes_and_sends_larger_one
     assert "for an archive that unpacks to at most 2,000 MB" in page
     assert "A larger library goes through the command line on the server" in page
     assert "manage.py import_cases IN.zip" in page
+
+
+def test_the_import_page_lists_the_problems_of_an_archive_under_one_line(educator_client):
+    data = exported(teaching_case(slug="one"))
+    manifest = manifest_of(data)
+    manifest["cases"][0]["age"] = "seventy"
+    manifest["cases"][0]["difficulty"] = 9
+
+    page = educator_client.post(IMPORT, {"archive": upload(rezipped(data, manifest=manifest))}).content.decode()
+
+    assert page.count("Nothing was imported") == 1
+    assert "<p>Nothing was imported: the archive has these problems.</p>" in page
+    assert "<li>Case 0 (“one”): “age” must be a whole number or null, not text</li>" in page
 
 
 def test_the_import_page_asks_for_a_file(educator_client):

@@ -156,6 +156,7 @@ def test_every_problem_of_an_archive_is_listed_at_once():
         imported(rezipped(data, manifest=manifest))
 
     assert refused.value.messages == [
+        "Nothing was imported: the archive has these problems.",
         "Case 0 (“one”): “age” must be a whole number or null, not text",
         "Case 0 (“one”), series 1, image 2: “width” must be a whole number, not text",
         "Case 1 (“two”): “age”: Ensure this value is greater than or equal to 0.",
