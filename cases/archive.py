@@ -25,6 +25,7 @@ from django.core.files.base import ContentFile
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import DatabaseError, models, transaction
 from django.db.models import Prefetch
+from django.template.defaultfilters import pluralize
 from simple_history.utils import bulk_create_with_history
 
 from cases import images, zips
@@ -440,9 +441,10 @@ class ImportedCase:
     @property
     def line(self) -> str:
         status = "published" if self.status == Case.Status.PUBLISHED else "a draft"
-        return (f"Imported “{self.title}” as “{self.slug}” ({status}): {self.series} series, {self.images} "
-                f"image{'s' if self.images != 1 else ''}, {self.readings} expert reading"
-                f"{'s' if self.readings != 1 else ''}.")  # fmt: skip
+        return (
+            f"Imported “{self.title}” as “{self.slug}” ({status}): {self.series} series, {self.images} "
+            f"image{pluralize(self.images)}, {self.readings} expert reading{pluralize(self.readings)}."
+        )
 
 
 @dataclass
@@ -457,9 +459,7 @@ class Report:
     @property
     def summary(self) -> str:
         count = len(self.cases)
-        return (
-            f"Imported {count} case{'s' if count != 1 else ''}, {self.images} image{'s' if self.images != 1 else ''}."
-        )
+        return f"Imported {count} case{pluralize(count)}, {self.images} image{pluralize(self.images)}."
 
     def lines(self) -> list[str]:
         return [text for case in self.cases for text in (case.line, *case.notes)] + [self.summary]
@@ -539,10 +539,16 @@ def _check_images(archive, names: dict, cases: list[_Case], budget, problems: _P
                     if name is not None:
                         used.setdefault(name, []).append(image)
     if missing := sorted(set(used) - set(names)):
-        problems.add(MANIFEST, f"names {len(missing)} image file(s) the archive does not hold, such as “{missing[0]}”")
+        problems.add(
+            MANIFEST,
+            f"names {len(missing)} image file{pluralize(missing)} the archive does not hold, such as “{missing[0]}”",
+        )
         return
     if unused := sorted(set(names) - set(used) - {MANIFEST}):
-        problems.add("The archive", f"holds {len(unused)} file(s) the manifest does not name, such as “{unused[0]}”")
+        problems.add(
+            "The archive",
+            f"holds {len(unused)} file{pluralize(unused)} the manifest does not name, such as “{unused[0]}”",
+        )
         return
     for name, users in used.items():
         if problems.full():

@@ -6,7 +6,7 @@ import zipfile
 import pytest
 from django.core.management import CommandError, call_command
 
-from cases.models import Case
+from cases.models import Case, Slice
 from tests.archives import files_of, library_state, manifest_of, teaching_case
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +27,16 @@ def test_export_cases_writes_every_case_and_says_how_many(tmp_path):
     files = len(files_of(out.read_bytes()))
     assert said == f"Exported 2 cases, 12 images ({files} files) to {out}.\n"
     assert [case["slug"] for case in manifest_of(out.read_bytes())["cases"]] == ["one", "two"]
+
+
+def test_export_cases_says_one_case_and_one_image_in_the_singular(tmp_path):
+    case = teaching_case(slug="one")
+    Slice.objects.filter(series__case=case).exclude(pk=Slice.objects.filter(series__case=case).first().pk).delete()
+    out = tmp_path / "cases.zip"
+
+    said = run("export_cases", str(out))
+
+    assert said.startswith("Exported 1 case, 1 image (")
 
 
 def test_export_cases_takes_the_cases_named_by_slug(tmp_path):

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.template.defaultfilters import pluralize
 
 from cases import archive
 from cases.models import Case
@@ -37,5 +38,5 @@ class Command(BaseCommand):
         except OSError as error:
             path.unlink(missing_ok=True)
             raise CommandError(f"Could not write {out}: {error.strerror or error}.") from None
-        self.stdout.write(f"Exported {done.cases} case{'s' if done.cases != 1 else ''}, {done.images} images "
-                          f"({done.files} files) to {out}.")  # fmt: skip
+        self.stdout.write(f"Exported {done.cases} case{pluralize(done.cases)}, {done.images} image"
+                          f"{pluralize(done.images)} ({done.files} file{pluralize(done.files)}) to {out}.")  # fmt: skip
