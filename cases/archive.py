@@ -562,11 +562,33 @@ def _check_images(archive, names: dict, cases: list[_Case], budget, problems: _P
         if picture.format != EXTENSION_FORMATS[name.rsplit(".", 1)[1]]:
             problems.add(name, f"is a {picture.format} file under another format's name")
         for image in users:
-            if image.files["image"] == name and (picture.width, picture.height) != (image.slice.width,
-                                                                                    image.slice.height):  # fmt: skip
-                problems.add(name, f"is {picture.width} × {picture.height} pixels, but the manifest says "
-                             f"{image.slice.width} × {image.slice.height}")  # fmt: skip
+            roles = [slice_field for slice_field, file_name in image.files.items() if file_name == name]
+            if problem := next(filter(None, (_size_problem(picture.size, image.slice, r) for r in roles)), None):
+                problems.add(name, problem)
                 break
+
+
+# The longest side of each derivative (cases/images.py makes them); an original has its manifest's size.
+DERIVATIVE_MAX_SIDE = {"web": images.WEB_MAX_SIDE, "bone": images.WEB_MAX_SIDE, "soft_tissue": images.WEB_MAX_SIDE,
+                       "thumbnail": images.THUMBNAIL_MAX_SIDE}  # fmt: skip
+
+
+def _size_problem(size: tuple[int, int], slice_: Slice, slice_field: str) -> str | None:
+    """Why a file's pixel size does not suit its place: an original must have the image's size; a derivative must
+    fit its limit and keep the original's shape, to a pixel of rounding (it is drawn over the same annotations)."""
+    (w, h), (width, height) = size, (slice_.width, slice_.height)
+    if slice_field == "image":
+        if (w, h) != (width, height):
+            return f"is {w} × {h} pixels, but the manifest says {width} × {height}"
+        return None
+    kind, most = slice_field.replace("_", "-"), DERIVATIVE_MAX_SIDE[slice_field]
+    if max(w, h) > most:
+        return f"is {w} × {h} pixels, more than a {kind} file may be ({most} on its longer side)"
+    # Within one pixel on the shorter side of the scaled original: |h − height × w / width| ≤ 1, without division.
+    off = abs(h * width - height * w) > width if width >= height else abs(w * height - width * h) > height
+    if off:
+        return f"is {w} × {h} pixels, not the shape of its original ({width} × {height}), as a {kind} file must be"
+    return None
 
 
 def _write(archive, names: dict, cases: list[_Case], user, *, as_drafts: bool) -> Report:

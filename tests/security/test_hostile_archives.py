@@ -305,6 +305,25 @@ def test_an_original_of_another_size_than_the_manifest_says_is_refused(good):
     assert "is 64 × 48 pixels, but the manifest says 96 × 128" in refused(swapped(good, image_bytes("PNG")))
 
 
+@pytest.mark.parametrize(
+    ("key", "size", "why"),
+    [
+        ("web", (1536, 2048), "is 1536 × 2048 pixels, more than a web file may be (1024 on its longer side)"),
+        ("thumbnail", (192, 256), None),  # the original's shape (96 × 128), as large as a thumbnail may be
+        ("thumbnail", (384, 512), "is 384 × 512 pixels, more than a thumbnail file may be (256 on its longer side)"),
+        ("web", (128, 96), "is 128 × 96 pixels, not the shape of its original (96 × 128), as a web file must be"),
+        ("thumbnail", (48, 60), "is 48 × 60 pixels, not the shape of its original (96 × 128)"),
+        ("thumbnail", (49, 64), None),  # 48 × 64 to a pixel of rounding
+    ],
+)
+def test_a_derivative_larger_than_its_limit_or_of_another_shape_than_its_original_is_refused(good, key, size, why):
+    changed = swapped(good, image_bytes("JPEG", size=size), "jpg", key=key)
+    if why is None:
+        assert imported(changed).summary == "Imported 1 case, 6 images."
+    else:
+        assert why in refused(changed)
+
+
 def test_nothing_is_written_when_the_last_case_of_an_archive_is_bad(good):
     manifest = manifest_of(good)
     second = json.loads(json.dumps(manifest["cases"][0]))
