@@ -346,7 +346,7 @@ class SeriesForm(forms.ModelForm):
         if not (stack.images or "arrangement" in self.changed_data):
             return stack  # nothing to write: the cached viewer stays valid
         stored = Slice.objects.filter(series=series)  # not the page's prefetched images
-        self.lost_key_images = key_images.lost_with(stored.filter(pk__in=removed))
+        self.lost_key_images = key_images.clear_for_removal(stored.filter(pk__in=removed))
         for slice_ in stored.filter(pk__in=removed):
             slice_.delete()  # one by one: each removes its files once the transaction commits
         kept = {slice_.pk: slice_ for slice_ in stored}
@@ -702,7 +702,7 @@ class SeriesAdmin(UploadsAdmin):
             self.message_user(request, note, messages.WARNING)
 
     def save_formset(self, request, form, formset, change):
-        lost = key_images.lost_with(Slice.objects.filter(pk__in=[f.instance.pk for f in formset.deleted_forms]))
+        lost = key_images.clear_for_removal(Slice.objects.filter(pk__in=[f.instance.pk for f in formset.deleted_forms]))
         super().save_formset(request, form, formset, change)
         for note in lost:
             self.message_user(request, note, messages.WARNING)

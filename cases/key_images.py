@@ -86,9 +86,11 @@ def summary(reading: ReferenceReading) -> str:
     return render_to_string("admin/cases/case/includes/reading_key_images.html", context)
 
 
-def lost_with(removed) -> list[str]:
-    """Before images are removed: for each that is a key image, a message naming the items (and the shapes drawn
-    on it) it takes away. The removal goes ahead — the educator ticked Remove — but not without a word."""
+def clear_for_removal(removed) -> list[str]:
+    """Before images are removed: clear the key images they were, through each reading's save, so that the
+    reading's history and the case's version record the change (a plain delete would null the column unseen);
+    and, for each, a message naming the items (and the shapes drawn on it) it takes away. The removal goes ahead
+    (the educator ticked Remove) but not without a word."""
     removed = {s.pk: s for s in removed.select_related("series")}
     if not removed:
         return []
@@ -101,6 +103,8 @@ def lost_with(removed) -> list[str]:
             items = [item for item in sins.READING_ITEMS if getattr(reading, f"{item}_key_slice_id") == pk]
             if not items:
                 continue
+            for item in items:
+                setattr(reading, f"{item}_key_slice", None)
             labels = [sins.ITEM_LABELS[item].lower() for item in items]
             of_items = " and of ".join([", of ".join(labels[:-1]), labels[-1]] if len(labels) > 1 else labels)
             shapes = sum(1 for a in reading.annotations.all() if a.slice_id == pk and a.item in items)
@@ -110,6 +114,7 @@ def lost_with(removed) -> list[str]:
                 f"{slice_.series.label}, image {slice_.position + 1} was the key image of {of_items}{with_shapes} "
                 f"in {reader}: choose another on the key images page."
             )
+        reading.save()
     return notes
 
 

@@ -237,6 +237,24 @@ def test_deleting_a_key_image_on_the_series_page_says_which_items_lost_it(educat
     ) in [str(m) for m in get_messages(response.wsgi_request)]
 
 
+def test_a_removed_key_image_is_a_correction_the_readings_history_and_the_cases_version_record(
+    educator_client, case, reading, key
+):
+    reading.collapse_key_slice = key
+    reading.save()
+    version = Case.objects.get(pk=case.pk).version
+    page = educator_client.get(f"/admin/cases/series/{key.series_id}/change/")
+
+    educator_client.post(
+        f"/admin/cases/series/{key.series_id}/change/", admin_post_data(page, **{"slices-1-DELETE": "on"})
+    )
+
+    record = ReferenceReading.history.filter(id=reading.pk).latest()
+    assert record.collapse_key_slice_id is None and record.history_user is not None
+    assert record.prev_record.collapse_key_slice_id == key.pk
+    assert Case.objects.get(pk=case.pk).version > version
+
+
 @pytest.mark.parametrize(
     ("shapes", "message"),
     [
