@@ -11,6 +11,11 @@ from urllib.parse import urlparse
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
+from playwright.sync_api import expect
+
+# CI runs the SQLite and PostgreSQL suites side by side on two cores, where a page may take some seconds to come:
+# actions and assertions wait up to 15 s (Playwright's default is 5 s); a passing test never waits that long.
+expect.set_options(timeout=15_000)
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM must be allowed there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -65,7 +70,7 @@ def page(page, live_server, problems, migration_data):
     )
     page.on("console", lambda message: message.type == "error" and problems.append(f"console: {message.text}"))
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.set_default_timeout(5000)
+    page.set_default_timeout(15_000)
     yield page
     assert problems == []
 

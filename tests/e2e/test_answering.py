@@ -91,7 +91,7 @@ def test_answers_changed_offline_are_saved_when_the_connection_is_back(page, liv
 
     page.context.set_offline(False)
 
-    expect(page.locator("[data-save-state]")).to_have_text("saved", timeout=10_000)
+    expect(page.locator("[data-save-state]")).to_have_text("saved", timeout=15_000)
     expect(status(page)).to_contain_text("3 of 9 answered")
     stored = Attempt.objects.get(pk=draft.pk)
     collapse = page.get_attribute("#id_collapse_1", "value")
@@ -117,7 +117,7 @@ def test_a_save_the_server_fails_is_retried_until_it_goes_through(page, live_ser
     page.click("label[for=id_pain_0]")
 
     expect(page.locator("[data-save-state]")).to_have_text("not saved — retrying")
-    expect(page.locator("[data-save-state]")).to_have_text("saved", timeout=10_000)  # after 1 s, then 2 s
+    expect(page.locator("[data-save-state]")).to_have_text("saved", timeout=15_000)  # after 1 s, then 2 s
     assert len(failures) == 2
     assert Attempt.objects.get().pain == page.get_attribute("#id_pain_0", "value")
     problems[:] = [problem for problem in problems if not SERVER_BUSY.search(problem)]
