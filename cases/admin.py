@@ -591,7 +591,7 @@ class CaseAdmin(UploadsAdmin):
             case.save(update_fields=["status", "updated"])
             published += 1
         if published:
-            self.message_user(request, f"Published {published} case(s).", messages.SUCCESS)
+            self.message_user(request, f"Published {published} case{pluralize(published)}.", messages.SUCCESS)
 
     @admin.action(description="Unpublish the selected cases (back to draft)", permissions=["change"])
     def unpublish(self, request, queryset):
@@ -602,7 +602,7 @@ class CaseAdmin(UploadsAdmin):
             case.status = Case.Status.DRAFT
             case.save(update_fields=["status", "updated"])
             count += 1
-        self.message_user(request, f"{count} case(s) are drafts now.", messages.SUCCESS)
+        self.message_user(request, f"Unpublished {count} case{pluralize(count)}: back to draft.", messages.SUCCESS)
 
     @admin.action(description="Duplicate the selected cases as drafts", permissions=["add"])
     def duplicate(self, request, queryset):

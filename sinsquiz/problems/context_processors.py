@@ -15,9 +15,8 @@ def problem_reports(request) -> dict:
         reports = ProblemReport.objects.of(request.user).filter(case__slug=match.kwargs["slug"])
         return {"report_outlines": reports.outlines()}
     attempt = Attempt.objects.of(request.user).filter(pk=match.kwargs["pk"]).first()
-    if (
-        attempt is None
-    ):  # an educator reading a trainee's feedback: no form, and the trainee's reports are on their page
+    # None: an educator reading a trainee's feedback (no form; the trainee's reports are on their own page).
+    if attempt is None:
         return {}
     return on_feedback(request.user, attempt)
 

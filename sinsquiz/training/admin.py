@@ -6,6 +6,7 @@ from functools import partial
 
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods
@@ -64,7 +65,7 @@ def decide(request, case_id: int, choice: str, model_admin):
             messages.error(request, "The case has no complete primary reading to regrade against: finish it first.")
         else:
             done = "Regraded" if choice == "regrade" else "Kept the grades of"
-            messages.success(request, f"{done} {count} attempt{'' if count == 1 else 's'}.")
+            messages.success(request, f"{done} {count} attempt{pluralize(count)}.")
         return HttpResponseRedirect(change_url)
     if not pending:
         messages.info(request, "No committed attempt is waiting for a choice about this case's reference.")

@@ -335,7 +335,7 @@ def test_the_publish_action_publishes_complete_drafts_and_explains_the_others(ed
     assert Case.objects.get(pk=unready.pk).status == Case.Status.DRAFT
     text = " ".join(messages_of(response))
     assert "“Unready” was not published: A published case needs a pain statement" in text
-    assert "Published 1 case(s)." in text
+    assert "Published 1 case." in text
 
 
 def test_unpublish_and_duplicate_actions(educator_client):
