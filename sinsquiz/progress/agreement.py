@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from operator import attrgetter
 
 from django.core.cache import cache
 from django.db.models import Avg, Count, Max, Q, QuerySet
@@ -215,11 +216,10 @@ class Agreement:
 
 def component_agreements(firsts: list) -> list[ComponentAgreement]:
     """Each SINS component's confusion table over these first attempts (first_tries)."""
-    agreements = []
-    for component in sins.COMPONENTS:
-        answers = Counter((getattr(row, f"reference_{component.name}"), getattr(row, component.name)) for row in firsts)
-        agreements.append(ComponentAgreement(component, table(answers, component.codes)))
-    return agreements
+    return [
+        ComponentAgreement(c, table(Counter(map(attrgetter(f"reference_{c.name}", c.name), firsts)), c.codes))
+        for c in sins.COMPONENTS
+    ]
 
 
 def agreement(attempts: QuerySet) -> Agreement:
