@@ -152,6 +152,10 @@ class SittingQuerySet(models.QuerySet):
         """The trainee's sitting of the assignment, if they have started it."""
         return self.filter(assignment=assignment, trainee=trainee).first()
 
+    def under_way(self, now):
+        """Sittings started, not finished, with time left, in a set that has opened."""
+        return self.filter(finished__isnull=True, deadline__gt=now, assignment__opens__lte=now)
+
 
 class Sitting(models.Model):
     """One trainee's go at an assignment: the order they meet its cases in, and their time limit."""

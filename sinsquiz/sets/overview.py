@@ -140,7 +140,8 @@ def bar_for_case(trainee, case_slug: str, now=None) -> SittingBar | None:
     """The trainee's sitting under way that holds this case, still unanswered."""
     now = now or timezone.now()
     under_way = (
-        Sitting.objects.filter(trainee=trainee, finished__isnull=True, deadline__gt=now, assignment__opens__lte=now)
+        Sitting.objects.filter(trainee=trainee)
+        .under_way(now)
         .select_related("assignment__case_set")
         .annotate(done=Count("answers"))
     )

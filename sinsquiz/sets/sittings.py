@@ -99,28 +99,42 @@ def record_commit(sender, attempt: Attempt, **kwargs) -> str | None:
                           "per case. Your draft is kept, not counted.")  # fmt: skip
         raise Refused(f"You have finished “{title}”: this reading was not counted. Your draft is kept.")
     unstarted = (
-        open_assessments(attempt.trainee_id, now)
+        assessments_ahead(attempt.trainee_id, now)
         .filter(case_set__items__case=attempt.case_id)
         .exclude(sittings__trainee=attempt.trainee_id)
         .select_related("case_set")
+        .order_by("opens", "pk")  # an open one before one still to open
         .first()
     )
-    if unstarted:
+    if unstarted and unstarted.is_open(now):
         raise Refused(f"This case is part of “{unstarted.case_set.title}”, an assessment open to you now: answer it "
                       "there (Start it from your home page). Your draft is kept, not counted.")  # fmt: skip
+    if unstarted:
+        raise Refused(f"This case is part of “{unstarted.case_set.title}”, an assessment that opens on "
+                      f"{when(unstarted.opens)}: answer it there. Your draft is kept, not counted.")  # fmt: skip
     return None
 
 
-def open_assessments(trainee, now):
-    """The assessments assigned to the trainee that are open at `now`."""
-    return Assignment.objects.for_trainee(trainee).open_at(now).filter(mode=Assignment.Mode.ASSESSMENT)
+def assessments_ahead(trainee, now):
+    """The assessments assigned to the trainee that have not closed at `now`: open, or still to open."""
+    return Assignment.objects.for_trainee(trainee).filter(mode=Assignment.Mode.ASSESSMENT, closes__gt=now)
 
 
 def held_back(sender, trainee, now, **kwargs):
-    """An open assessment's cases are answered in the set, never practised beside it (next_case.held_back)."""
-    return SetCase.objects.filter(case_set__assignments__in=open_assessments(trainee, now)).values_list(
-        "case", flat=True
-    )
+    """The cases of an assessment that has not closed are answered in the set, and nowhere else: not listed, not
+    offered for practice, their page closed (next_case.held_back), from the day it is assigned until it closes.
+    Only the cases the trainee is answering now, in their sitting under way, stay open to them."""
+    ahead = SetCase.objects.filter(case_set__assignments__in=assessments_ahead(trainee, now))
+    kept = set(ahead.values_list("case", flat=True))
+    return kept - answering(trainee, now) if kept else kept
+
+
+def answering(trainee, now) -> set[int]:
+    """The cases of the trainee's sittings under way that they have not answered yet."""
+    cases = set()
+    for sitting in Sitting.objects.filter(trainee=trainee).under_way(now).prefetch_related("answers"):
+        cases |= set(sitting.order) - {answer.case_id for answer in sitting.answers.all()}
+    return cases
 
 
 def _count(sitting: Sitting, attempt: Attempt, now) -> str:

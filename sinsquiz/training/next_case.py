@@ -15,8 +15,9 @@ from sinsquiz.training.models import Attempt
 
 ALL_COMPONENTS = len(sins.COMPONENTS)
 
-# Sent with `trainee` and `now`; each receiver returns ids of cases the trainee may not practise at the moment (case
-# sets hold back an open assessment's cases: they are answered in the set). Training never imports the receivers.
+# Sent with `trainee` and `now`; each receiver returns ids of cases the trainee may not practise or open at the moment
+# (case sets hold back the cases of an assessment that has not closed: they are answered in the set). Training never
+# imports the receivers.
 held_back = Signal()
 
 

@@ -82,7 +82,7 @@ class CaseCard:
 def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     form = CaseListForm(request.GET or None)
-    cases = form.filter_for(Case.objects.visible_to(user), user)
+    cases = form.filter_for(Case.objects.visible_to(user).exclude(pk__in=next_case.held_back_cases(user)), user)
     cases = cases.with_cover().annotate(
         done=done_by(user), in_progress=started_by(user), **last_result_by(user, released=True)
     )
@@ -114,6 +114,8 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def case_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """The case with its images, history and the scoring panel (the trainee's draft, opened here)."""
     case = get_case_for_user(request, slug)
+    if case.pk in next_case.held_back_cases(request.user):
+        return render(request, "training/held_back.html", {"case": PublicCase.of(case)})
     draft = drafts.open_draft(request.user, case)
     form = ReadingForm(initial=draft.answers(), asks_escc=case.asks_escc)
     response = render(request, "training/case.html", _case_context(request, case, _panel_context(draft, form)))

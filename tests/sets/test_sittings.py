@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 from fsrs import Card
 
+from sinsquiz.progress.models import Cohort
 from sinsquiz.sets.models import Sitting
-from sinsquiz.training import reviews
+from sinsquiz.training import drafts, reviews
 from sinsquiz.training.models import Attempt, ReviewCard
 from tests.factories import ANSWER, commit, published_case
 from tests.sets.conftest import NOW, make_assignment
@@ -123,11 +124,13 @@ def test_an_assessment_takes_one_attempt_per_case(client, clock, cohort, cases, 
     start(client, assignment)
     commit(client, cases[0])
 
-    again = client.get(f"/cases/{cases[0].slug}/").context["attempt_id"]
-    response = client.post(f"/attempts/{again}/commit/", ANSWER, follow=True)
+    page = client.get(f"/cases/{cases[0].slug}/")
+    again = drafts.open_draft(trainee, cases[0])  # the page offers none: a draft only a hand-made request could get
+    response = client.post(f"/attempts/{again.pk}/commit/", ANSWER, follow=True)
 
+    assert "This case is kept for an assessment" in page.content.decode() and "attempt_id" not in page.context
     assert "an assessment takes one attempt per case" in response.content.decode()
-    assert Attempt.objects.submitted().count() == 1 and Attempt.objects.get(pk=again).state == "draft"
+    assert Attempt.objects.submitted().count() == 1 and Attempt.objects.get(pk=again.pk).state == "draft"
 
 
 def test_a_commit_in_a_sitting_before_its_set_opens_is_refused(client, clock, cohort, cases, trainee):
@@ -176,19 +179,57 @@ def test_an_open_assessments_cases_are_answered_in_the_set_not_practised_beside_
     for case in (cases[0], other):
         due = NOW - timedelta(days=1)
         ReviewCard.objects.create(trainee=trainee, case=case, card=Card(due=due).to_dict(), due=due)
+    draft = drafts.open_draft(trainee, cases[0])  # begun before the set was assigned
     assignment = make_assignment(cohort, cases, mode="assessment", feedback_at="close")
 
-    # Next case and the review queue skip them; a commit outside the set is refused and the draft kept.
+    # Next case, the review queue and the library skip them; their page is closed; a commit outside the set is
+    # refused and the draft kept.
     assert client.get("/practice/next/").url == other.get_absolute_url()
     assert [due.case.slug for due in reviews.due_for(trainee)] == [other.slug]
-    attempt_id = client.get(cases[0].get_absolute_url()).context["attempt_id"]
-    response = client.post(f"/attempts/{attempt_id}/commit/", ANSWER, follow=True)
+    assert listed(client) == [other.slug]
+    page = client.get(cases[0].get_absolute_url())
+    assert "This case is kept for an assessment" in page.content.decode() and "attempt_id" not in page.context
+    response = client.post(f"/attempts/{draft.pk}/commit/", ANSWER, follow=True)
     assert "is part of “Spine metastases, week 1”, an assessment open to you now" in response.content.decode()
-    assert Attempt.objects.get(pk=attempt_id).state == Attempt.State.DRAFT
+    assert Attempt.objects.get(pk=draft.pk).state == Attempt.State.DRAFT
 
-    # Once the set has closed, they are ordinary cases again: the kept draft commits.
+    # Started, the set opens its cases one by one, and only those not answered yet.
+    start(client, assignment)
+    assert client.get(cases[0].get_absolute_url()).context["attempt_id"] == draft.pk
+    commit(client, cases[0])
+    assert "This case is kept for an assessment" in client.get(cases[0].get_absolute_url()).content.decode()
+
+    # Once the set has closed, they are ordinary cases again.
     clock.move(days=3)
     client.force_login(trainee)  # the session has outlived its age meanwhile
     assert not assignment.is_open(clock.now)
+    assert sorted(listed(client)) == sorted([other.slug, *(case.slug for case in cases)])
+    attempt_id = client.get(cases[1].get_absolute_url()).context["attempt_id"]
     client.post(f"/attempts/{attempt_id}/commit/", ANSWER)
     assert Attempt.objects.get(pk=attempt_id).state == Attempt.State.SUBMITTED
+
+
+def test_an_assessments_cases_are_kept_from_the_day_it_is_assigned_not_only_once_it_opens(
+    client, clock, trainee, cohort, cases
+):
+    """Else a trainee could practise next week's assessment cases, with their feedback, this week."""
+    draft = drafts.open_draft(trainee, cases[0])
+    assignment = make_assignment(cohort, cases, mode="assessment", opens=NOW + timedelta(days=7),
+                                 closes=NOW + timedelta(days=8))  # fmt: skip
+
+    assert listed(client) == []
+    assert "This case is kept for an assessment" in client.get(cases[0].get_absolute_url()).content.decode()
+    response = client.post(f"/attempts/{draft.pk}/commit/", ANSWER, follow=True)
+    assert "an assessment that opens on Wednesday 11 March, 09:00: answer it there" in response.content.decode()
+    assert Attempt.objects.get(pk=draft.pk).state == Attempt.State.DRAFT
+
+    # A practice set keeps nothing back, nor does an assessment of another cohort.
+    assignment.mode = "practice"
+    assignment.save()
+    make_assignment(Cohort.objects.create(name="Fellows"), cases, mode="assessment")
+    assert len(listed(client)) == len(cases)
+
+
+def listed(client) -> list[str]:
+    """The slugs of the library's cases, as the trainee's case list shows them."""
+    return [card.case.slug for card in client.get("/cases/").context["page"].object_list]
