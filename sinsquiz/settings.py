@@ -217,9 +217,10 @@ DICOM_MAX_FILES = 20_000
 DICOM_MAX_RATIO = 200
 DICOM_MAX_FRAMES = 3000
 # What a case archive imported from the admin may unpack to in all (cases/archive.py): the import runs inside the
-# web request, so less than a DICOM import's budget; `manage.py import_cases` on the server takes larger libraries.
-# In binary megabytes, like the DICOM budget, so that a refusal names the same figure as the setting.
-ARCHIVE_MAX_TOTAL_BYTES = envint("ARCHIVE_MAX_TOTAL_MB", 2000) * 1024 * 1024
+# web request, so it must end well within gunicorn's timeout (60 s). The demo library's 72 MB import in about 5 s
+# on a 2-core machine with local media, so 500 MB take about half a minute; `manage.py import_cases` on the server
+# takes larger libraries. In binary megabytes, like the DICOM budget, so that a refusal names the same figure.
+ARCHIVE_MAX_TOTAL_BYTES = envint("ARCHIVE_MAX_TOTAL_MB", 500) * 1024 * 1024
 # A held, failed or interrupted DICOM import keeps its uploads (whole headers) this long, then is discarded.
 DICOM_KEEP_DAYS = envint("DICOM_KEEP_DAYS", 7)
 

@@ -89,7 +89,7 @@ def test_the_import_page_refuses_an_archive_past_its_budget_and_writes_nothing(e
 def test_the_import_page_says_how_large_an_archive_it_takes_and_sends_larger_ones_to_the_command(educator_client):
     page = educator_client.get(IMPORT).content.decode()
 
-    assert "for an archive that unpacks to at most 2,000 MB" in page
+    assert "for an archive that unpacks to at most 500 MB" in page
     assert "A larger library goes through the command line on the server" in page
     assert "manage.py import_cases IN.zip" in page
 
