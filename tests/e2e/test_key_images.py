@@ -1,5 +1,7 @@
 """An educator picks a key image by its thumbnail and annotates it; a trainee sees the shapes in the feedback."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -32,6 +34,15 @@ def drag(page, box, start, end):
     page.mouse.up()
 
 
+def open_the_collapse_key_image(page, live_server, case) -> None:
+    """From the case page, through the key images' overview, to the editor of collapse's key image."""
+    page.goto(f"{live_server.url}/admin/cases/case/{case.pk}/change/")
+    page.get_by_role("link", name="Choose and annotate the key images").click()
+    # The case page has the same "Choose" links: wait for the overview, or the next click may land on the old page.
+    expect(page).to_have_url(re.compile(r"/key-images/$"))
+    page.get_by_role("link", name="Choose the key image of vertebral body collapse").click()
+
+
 def draw_an_arrow_and_a_label(page, text: str) -> None:
     """On the editor's chosen image: an arrow dragged across its upper left, then a label placed beside it."""
     page.wait_for_function("() => document.querySelector('.ki-image')?.complete")
@@ -49,9 +60,7 @@ def test_an_educator_annotates_a_key_image_and_the_trainee_sees_it_in_the_feedba
     key = case.series.last().slices.all()[2]
     page.set_viewport_size({"width": 1366, "height": 900})
     login(EducatorFactory())
-    page.goto(f"{live_server.url}/admin/cases/case/{case.pk}/change/")
-    page.get_by_role("link", name="Choose and annotate the key images").click()
-    page.get_by_role("link", name="Choose the key image of vertebral body collapse").click()
+    open_the_collapse_key_image(page, live_server, case)
 
     # The second series' third thumbnail (the radio button covers it, unseen).
     page.get_by_role("radio", name="Sagittal T2 MRI, image 3").last.click()
@@ -137,9 +146,7 @@ def test_the_shapes_follow_the_image_when_the_trainee_zooms(page, live_server, l
 def test_choosing_another_key_image_removes_the_shapes_drawn_on_the_old_one_and_says_so(page, live_server, login, case):
     first, second = case.series.last().slices.all()[2:4]
     login(EducatorFactory())
-    page.goto(f"{live_server.url}/admin/cases/case/{case.pk}/change/")
-    page.get_by_role("link", name="Choose and annotate the key images").click()
-    page.get_by_role("link", name="Choose the key image of vertebral body collapse").click()
+    open_the_collapse_key_image(page, live_server, case)
     page.get_by_role("radio", name="Sagittal T2 MRI, image 3").last.click()
     page.wait_for_function("() => document.querySelector('.ki-image').complete")
     drag(page, page.locator(".ki-image").evaluate(PICTURE), (0.2, 0.25), (0.45, 0.5))
