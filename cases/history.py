@@ -80,7 +80,8 @@ def _what(kind: str, record) -> str:
         return f"{'Primary reading' if record.is_primary else 'Reading'} by {record.reader_name}"
     if kind == "series":
         return f"Series: {record.instance.label}"
-    return f"{record.get_kind_display()} on the key image of {sins.ITEM_LABELS.get(record.item, record.item).lower()}"
+    item = sins.in_sentence(sins.ITEM_LABELS.get(record.item, record.item))
+    return f"{record.get_kind_display()} on the key image of {item}"
 
 
 def _text(value):

@@ -105,7 +105,7 @@ def clear_for_removal(removed) -> list[str]:
                 continue
             for item in items:
                 setattr(reading, f"{item}_key_slice", None)
-            labels = [sins.ITEM_LABELS[item].lower() for item in items]
+            labels = [sins.in_sentence(sins.ITEM_LABELS[item]) for item in items]
             of_items = " and of ".join([", of ".join(labels[:-1]), labels[-1]] if len(labels) > 1 else labels)
             shapes = sum(1 for a in reading.annotations.all() if a.slice_id == pk and a.item in items)
             with_shapes = f" (with its {shapes} annotation{pluralize(shapes)})" if shapes else ""
@@ -230,15 +230,16 @@ def edit(request, case_id: int, reading_id: int, item: str, *, model_admin) -> H
     form = KeyImageForm(request.POST or None, reading=reading, item=item, initial=initial)
     if request.method == "POST" and form.is_valid():
         save(reading, item, form.cleaned_data["slice"], form.cleaned_data["shapes"])
-        label = sins.ITEM_LABELS[item].lower()
+        label = sins.in_sentence(sins.ITEM_LABELS[item])
         count = len(form.cleaned_data["shapes"])
-        messages.success(request, f"Saved the key image of {label}" + (f" with {count} shape(s)." if count else "."))
+        shapes = f" with {count} shape{pluralize(count)}" if count else ""
+        messages.success(request, f"Saved the key image of {label}{shapes}.")
         return redirect("admin:cases_case_key_images", case.pk)
     slices = list(form.fields["slice"].queryset)
     series = {}
     for slice_ in slices:
         series.setdefault(slice_.series, []).append(slice_)
-    context = _context(request, model_admin, case, f"Key image: {sins.ITEM_LABELS[item].lower()}")
+    context = _context(request, model_admin, case, f"Key image: {sins.ITEM_LABELS[item]}")
     context |= {
         "reading": reading,
         "item": item,

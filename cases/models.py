@@ -361,7 +361,7 @@ def reading_problems(case: Case, readings) -> list[str]:
         said = {"location", "level"} if not case.index_level else {"location"}
         missing = [item for item in reading.to_reading().missing(escc_required=case.asks_escc) if item not in said]
         if missing:
-            labels = ", ".join(sins.ITEM_LABELS[item].lower() for item in missing)
+            labels = ", ".join(sins.in_sentence(sins.ITEM_LABELS[item]) for item in missing)
             whose = "The primary reading" if reading.is_primary else f"The reading by {reading.reader_name}"
             problems.append(f"{whose} must give every item the case asks for; it lacks: {labels}.")
     if len(primaries) == 1 and case.index_level and primaries[0].level not in ("", case.index_level):
@@ -878,7 +878,7 @@ class Annotation(models.Model):
         indexes = [models.Index(fields=["reading", "item"])]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} on {sins.ITEM_LABELS.get(self.item, self.item).lower()}"
+        return f"{self.get_kind_display()} on {sins.in_sentence(sins.ITEM_LABELS.get(self.item, self.item))}"
 
     # A shape smaller than this (a fraction of the image) is a slip of the mouse, not a drawing.
     MIN_SIZE = 0.01

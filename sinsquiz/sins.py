@@ -662,6 +662,15 @@ ITEM_LABELS: dict[str, str] = {
     "tomita": "Tomita type",
     "escc": "ESCC grade",
 }
+# First words of labels that are names, and keep their capital inside a sentence.
+NAMES = frozenset({"Tomita"})
+
+
+def in_sentence(label: str) -> str:
+    """A label as it reads inside a sentence: "vertebral body collapse", but "Tomita type" and "ESCC grade" keep
+    the capital of a name or an abbreviation."""
+    first = label.split(" ", 1)[0]
+    return label if first.isupper() or first in NAMES else label[:1].lower() + label[1:]
 
 
 @dataclass(frozen=True)

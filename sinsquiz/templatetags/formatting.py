@@ -4,7 +4,7 @@ from django import template
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from sinsquiz import stats
+from sinsquiz import sins, stats
 
 register = template.Library()
 
@@ -40,3 +40,9 @@ def ago(value: datetime | None) -> str:
     if timezone.now() - value < timedelta(minutes=1):
         return "just now"
     return f"{timesince(value, depth=1)} ago"
+
+
+@register.filter
+def in_sentence(label: str) -> str:
+    """A label inside a sentence: "vertebral body collapse", "Tomita type" (sins.in_sentence)."""
+    return sins.in_sentence(str(label))

@@ -144,7 +144,7 @@ class ReadingForm(forms.Form):
             if missing:
                 raise forms.ValidationError(
                     "Still to answer before you commit: "
-                    + ", ".join(sins.ITEM_LABELS[name].lower() for name in missing)
+                    + ", ".join(sins.in_sentence(sins.ITEM_LABELS[name]) for name in missing)
                     + ".",
                     code="incomplete",
                 )
@@ -189,7 +189,7 @@ ReadingForm.base_fields = forms.fields_for_model(
     labels=sins.ITEM_LABELS,
     help_texts=HELP_TEXTS,
     error_messages={
-        name: {"invalid_choice": f"That is not an option for {label.lower()}."}
+        name: {"invalid_choice": f"That is not an option for {sins.in_sentence(label)}."}
         for name, label in sins.ITEM_LABELS.items()
     },
 )

@@ -113,7 +113,7 @@ def test_publishing_an_unfinished_case_names_each_problem_once(educator_client):
         "A published case needs a pain statement",
         "A published case needs at least one image",
         "The primary reading must give every item the case asks for; "
-        "it lacks: pain, vertebral body collapse, tomita type.",
+        "it lacks: pain, vertebral body collapse, Tomita type.",
     ]:
         assert html.count(problem) == 1, problem
     assert "lacks: index level" not in html  # the case says it, once

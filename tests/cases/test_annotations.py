@@ -141,7 +141,7 @@ def test_an_educator_picks_a_key_image_and_saves_its_shapes(educator_client, cas
     assert [a.as_data() for a in reading.annotations.all()] == [ARROW, LABEL]
     assert Case.objects.get(pk=case.pk).version > version  # the reference changed
     overview = educator_client.get(response["Location"]).content.decode()
-    assert "Saved the key image of vertebral body collapse with 2 shape(s)." in overview
+    assert "Saved the key image of vertebral body collapse with 2 shapes." in overview
     assert "2 shapes" in overview and "lytic pedicle" in overview  # in the thumbnail's data, drawn by the script
 
 

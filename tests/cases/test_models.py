@@ -158,8 +158,8 @@ def test_an_unfinished_expert_reading_saves_and_publication_names_what_each_read
     problems = case.publication_problems()
 
     assert problems == [
-        "The primary reading must give every item the case asks for; it lacks: pain, escc grade.",
-        "The reading by Dr B must give every item the case asks for; it lacks: tomita type, escc grade.",
+        "The primary reading must give every item the case asks for; it lacks: pain, ESCC grade.",
+        "The reading by Dr B must give every item the case asks for; it lacks: Tomita type, ESCC grade.",
     ]
 
 

@@ -120,7 +120,7 @@ def test_an_educator_authors_illustrates_annotates_and_publishes_a_case_that_a_t
     screenshot("4-key-image")
     page.get_by_role("button", name="Save").click()
     expect(page.locator(".messagelist")).to_contain_text(
-        "Saved the key image of vertebral body collapse with 2 shape(s)."
+        "Saved the key image of vertebral body collapse with 2 shapes."
     )
     page.get_by_role("link", name="Back to the case").click()
     collapse = page.locator(".reading-key-images li[data-item=collapse]").first

@@ -72,7 +72,7 @@ def test_an_educator_annotates_a_key_image_and_the_trainee_sees_it_in_the_feedba
     page.get_by_role("button", name="Save").click()
 
     expect(page.locator(".messagelist")).to_contain_text(
-        "Saved the key image of vertebral body collapse with 2 shape(s)."
+        "Saved the key image of vertebral body collapse with 2 shapes."
     )
     expect(page.locator("tr[data-item=collapse] .annotated-thumb svg text")).to_have_text("Lytic pedicle")
     screenshot("overview")

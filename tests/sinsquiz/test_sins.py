@@ -341,3 +341,9 @@ def test_the_rules_module_does_not_import_django():
 )  # fmt: skip
 def test_a_text_names_a_level_only_where_it_spells_it_out(text, level, named):
     assert sins.names_level(text, level) is named
+
+
+def test_a_label_inside_a_sentence_keeps_the_capital_of_a_name_or_an_abbreviation():
+    assert sins.in_sentence("Vertebral body collapse") == "vertebral body collapse"
+    assert sins.in_sentence("Tomita type") == "Tomita type"
+    assert sins.in_sentence("ESCC grade") == "ESCC grade"

@@ -185,7 +185,7 @@ def test_committing_an_incomplete_reading_lists_what_is_missing_in_the_panel(cli
 
     html = response.content.decode()
     assert html.lstrip().startswith('<section class="card scoring" id="scoring"')
-    assert "Still to answer before you commit: pain, tomita type." in html
+    assert "Still to answer before you commit: pain, Tomita type." in html
     assert Attempt.objects.get(pk=attempt.pk).state == Attempt.State.DRAFT
     assert Attempt.objects.get(pk=attempt.pk).collapse == "lt50"  # what was given is kept
 
@@ -391,7 +391,7 @@ def test_clearing_the_level_in_the_drop_down_is_saved(client, trainee, case):
 def test_an_incomplete_primary_reading_blocks_publishing_and_never_breaks_a_commit(client, trainee):
     case = published_case()
     ReferenceReading.objects.filter(case=case).update(tomita=None)
-    assert any("it lacks: tomita type" in problem for problem in case.publication_problems())
+    assert any("it lacks: Tomita type" in problem for problem in case.publication_problems())
     attempt = open_case(client, case)
 
     response = client.post(f"/attempts/{attempt.pk}/commit/", ANSWER, follow=True)
