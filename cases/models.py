@@ -811,7 +811,7 @@ for _item in sins.READING_ITEMS:
     ReferenceReading.add_to_class(
         f"{_item}_rationale",
         models.TextField(
-            f"why: {sins.ITEM_LABELS[_item].lower()}",
+            f"why: {sins.in_sentence(sins.ITEM_LABELS[_item])}",
             blank=True,
             help_text="What you want the trainee to learn about this item; shown after they commit.",
         ),
@@ -820,7 +820,7 @@ for _item in sins.READING_ITEMS:
         f"{_item}_key_slice",
         models.ForeignKey(
             Slice,
-            verbose_name=f"key image: {sins.ITEM_LABELS[_item].lower()}",
+            verbose_name=f"key image: {sins.in_sentence(sins.ITEM_LABELS[_item])}",
             null=True,
             blank=True,
             on_delete=models.SET_NULL,
