@@ -135,11 +135,15 @@ class Grade:
 
     @property
     def summary(self) -> str:
-        """One line: "4 of 6 components right; category right"."""
+        """One line: "4 of 6 SINS components right; category right", then the other items wrong, if any:
+        "; index level and Tomita type wrong"."""
         category = "category right" if self.category_right else "category wrong"
-        text = f"{self.components_right} of {len(self.components)} components right; {category}"
+        text = f"{self.components_right} of {len(self.components)} SINS components right; {category}"
         if self.consultation != AGREE:
             text += f"; {self.consultation.replace('_', '-')}"
+        if wrong := [sins.in_sentence(r.label) for r in self.items if not r.is_component and r.verdict == WRONG]:
+            listed = wrong[0] if len(wrong) == 1 else f"{', '.join(wrong[:-1])} and {wrong[-1]}"
+            text += f"; {listed} wrong"
         return text
 
 

@@ -98,7 +98,7 @@ def test_an_educator_publishes_a_case_and_a_trainee_scores_it(page, live_server,
     page.click("[data-commit]")
 
     page.wait_for_url(f"{live_server.url}/attempts/*/")
-    expect(page.locator(".summary-line")).to_have_text("5 of 6 components right; category right")
+    expect(page.locator(".summary-line")).to_have_text("5 of 6 SINS components right; category right")
     expect(page.locator(".item-result.wrong .result-label")).to_have_text(["Vertebral body collapse"])
     screenshot("5-trainee-feedback", full_page=True)
 

@@ -39,7 +39,7 @@ def test_a_trainee_scores_reloads_commits_and_reads_the_feedback(page, live_serv
     page.click("[data-commit]")
 
     page.wait_for_url(f"{live_server.url}/attempts/*/")
-    expect(page.locator(".summary-line")).to_have_text("5 of 6 components right; category right")
+    expect(page.locator(".summary-line")).to_have_text("5 of 6 SINS components right; category right")
     expect(page.locator(".item-result.wrong .result-label")).to_have_text(["Vertebral body collapse"])
     screenshot("feedback", full_page=True)
     assert Attempt.objects.submitted().count() == 1

@@ -102,5 +102,5 @@ def test_an_educator_assigns_an_assessment_two_trainees_take_it_and_feedback_wai
     page.goto(f"{live_server.url}/sets/{assignment.pk}/")
     expect(page.locator("main")).to_contain_text("5 of 6")
     page.click("text=Back pain 1")
-    expect(page.locator(".summary-line")).to_contain_text("5 of 6 components right")
+    expect(page.locator(".summary-line")).to_contain_text("5 of 6 SINS components right")
     screenshot("5-trainee-feedback-after-close", full_page=True)

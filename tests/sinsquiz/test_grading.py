@@ -59,7 +59,7 @@ def test_a_perfect_reading_is_all_right_and_says_so():
     result = grading.grade(REFERENCE, REFERENCE, escc_asked=True)
 
     assert all(item.is_right for item in result.items)
-    assert result.summary == "6 of 6 components right; category right"
+    assert result.summary == "6 of 6 SINS components right; category right"
     assert result.consultation == grading.AGREE
     assert result.item("location").mapping == "T7 lies in T3–T10: semirigid, 1 point."
 
@@ -73,7 +73,7 @@ def test_totals_categories_and_the_summary_line():
     assert result.total_difference == -2
     assert result.category_right
     assert result.components_right == 4
-    assert result.summary == "4 of 6 components right; category right"
+    assert result.summary == "4 of 6 SINS components right; category right"
 
 
 def test_under_triage_is_flagged_as_the_dangerous_error():
@@ -232,3 +232,9 @@ def test_every_answer_is_written_out_with_the_words_of_sins(item, code, label, d
     assert grading.option_label(item, code) == label
     assert grading.option_definition(item, code) == definition
     assert (grading.option_label(item, None), grading.option_definition(item, "")) == ("—", "")
+
+
+def test_the_summary_names_the_items_beyond_sins_that_are_wrong():
+    result = grading.grade(replace(REFERENCE, level="T8", tomita=2), REFERENCE, escc_asked=True)
+
+    assert result.summary == ("6 of 6 SINS components right; category right; index level and Tomita type wrong")

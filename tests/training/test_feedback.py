@@ -25,7 +25,7 @@ def test_the_feedback_gives_verdicts_explanations_and_key_images(client, trainee
     response = client.get(f"/attempts/{attempt.pk}/")
 
     html = response.content.decode()
-    assert "5 of 6 components right; category right" in html  # the level is not a SINS component
+    assert "5 of 6 SINS components right; category right; index level wrong" in html  # level: not SINS
     assert "The body keeps more than half its height." in html
     assert "The vertebral body has lost height, but less than half of it." in html  # the reference's definition
     assert "The vertebral body has lost more than half of its height." in html  # what the trainee chose means

@@ -115,7 +115,7 @@ def test_a_kept_grade_is_labelled_with_the_version_it_was_graded_against(client,
 
     assert f"Graded against version {version} of the reference; the reference has been corrected since" in feedback
     assert f"(last on {case.reference_changed:%-d %B %Y})" in feedback
-    assert "6 of 6 components right" in feedback  # the grade as it was given
+    assert "6 of 6 SINS components right" in feedback  # the grade as it was given
     assert "graded against an earlier reference" in dashboard
 
 
@@ -156,8 +156,8 @@ def test_the_trainee_sees_the_regrade_mark_the_new_grade_and_the_original_result
 
     corrected = f"{case.reference_changed:%-d %B %Y}"
     assert f"Regraded after the reference was corrected on {corrected}" in feedback
-    assert "5 of 6 components right" in feedback  # the current grade leads
-    assert "Original result:</strong> 6 of 6 components right" in feedback
+    assert "5 of 6 SINS components right" in feedback  # the current grade leads
+    assert "Original result:</strong> 6 of 6 SINS components right" in feedback
     assert "Pain: the reference was Mechanical pain, and is Non-mechanical pain" in feedback
     assert "your Mechanical pain was right, and is wrong" in feedback
     assert f"regraded after the reference was corrected on {case.reference_changed:%-d %b %Y}" in dashboard
