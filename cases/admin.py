@@ -449,7 +449,15 @@ class CaseAdmin(UploadsAdmin):
                    "index_level"]  # fmt: skip
     search_fields = ["title", "primary_tumour", "presentation", "pain_statement"]
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["preview", "primary_reference", "key_images_link", "version", "author", "created", "updated"]
+    readonly_fields = [
+        "preview",
+        "primary_reference",
+        "key_images_link",
+        "version",
+        "author_name",
+        "created",
+        "updated",
+    ]
     actions = ["publish", "unpublish", "duplicate", "export_archive"]
     save_on_top = True
 
@@ -477,7 +485,7 @@ class CaseAdmin(UploadsAdmin):
             {"fields": ["index_level", "asks_escc", "primary_reference", "key_images_link"]},
         ),
         ("Teaching (shown after the trainee commits)", {"fields": ["teaching_points", "discussion"]}),
-        ("Record", {"fields": [("author", "version"), ("created", "updated")], "classes": ["collapse"]}),
+        ("Record", {"fields": [("author_name", "version"), ("created", "updated")], "classes": ["collapse"]}),
     ]
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
@@ -565,6 +573,12 @@ class CaseAdmin(UploadsAdmin):
             **(extra_context or {}),
         }
         return TemplateResponse(request, "admin/cases/case/history.html", context)
+
+    @admin.display(description="Author")
+    def author_name(self, case):
+        """The author's name, not the admin's link to their account, which only a user manager may open."""
+        author = case.author
+        return (author.get_full_name() or author.get_username()) if author else "—"
 
     @admin.display(description="Key images")
     def key_images_link(self, case):

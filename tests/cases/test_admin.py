@@ -506,3 +506,14 @@ def test_a_picture_series_cannot_be_ultrasound_or_other_imaging_but_an_imported_
     imported = SeriesFactory(modality="us")
     offered = [value for value, _ in form_class(instance=imported).fields["modality"].choices]
     assert "us" in offered and "other" not in offered
+
+
+def test_the_case_page_names_its_author_without_a_link_to_an_account_an_educator_may_not_open(client):
+    author = EducatorFactory(first_name="Ada", last_name="Lovelace")
+    case = published_case(author=author)
+    client.force_login(author)
+
+    html = client.get(f"/admin/cases/case/{case.pk}/change/").content.decode()
+
+    assert "Ada Lovelace" in html
+    assert f"/admin/auth/user/{author.pk}/change/" not in html
