@@ -207,8 +207,9 @@ MAX_IMAGE_PIXELS = envint("MAX_IMAGE_MEGAPIXELS", 40) * 1_000_000
 # memory, at most FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) each.
 DATA_UPLOAD_MAX_NUMBER_FILES = envint("MAX_UPLOAD_FILES", 2000)
 # One DICOM upload in the admin, read from Content-Length before the body is: 1,000 uncompressed 512x512 CT slices
-# are 525 MB. A proxy in front must allow as much (nginx: client_max_body_size).
-DICOM_UPLOAD_MAX_BYTES = envint("DICOM_UPLOAD_MAX_MB", 1024) * 1_000_000
+# are 525 MB. A proxy in front must allow as much (nginx: client_max_body_size). In binary megabytes, as the page
+# and the refusal show sizes (filesizeformat): 1,024 shows as 1.0 GB, not 976.6 MB.
+DICOM_UPLOAD_MAX_BYTES = envint("DICOM_UPLOAD_MAX_MB", 1024) * 1024 * 1024
 # What one DICOM import may unpack and read (cases/ingest.py, cases/dicom.py): a file, an archive in all, the files
 # one import holds, how much better than DICOM_MAX_RATIO a large member may be compressed (a zip bomb), frames.
 DICOM_MAX_FILE_BYTES = 512 * 1024 * 1024

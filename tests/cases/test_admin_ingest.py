@@ -73,6 +73,7 @@ def everything_in_storage() -> list[str]:
 def test_the_case_page_offers_the_import_box_before_the_series(educator_client, case):
     page = educator_client.get(f"/admin/cases/case/{case.pk}/change/").content.decode()
     assert "Import DICOM" in page
+    assert "2000 files and 1.0\xa0GB per upload" in page  # DICOM_UPLOAD_MAX_MB 1024, in binary megabytes
     assert page.index('id="dicom-import"') < page.index("series-inline")
     assert "webkitdirectory" in page and 'form="dicom-import-form"' in page
     assert f'action="{upload_url(case)}"' in page
