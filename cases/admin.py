@@ -40,6 +40,21 @@ class LocationFilter(admin.SimpleListFilter):
         return queryset
 
 
+class IndexLevelFilter(admin.SimpleListFilter):
+    """The levels the cases are at, in the spine's order (Django's own filter would sort them as text: T10 before
+    T2)."""
+
+    title = "index level"
+    parameter_name = "index_level"
+
+    def lookups(self, request, model_admin):
+        present = set(model_admin.get_queryset(request).values_list("index_level", flat=True))
+        return [(level, sins.level_label(level)) for level in sins.LEVELS if level in present]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(index_level=self.value()) if self.value() else queryset
+
+
 class PrimaryReadingFilter(admin.SimpleListFilter):
     """Filter cases by one item of their primary reading."""
 
@@ -446,7 +461,7 @@ class CaseAdmin(UploadsAdmin):
     inlines = [SeriesInline, ReferenceReadingInline]
     list_display = ["title", "status", "index_level", "difficulty", "primary_reference", "images", "version"]
     list_filter = ["status", LocationFilter, BoneLesionFilter, TomitaFilter, CategoryFilter, "difficulty", "region",
-                   "index_level"]  # fmt: skip
+                   IndexLevelFilter]  # fmt: skip
     search_fields = ["title", "primary_tumour", "presentation", "pain_statement"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = [

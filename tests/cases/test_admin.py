@@ -517,3 +517,16 @@ def test_the_case_page_names_its_author_without_a_link_to_an_account_an_educator
 
     assert "Ada Lovelace" in html
     assert f"/admin/auth/user/{author.pk}/change/" not in html
+
+
+def test_the_index_level_filter_lists_the_levels_in_the_spines_order_and_filters_by_one(client):
+    for level in ("T10", "T2", "L1", "C7"):
+        published_case(index_level=level, slug=f"at-{level.lower()}")
+    client.force_login(EducatorFactory())
+
+    response = client.get("/admin/cases/case/")
+    levels = next(spec for spec in response.context["cl"].filter_specs if spec.title == "index level")
+    filtered = client.get("/admin/cases/case/?index_level=T10").context["cl"].result_list
+
+    assert [label for _, label in levels.lookup_choices] == ["C7", "T2", "T10", "L1"]
+    assert [case.slug for case in filtered] == ["at-t10"]
