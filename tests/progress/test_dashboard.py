@@ -162,3 +162,18 @@ def test_a_trainee_reads_their_own_progress_in_the_second_person(client, trainee
     assert "sensitivity of your consultation call" in text
     assert "Your weakest component is vertebral body collapse" in text
     assert "You, first attempts" in text
+
+
+def test_an_educator_is_not_asked_to_answer_the_cases_a_trainee_has_not(client, trainee):
+    commit(client, published_case(title="A"))
+    educator = EducatorFactory()
+    cohort = Cohort.objects.create(name="Year 3")
+    cohort.trainees.add(trainee)
+    cohort.educators.add(educator)
+
+    own = _text(client.get("/progress/").content.decode())
+    client.force_login(educator)
+    theirs = _text(client.get(f"/progress/{trainee.pk}/").content.decode())
+
+    assert "No weak component yet: answer a few more cases." in own
+    assert "No weak component yet: too few cases answered." in theirs
