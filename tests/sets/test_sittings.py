@@ -117,6 +117,11 @@ def test_a_time_limit_is_enforced_by_the_server_and_the_late_draft_is_kept_and_s
     assert first.set_answer.sitting.answers.count() == 1
     set_page = client.get(f"/sets/{assignment.pk}/").content.decode()
     assert "Late — not counted" in set_page and "Not answered" in set_page
+    assert "Your time is up" in set_page and "yours ended at 09:30" in set_page
+
+    clock.move(days=3)
+    client.force_login(trainee)  # the session has outlived its age meanwhile
+    assert "This set closed on Friday 6 March, 09:00." in client.get(f"/sets/{assignment.pk}/").content.decode()
 
 
 def test_an_assessment_takes_one_attempt_per_case(client, clock, cohort, cases, trainee):
