@@ -105,7 +105,9 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     ]
     query = request.GET.copy()
     query.pop("page", None)
-    template = "training/case_list.html#results" if request.htmx else "training/case_list.html"
+    # Back (htmx's history restore request) wants the whole page; a filter's change only the results.
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "training/case_list.html#results" if partial else "training/case_list.html"
     return render(request, template, {"form": form, "page": page, "query": query.urlencode()})
 
 

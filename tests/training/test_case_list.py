@@ -69,6 +69,17 @@ def test_an_htmx_request_returns_only_the_results(trainee_client):
     assert "Only" in html
 
 
+def test_going_back_draws_the_whole_page_with_the_filters_of_its_address(trainee_client):
+    published_case(title="Only")
+    restore = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+
+    response = trainee_client.get("/cases/?q=only&progress=todo", headers=restore)
+
+    html = response.content.decode()
+    assert "<html" in html and "Only" in html
+    assert 'value="only"' in html and '<option value="todo" selected>' in html
+
+
 def test_the_list_is_paginated(trainee_client):
     for n in range(14):
         CaseFactory(title=f"Case {n:02}")
