@@ -3,6 +3,7 @@ import os
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
+from django.template.defaultfilters import pluralize
 
 from cases.demo import assignments, library, retest, reviews
 from cases.models import Case
@@ -36,15 +37,16 @@ class Command(BaseCommand):
             for trainee in User.objects.filter(username__in=library.PRACTISING):
                 reviews.create_review_queue(trainee)
         self.stdout.write(
-            f"Demo library: {len(library.CASES)} cases ({len(missing)} new); {len(created_users)} new demo user(s); "
-            f"{history} new practice attempt(s) in the cohort “{library.DEMO_COHORT}”."
+            f"Demo library: {len(library.CASES)} cases ({len(missing)} new); {len(created_users)} new demo "
+            f"user{pluralize(len(created_users))}; {history} new practice attempt{pluralize(history)} in the cohort "
+            f"“{library.DEMO_COHORT}”."
         )
         resident2 = User.objects.filter(username="resident2").first()
         due = len(training_reviews.due_for(resident2)) if resident2 else 0
         self.stdout.write(
             "Case sets: an assessment that closed last week with the cohort's results, a practice set open for "
-            f"resident1, and a baseline with its retest (the test–retest report); resident2 has {due} case(s) due "
-            "for review today."
+            "resident1, and a baseline with its retest (the test–retest report); "
+            f"resident2 has {due} case{pluralize(due)} due for review today."
         )
         shown = password if password == library.DEFAULT_PASSWORD else "the DEMO_PASSWORD you set"
         self.stdout.write(self.style.SUCCESS("Demo logins (password: " + shown + "):"))

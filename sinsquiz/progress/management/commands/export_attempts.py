@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.template.defaultfilters import pluralize
 
 from sinsquiz.progress import exports
 from sinsquiz.progress.models import Cohort
@@ -31,4 +32,4 @@ class Command(BaseCommand):
             for line in lines:
                 self.stdout.write(line, ending="")
                 count += 1
-        self.stderr.write(f"Exported {count} attempt(s){f' to {output}' if output else ''}.")
+        self.stderr.write(f"Exported {count} attempt{pluralize(count)}{f' to {output}' if output else ''}.")
