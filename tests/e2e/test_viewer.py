@@ -399,6 +399,24 @@ def test_on_a_phone_the_image_and_its_tools_fit_the_screen(page, live_server, ca
     screenshot("phone")
 
 
+@pytest.mark.browser_context_args(**PHONE)
+def test_on_a_phone_brightness_and_contrast_open_below_the_image_and_cover_none_of_it(page, live_server, case):
+    open_case(page, live_server, case)
+    page.locator("[data-viewer]").scroll_into_view_if_needed()
+    frame = shown(page)[0]
+    height = frame.bounding_box()["height"]
+
+    page.get_by_role("button", name="Brightness and contrast").click()
+    panel = page.get_by_role("group", name="Brightness and contrast")
+    expect(panel).to_be_visible()
+    box, shown_frame = panel.bounding_box(), frame.bounding_box()
+    assert box["y"] >= shown_frame["y"] + shown_frame["height"]  # below the image, not over it
+    assert shown_frame["height"] < height  # the image gave up the room
+    expect(frame.locator("[data-counter]")).to_be_in_viewport()
+    toolbar = page.locator("[data-toolbar]").bounding_box()
+    assert toolbar["y"] + toolbar["height"] <= 844  # the slider and the tools stay on the screen
+
+
 @pytest.mark.browser_context_args(**DESKTOP, java_script_enabled=False)
 def test_without_javascript_every_series_shows_its_image_and_links(page, live_server, case, screenshot):
     page.goto(f"{live_server.url}{case.get_absolute_url()}")
