@@ -47,6 +47,12 @@ class SetCase(models.Model):
     def __str__(self) -> str:
         return f"{self.case_set} · {self.case}"
 
+    def clean(self) -> None:
+        if self.case_id and not self.case.is_published:
+            raise ValidationError(
+                {"case": f"“{self.case}” is a draft: trainees never meet a draft. Publish it first, or choose another."}
+            )
+
 
 class AssignmentQuerySet(models.QuerySet):
     def for_trainee(self, user):
@@ -135,6 +141,13 @@ class Assignment(models.Model):
                 )
         elif self.baseline_id:
             errors["baseline"] = "Only a retest repeats a baseline."
+        if self.case_set_id and (drafts := list(Case.objects.drafts().filter(pk__in=_cases(self.case_set_id)))):
+            names = ", ".join(f"“{case}”" for case in drafts)
+            it = "it" if len(drafts) == 1 else "them"
+            errors.setdefault("case_set", (
+                f"“{self.case_set}” holds {'a draft' if it == 'it' else 'drafts'}, {names}: trainees would never meet "
+                f"{it}. Publish {it}, or take {it} out of the set."
+            ))  # fmt: skip
         if errors:
             raise ValidationError(errors)
 

@@ -4,8 +4,9 @@ from datetime import timedelta
 
 import pytest
 
+from cases.models import Case
 from sinsquiz.sets.models import Assignment, CaseSet
-from tests.factories import EducatorFactory
+from tests.factories import EducatorFactory, published_case
 from tests.sets.conftest import NOW, make_assignment
 
 pytestmark = pytest.mark.django_db
@@ -63,3 +64,31 @@ def test_the_educator_home_links_to_the_results(client, clock, educator, cohort,
     assignment = make_assignment(cohort, cases)
 
     assert f'href="/sets/{assignment.pk}/results/"' in client.get("/").content.decode()
+
+
+def test_a_draft_case_is_refused_from_a_set_with_a_message_that_names_it(client, educator, cases):
+    draft = published_case(series=1, slices=1, title="Lumbar draft", slug="lumbar-draft")
+    Case.objects.filter(pk=draft.pk).update(status=Case.Status.DRAFT)
+    data = {"title": "Week 1", "description": "", "items-TOTAL_FORMS": "2", "items-INITIAL_FORMS": "0",
+            "items-0-position": "1", "items-0-case": cases[0].pk,
+            "items-1-position": "2", "items-1-case": draft.pk}  # fmt: skip
+
+    response = client.post("/admin/sets/caseset/add/", data)
+
+    assert "“Lumbar draft” is a draft: trainees never meet a draft" in response.content.decode()
+    assert not CaseSet.objects.exists()
+
+
+def test_a_set_holding_a_case_unpublished_since_cannot_be_assigned_until_it_is_published_again(
+    client, educator, cohort, cases
+):
+    case_set = make_assignment(cohort, cases).case_set
+    Case.objects.filter(pk=cases[2].pk).update(status=Case.Status.DRAFT)
+
+    refused = client.post("/admin/sets/assignment/add/", form(case_set, cohort))
+    Case.objects.filter(pk=cases[2].pk).update(status=Case.Status.PUBLISHED)
+    accepted = client.post("/admin/sets/assignment/add/", form(case_set, cohort))
+
+    assert "holds a draft, “Set case 3”: trainees would never meet it." in refused.content.decode()
+    assert accepted.status_code == 302
+    assert Assignment.objects.count() == 2
