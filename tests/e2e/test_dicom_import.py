@@ -103,3 +103,33 @@ def test_an_educator_uploads_a_zip_and_watches_the_import_to_its_new_series_whic
     page.get_by_role("button", name="Bone (W 2000 / L 500)").click()
     expect(image).to_have_attribute("src", middle.bone.url)
     expect(page.locator("[data-stack]:not([hidden]) [data-info]")).to_contain_text("W 2000 · L 500 HU")
+
+
+def test_an_upload_asks_before_it_leaves_changes_to_the_case_unsaved_and_goes_ahead_once_they_are_saved(
+    page, live_server, login
+):
+    case = CaseFactory(status="draft", title="Imported study")
+    login(EducatorFactory())
+    page.goto(f"{live_server.url}/admin/cases/case/{case.pk}/change/")
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    title = page.locator("#id_title")
+    title.press("End")
+    title.press_sequentially(", corrected")
+    study = [{"name": "study.zip", "mimeType": "application/zip", "buffer": zipped_study(count=2)}]
+
+    page.locator("#dicom-files").set_input_files(files=study)
+    page.get_by_role("button", name="Upload and import").click()
+
+    expect(title).to_have_value("Imported study, corrected")
+    assert dialogs == ["beforeunload"]
+    assert not Ingest.objects.exists()
+
+    page.get_by_role("button", name="Save and continue editing").first.click()
+    page.locator("#dicom-files").set_input_files(files=study)
+    page.get_by_role("button", name="Upload and import").click()
+
+    expect(page.locator(".messagelist")).to_contain_text("Uploaded 1 file")
+    assert dialogs == ["beforeunload"]
+    assert Case.objects.get(pk=case.pk).title == "Imported study, corrected"
+    assert Ingest.objects.count() == 1

@@ -65,8 +65,26 @@
     });
   }
 
+  // Uploading, acting on an import and "Show the new series" each load a new page: the browser asks first while
+  // the case's own form has changes not saved, rather than losing them. The box's controls belong to other forms.
+  function guardUnsaved(caseForm) {
+    let changed = false;
+    const edited = (event) => {
+      if (event.target.form === caseForm) changed = true;
+    };
+    caseForm.addEventListener("input", edited);
+    caseForm.addEventListener("change", edited);
+    caseForm.addEventListener("submit", () => { changed = false; });
+    window.addEventListener("beforeunload", (event) => {
+      if (changed) event.preventDefault();
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     const box = document.querySelector("[data-dicom-drop]");
-    if (box) setUp(box);
+    if (box) {
+      setUp(box);
+      guardUnsaved(box.closest("form"));
+    }
   });
 })();
