@@ -24,3 +24,18 @@ def test_try_again_and_next_case_are_on_the_first_screen_of_the_feedback(page, l
     screenshot("first-screen")
     page.get_by_role("link", name="Next case →").first.click()
     expect(page.locator("#scoring")).to_be_attached()
+
+
+def test_the_spine_chart_says_whole_that_the_index_level_is_yours_too(page, live_server, login):
+    trainee = TraineeFactory()
+    client = Client()
+    client.force_login(trainee)
+    attempt = commit(client, published_case(series=1, slices=2))
+    login(trainee)
+
+    page.goto(f"{live_server.url}/attempts/{attempt.pk}/")
+
+    mark = page.locator("svg.spine .mark")
+    expect(mark).to_have_text("◀ index level (yours too)")
+    right_edge = mark.evaluate("text => text.getBBox().x + text.getBBox().width")
+    assert right_edge <= mark.evaluate("text => text.ownerSVGElement.viewBox.baseVal.width")
