@@ -46,7 +46,7 @@ def test_committing_an_unfinished_reading_brings_the_trainee_to_the_first_missin
 ):
     page.set_viewport_size(viewport)
     page.goto(f"{live_server.url}/cases/{case.slug}/")
-    page.select_option("#id_level", "T7")
+    page.get_by_role("combobox", name="Index level").select_option("T7")
     for name, index in EVERY_ITEM[:3]:
         page.click(f"label[for=id_{name}_{index}]")
     page.click("label[for=id_tomita_1]")

@@ -4,7 +4,7 @@ from playwright.sync_api import expect
 def test_the_calculator_updates_live_as_a_newcomer_chooses(page, live_server, screenshot):
     page.goto(f"{live_server.url}/calculator/")
 
-    page.select_option("#id_level", "T7")
+    page.get_by_role("combobox", name="Index level").select_option("T7")
     expect(page.locator(".location-explained")).to_have_text("T7 lies in T3–T10: semirigid, 1 point.")
     for field, option in [("pain", 0), ("bone_lesion", 0), ("alignment", 2), ("collapse", 1), ("posterolateral", 1)]:
         page.click(f"label[for=id_{field}_{option}]")
