@@ -160,3 +160,11 @@ def test_the_page_loads_htmx_from_our_own_static_files(client):
     assert "/static/django_htmx/htmx-2.min.js" in html
     assert "https://" not in html and "http://" not in html.replace("http://www.w3.org", "")
     assert 'hx-headers=\'{"x-csrftoken": "' in html
+
+
+def test_each_option_says_its_points_in_words_one_point_or_several(client):
+    page = client.get(URL).content.decode()
+
+    assert 'aria-label="1 point"' in page  # unilateral posterolateral involvement
+    assert 'aria-label="3 points"' in page  # mechanical pain
+    assert 'aria-label="1 points"' not in page
