@@ -71,8 +71,9 @@ def _context(request, model_admin, case: Case, title: str) -> dict:
 
 
 def items_of(case: Case) -> list[str]:
-    """The items a key image can illustrate: the ESCC grade only where the case asks for it."""
-    return [item for item in sins.READING_ITEMS if item != "escc" or case.asks_escc]
+    """The items a key image can illustrate: not pain, which is scored from the history; the ESCC grade only where
+    the case asks for it."""
+    return [item for item in sins.READING_ITEMS if item != "pain" and (item != "escc" or case.asks_escc)]
 
 
 def summary(reading: ReferenceReading) -> str:

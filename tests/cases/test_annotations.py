@@ -99,7 +99,7 @@ def edit_url(case, reading, item="collapse") -> str:
     return f"/admin/cases/case/{case.pk}/key-images/{reading.pk}/{item}/"
 
 
-def test_the_case_page_links_to_the_key_images_and_they_list_every_item(educator_client, case, reading):
+def test_the_case_page_links_to_the_key_images_and_they_list_every_item_an_image_shows(educator_client, case, reading):
     change = educator_client.get(f"/admin/cases/case/{case.pk}/change/").content.decode()
     assert f'href="/admin/cases/case/{case.pk}/key-images/"' in change
 
@@ -109,6 +109,7 @@ def test_the_case_page_links_to_the_key_images_and_they_list_every_item(educator
     for label in ("Index level", "Location", "Vertebral body collapse", "Tomita type"):
         assert f'<th scope="row">{label}</th>' in page
     assert "ESCC grade" not in page  # the case does not ask for it
+    assert '<th scope="row">Pain</th>' not in page  # scored from the history, never from the images
     assert f'href="{edit_url(case, reading)}"' in page
 
 
@@ -177,7 +178,8 @@ def test_the_reading_on_the_case_page_summarises_each_key_image_and_links_to_its
     assert f"{key.series.label}, image 2 · 2 annotations" in summary
     assert "none yet" in summary  # the items without a key image
     assert f'href="{edit_url(case, reading)}"' in summary  # "Change or annotate the key image of …collapse"
-    assert f'href="{edit_url(case, reading, "pain")}"' in summary  # "Choose the key image of pain"
+    assert f'href="{edit_url(case, reading, "tomita")}"' in summary  # "Choose the key image of Tomita type"
+    assert f'href="{edit_url(case, reading, "pain")}"' not in summary  # pain is scored from the history
 
 
 def test_saving_the_case_page_keeps_the_key_images_and_their_annotations(educator_client, case, reading, key):
@@ -307,10 +309,11 @@ def test_an_image_of_another_case_cannot_be_the_key_image(educator_client, case,
     [
         lambda case, reading: edit_url(case, reading, item="colour"),
         lambda case, reading: edit_url(case, reading, item="escc"),  # the case does not ask for the ESCC grade
+        lambda case, reading: edit_url(case, reading, item="pain"),  # scored from the history
         lambda case, reading: edit_url(published_case(), reading),  # the reading of another case
         lambda case, reading: "/admin/cases/case/999999/key-images/",
     ],
-    ids=["no such item", "an item the case does not ask", "another case's reading", "no such case"],
+    ids=["no such item", "an item the case does not ask", "pain", "another case's reading", "no such case"],
 )
 def test_a_wrong_address_is_a_404(educator_client, case, reading, path):
     assert educator_client.get(path(case, reading)).status_code == 404
