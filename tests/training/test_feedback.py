@@ -203,6 +203,24 @@ def test_the_trainee_reads_your_reading_and_their_educator_reads_whose_it_is_and
     assert "Augusta Byron’s reading, committed" in client.get(f"/attempts/{attempt.pk}/").content.decode()
 
 
+def test_an_educator_reads_a_trainees_answers_under_the_trainees_name_and_is_told_whom_you_means(client, trainee):
+    trainee.first_name, trainee.last_name = "Ada", "Byron"
+    trainee.save()
+    attempt = commit(client, published_case(), collapse="gt50")
+    educator = EducatorFactory()
+    cohort = Cohort.objects.create(name="A")
+    cohort.educators.add(educator)
+    cohort.trainees.add(trainee)
+    client.force_login(educator)
+
+    html = client.get(f"/attempts/{attempt.pk}/").content.decode()
+
+    assert "The feedback speaks to the trainee: “you” is Ada Byron." in html
+    assert '<span class="muted small">Ada Byron:</span>' in html
+    assert "(Ada Byron’s answer):" in html
+    assert "You:" not in html and "(your answer)" not in html
+
+
 def test_the_feedback_lists_the_trainees_own_attempts_at_its_case_newest_first(client, trainee):
     case, other = published_case(), published_case()
     first = commit(client, case)
