@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from cases.models import Case
-from sinsquiz.training.drafts import graded_columns, reference_snapshot
+from sinsquiz.training.drafts import NoReference, graded_columns, reference_snapshot
 from sinsquiz.training.models import GRADED_COLUMNS, Attempt, Regrade, RegradeDecision
 
 
@@ -33,6 +33,21 @@ def pending(case: Case) -> Pending | None:
         return None
     count = Attempt.objects.graded_before(case).count()
     return Pending(case, count) if count else None
+
+
+def answers_changed(attempt: Attempt) -> bool:
+    """Whether the experts' answers differ now from those the attempt was graded against. A new version of the
+    reference may change only what teaches around them (reasoning, key images and their shapes), which no grade
+    depends on."""
+    try:
+        now = reference_snapshot(attempt.case)
+    except NoReference:
+        return True
+    return _answers(now) != _answers(attempt.reference)
+
+
+def _answers(snapshot: dict) -> tuple:
+    return snapshot["primary"]["reading"], [other["reading"] for other in snapshot["others"]]
 
 
 def keep(case: Case, by) -> int:

@@ -17,7 +17,7 @@ from cases.access import get_case_for_user
 from cases.models import Case, PublicCase, PublicImage, PublicSeries, public_series
 from sinsquiz import sins
 from sinsquiz.http import AuthenticatedHttpRequest, HtmxHttpRequest
-from sinsquiz.training import drafts, next_case, reviews
+from sinsquiz.training import drafts, next_case, regrading, reviews
 from sinsquiz.training.access import get_attempt_for_user, is_withheld
 from sinsquiz.training.forms import CalculatorForm, CaseListForm, ReadingForm
 from sinsquiz.training.models import Attempt, done_by, last_result_by, started_by
@@ -256,7 +256,8 @@ def _regrading(attempt: Attempt, grade) -> dict:
     whenever the reference was corrected after the grade shown (regraded or not), that it was and when."""
     context = {}
     if attempt.outdated:
-        context = {"outdated": True, "version": attempt.case_version, "corrected": attempt.case.reference_changed}
+        context = {"outdated": True, "version": attempt.case_version, "corrected": attempt.case.reference_changed,
+                   "answers_changed": regrading.answers_changed(attempt)}  # fmt: skip
     regrades = list(attempt.regrades.all())
     if regrades:
         first = regrades[0]

@@ -119,6 +119,23 @@ def test_a_kept_grade_is_labelled_with_the_version_it_was_graded_against(client,
     assert "graded against an earlier reference" in dashboard
 
 
+def test_a_new_key_image_is_no_correction_of_the_answers_and_the_feedback_says_only_the_teaching_changed(client, case):
+    trainee = TraineeFactory()
+    client.force_login(trainee)
+    attempt = commit(client, case)
+    reading = case.readings.get(is_primary=True)
+    reading.collapse_key_slice = case.series.first().slices.first()
+    reading.collapse_rationale = "Measure the height lost against the level above."
+    reading.save()
+
+    feedback = client.get(f"/attempts/{attempt.pk}/").text
+
+    assert "The expert’s reasoning or key images have been updated since you committed" in feedback
+    assert "the reference answers are unchanged, and so is your grade" in feedback
+    assert "corrected since" not in feedback
+    assert "6 of 6 SINS components right" in feedback
+
+
 # --- Regrade ---------------------------------------------------------------------------------------------------
 
 
