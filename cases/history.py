@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
 
-from cases.models import Annotation, Case, ReferenceReading, Series
+from cases.models import Annotation, Case, ReferenceReading, Series, Slice
 from sinsquiz import sins
 
 KINDS = {"+": "Added", "~": "Changed", "-": "Deleted"}
@@ -94,8 +94,11 @@ def _label(record, name: str) -> str:
 
 
 def _shown(record, name: str, value) -> str:
-    """A value as the admin's form shows it: an option's label, not its code."""
+    """A value as the admin's form shows it: an option's label, not its code; the image a key image is, not its id."""
     if value in (None, ""):
         return "—"
-    choices = dict(record._meta.get_field(name).flatchoices)
-    return str(choices.get(value, value))
+    field = record._meta.get_field(name)
+    if field.related_model is Slice:
+        image = Slice.objects.filter(pk=value).select_related("series").first()
+        return str(image) if image else "an image since removed"
+    return str(dict(field.flatchoices).get(value, value))

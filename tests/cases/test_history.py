@@ -109,6 +109,23 @@ def test_a_shape_drawn_in_the_key_image_editor_is_listed_as_added_with_who_drew_
     assert (record.history_type, record.history_user, record.label) == ("+", educator, "lytic pedicle")
 
 
+def test_a_key_image_chosen_is_listed_by_its_series_and_position_and_one_removed_since_says_so(client, educator):
+    case = published_case(series=1, slices=3)
+    reading = case.readings.get()
+    series = case.series.get()
+    first, second = series.slices.all()[:2]
+    for key in (first, second):
+        client.post(f"/admin/cases/case/{case.pk}/key-images/{reading.pk}/collapse/", {"slice": key.pk, "shapes": "[]"})
+    first.delete()
+
+    text = client.get(f"/admin/cases/case/{case.pk}/history/").content.decode()
+
+    field = "<strong>Key image: vertebral body collapse</strong>"
+    assert f"{field}: — → an image since removed</li>" in text
+    assert f"{field}: an image since removed → {series.label} · image 2</li>" in text
+    assert f"→ {first.pk}<" not in text and f"→ {second.pk}<" not in text
+
+
 def test_the_shapes_of_a_duplicated_or_imported_case_are_in_its_history_from_the_start(educator):
     case = teaching_case()
 
