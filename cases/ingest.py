@@ -363,7 +363,7 @@ def _make_series(case: Case, ingest: Ingest, reader: _Reader, progress: _Progres
     if window is None and not colour:
         window = _automatic_window(reader, items)
     total = sum(h.frames for h in headers)
-    series = Series.with_unfinished.create(
+    series = Series(
         case=case,
         ingest=ingest,
         ready=False,
@@ -380,6 +380,9 @@ def _make_series(case: Case, ingest: Ingest, reader: _Reader, progress: _Progres
         slice_spacing=dicom.slice_spacing(headers),
         orientation=list(first.orientation) if first.orientation else None,
     )
+    # Made by the worker, not in a request: the case's history names who uploaded it, and how it came.
+    series._history_user, series._change_reason = ingest.created_by, "DICOM import"
+    series.save()
     presets = {"bone": images.BONE_WINDOW, "soft_tissue": images.SOFT_TISSUE_WINDOW}
     windows = presets if first.modality == "ct" and not colour else None
     position = 0

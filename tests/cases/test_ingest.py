@@ -131,6 +131,19 @@ def test_two_series_in_one_zip_become_two_series_after_the_existing_ones(case):
     assert made[0].slices.first().alt_text == "Axial CT bone kernel of the thoracic spine, image 1 of 3"
 
 
+def test_an_imported_series_is_in_the_cases_history_as_added_by_the_educator_who_uploaded_it(case, client):
+    educator = EducatorFactory(first_name="Grace", last_name="Hopper")
+    staged = ingest.stage(case, [(name, io.BytesIO(content)) for name, content in ct_files([0, 10])], user=educator)
+    ingest.run(staged)
+    client.force_login(educator)
+
+    record = Series.history.get(case_id=case.pk)
+    page = client.get(f"/admin/cases/case/{case.pk}/history/").content.decode()
+
+    assert (record.history_type, record.history_user, record.history_change_reason) == ("+", educator, "DICOM import")
+    assert "Grace Hopper" in page and "DICOM import" in page
+
+
 def test_the_series_keeps_the_technical_fields_and_no_description(case):
     imported(case, ct_files([0, 10], spacing=0.7, window=(350, 45), description="Dr Who's spine protocol"))
 
