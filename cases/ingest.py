@@ -444,6 +444,9 @@ def alt_text(series: Series, case: Case, position: int, total: int) -> str:
 
 def summary(images_made: int, series_made: int, refused: int = 0, held: int = 0) -> str:
     """ "Imported 212 images in 3 series. Refused 2 files." """
+    if not images_made and not held:
+        reasons = f": {count(refused, 'file')} refused, each with its reason" if refused else ""
+        return f"Nothing was imported{reasons}."
     text = f"Imported {count(images_made, 'image')} in {series_made} series."
     if refused:
         text += f" Refused {count(refused, 'file')}."

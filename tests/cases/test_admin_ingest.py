@@ -240,6 +240,20 @@ def test_a_finished_import_stops_the_polling_and_offers_the_new_series(educator_
     assert "Imported 3 images in 1 series." in page and "Show the new series" not in page
 
 
+def test_an_import_that_refused_every_file_says_nothing_was_imported_and_offers_no_new_series(educator_client, case):
+    Ingest.objects.create(
+        case=case, source="ingest/a", status=Ingest.Status.DONE, files_total=2, files_read=2,
+        refused=[{"reason": "not a DICOM file", "count": 2, "files": ["1", "2"]}],
+        message="Nothing was imported: 2 files refused, each with its reason.",
+    )  # fmt: skip
+
+    html = progress(educator_client, case).content.decode()
+
+    assert '<span class="dicom-state">Nothing imported</span>' in html
+    assert "Nothing was imported: 2 files refused, each with its reason." in html
+    assert "Show the new series" not in html
+
+
 def test_many_refused_files_are_collapsed_and_a_few_are_open(educator_client, case):
     many = [{"reason": "truncated", "count": 6, "files": [str(n) for n in range(1, 7)]}]
     Ingest.objects.create(case=case, source="ingest/a", status=Ingest.Status.DONE, refused=many)

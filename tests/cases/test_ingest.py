@@ -270,6 +270,13 @@ def test_a_file_nothing_here_can_decode_is_refused_with_its_reason_and_the_rest_
 # --- Refusals ------------------------------------------------------------------------------------------
 
 
+def test_an_upload_of_which_every_file_is_refused_says_nothing_was_imported(case):
+    result = imported(case, [("a.dcm", b"not dicom"), ("b.dcm", b"nor this")])
+
+    assert result.status == Ingest.Status.DONE and result.images_made == 0
+    assert result.message == "Nothing was imported: 2 files refused, each with its reason."
+
+
 def test_damaged_and_foreign_files_are_refused_by_number_and_the_rest_imports(case):
     good = ct_files([0, 10, 20])
     truncated = good[1][1][: len(good[1][1]) - 700]
