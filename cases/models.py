@@ -623,9 +623,14 @@ class Series(models.Model):
         return f"{self.case} · {self.label}"
 
     def clean(self) -> None:
+        errors = {}
+        if self.modality == self.Modality.RADIOGRAPH and self.plane not in {self.Plane.AP, self.Plane.LATERAL}:
+            errors["plane"] = "A radiograph is a projection: choose AP or lateral."
         case = self.case if self.case_id or Series.case.is_cached(self) else None  # a new case's inline: cached
         if case and case.is_published and case.names_index_level(self.description):
-            raise ValidationError({"description": case.names_level_message()})
+            errors["description"] = case.names_level_message()
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def label(self) -> str:

@@ -229,6 +229,16 @@ def test_series_are_named_as_a_radiologist_would(modality, plane, sequence, labe
     assert Series(modality=modality, plane=plane, sequence=sequence).label == label
 
 
+@pytest.mark.parametrize("plane", ["axial", "sagittal", "coronal"])
+def test_a_radiograph_is_a_projection_and_a_cross_sectional_plane_is_refused_with_a_message(plane):
+    series = Series(case=CaseFactory(), modality="radiograph", plane=plane)
+
+    with pytest.raises(ValidationError) as refused:
+        series.full_clean()
+
+    assert refused.value.message_dict["plane"] == ["A radiograph is a projection: choose AP or lateral."]
+
+
 def test_slices_are_stored_under_random_names_with_their_derivatives():
     slice_ = SliceFactory()
 
