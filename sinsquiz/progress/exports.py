@@ -2,6 +2,9 @@
 
 import csv
 
+from django.http import StreamingHttpResponse
+from django.utils.text import slugify
+
 from sinsquiz import sins
 from sinsquiz.progress.cohort_report import CohortReport
 
@@ -24,6 +27,14 @@ def csv_lines(rows):
     writer = csv.writer(_Echo())
     for row in rows:
         yield writer.writerow([_safe(value) for value in row])
+
+
+def csv_response(filename: str, rows) -> StreamingHttpResponse:
+    """A streamed CSV download of `rows`, its file name slugified from `filename`."""
+    response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{slugify(filename)}.csv"'
+    response["Cache-Control"] = "no-store, private"
+    return response
 
 
 ATTEMPT_COLUMNS = [

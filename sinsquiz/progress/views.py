@@ -2,7 +2,6 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
-from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
 from cases.models import Case
@@ -91,7 +90,7 @@ def cohort(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def cohort_attempts_csv(request: AuthenticatedHttpRequest, pk: int) -> StreamingHttpResponse:
     cohort = get_cohort_for_user(request, pk)
     attempts = Attempt.objects.filter(trainee__cohorts=cohort)
-    return _csv(f"{cohort.name}-attempts.csv", exports.attempt_rows(attempts))
+    return exports.csv_response(f"{cohort.name}-attempts", exports.attempt_rows(attempts))
 
 
 @require_GET
@@ -101,11 +100,4 @@ def cohort_summary_csv(request: AuthenticatedHttpRequest, pk: int, table: str) -
         raise Http404("No such table.")
     report = cohort_report.cohort_report(cohort)
     rows = exports.trainee_rows(report) if table == "trainees" else exports.case_rows(report)
-    return _csv(f"{cohort.name}-{table}.csv", rows)
-
-
-def _csv(filename: str, rows) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(exports.csv_lines(rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{slugify(filename.removesuffix(".csv"))}.csv"'
-    response["Cache-Control"] = "no-store, private"
-    return response
+    return exports.csv_response(f"{cohort.name}-{table}", rows)

@@ -108,14 +108,14 @@ def distribution(shares: list[float]) -> list[tuple[str, int]]:
     return [(f"{10 * i}–{10 * (i + 1)} %", n) for i, n in enumerate(counts)]
 
 
-def csv_rows(report: Results):
-    """One row per trainee, then one per case: what the page shows, for a spreadsheet."""
-    yield ["trainee", "username", "started", "finished", "cases answered", "of", "components right",
-           "share right", "categories right", "under-triage"]  # fmt: skip
+def trainee_rows(report: Results):
+    """One row per trainee, as the page's table, in the columns of the cohort's trainee summary where they agree."""
+    yield ["trainee", "name", "started", "finished", "cases_answered", "cases", "components_right",
+           "components_right_share", "categories_right", "under_triage"]  # fmt: skip
     for t in report.trainees:
         yield [
-            t.trainee.get_full_name(),
             t.trainee.get_username(),
+            t.trainee.get_full_name(),
             t.started.isoformat() if t.started else "",
             t.finished.isoformat() if t.finished else "",
             t.answered,
@@ -125,15 +125,21 @@ def csv_rows(report: Results):
             t.categories_right,
             t.under_triage,
         ]
-    yield []
-    yield ["case", "slug", "trainees", "facility", "discrimination",
-           *(f"{c.component.short_label} right" for c in report.overall.components)]  # fmt: skip
+
+
+def case_rows(report: Results):
+    """One row per case, hardest first, with the share of each SINS component right."""
+    yield ["case", "title", "trainees", "facility", "discrimination",
+           *(f"{c.component.name}_right_share" for c in report.overall.components)]  # fmt: skip
     for row in report.case_rows:
         yield [
-            row.title,
             row.slug,
+            row.title,
             row.trainees,
             round(row.facility, 3),
             "" if row.discrimination is None else round(row.discrimination, 1),
             *("" if c.accuracy is None else round(c.accuracy, 3) for c in row.components),
         ]
+
+
+CSV_TABLES = {"trainees": trainee_rows, "cases": case_rows}

@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
 from sinsquiz import literature
@@ -85,13 +84,13 @@ def set_results(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def set_results_csv(request: AuthenticatedHttpRequest, pk: int) -> StreamingHttpResponse:
+def set_results_csv(request: AuthenticatedHttpRequest, pk: int, table: str) -> StreamingHttpResponse:
+    """The results page's tables for a spreadsheet: one file per trainee row, one per case row."""
     assignment = _for_educator(request, pk)
-    rows = results.csv_rows(results.results(assignment))
-    response = StreamingHttpResponse(exports.csv_lines(rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{slugify(assignment.case_set.title)}-results.csv"'
-    response["Cache-Control"] = "no-store, private"
-    return response
+    if table not in results.CSV_TABLES:
+        raise Http404("No such table.")
+    rows = results.CSV_TABLES[table](results.results(assignment))
+    return exports.csv_response(f"{assignment.case_set.title}-{table}", rows)
 
 
 def _for_educator(request, pk: int):

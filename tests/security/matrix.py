@@ -221,10 +221,10 @@ APP: dict[str, list[Row]] = {
             POST=NOT_GET,
         )
     ],
-    "sets/<int:pk>/results.csv": [
+    "sets/<int:pk>/results/<str:table>.csv": [
         Row(
-            "the results of A's set (CSV)",
-            lambda w: f"/sets/{w.assignment.pk}/results.csv",
+            "the results of A's set, trainee by trainee (CSV)",
+            lambda w: f"/sets/{w.assignment.pk}/results/trainees.csv",
             GET=(LOGIN, 404, 404, 404, 200, 200),
             POST=NOT_GET,
         )

@@ -101,7 +101,7 @@ def test_the_educator_sees_the_withheld_attempt_and_the_results(client, taken, c
     right = Attempt.objects.get(pk=attempt.pk).components_right
     assert [(t.answered, t.components_right) for t in report.trainees] == [(1, right)]
     assert report.started == 1 and report.finished == 0
-    csv = client.get(f"/sets/{assignment.pk}/results.csv").getvalue().decode()
+    csv = client.get(f"/sets/{assignment.pk}/results/trainees.csv").getvalue().decode()
     assert f",1,3,{right},{round(right / 6, 3)}," in csv
 
 

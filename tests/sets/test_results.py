@@ -1,0 +1,59 @@
+"""An assignment's results download as two spreadsheets, trainee by trainee and case by case."""
+
+import csv
+import io
+
+import pytest
+
+from sinsquiz import sins
+from tests.factories import EducatorFactory, commit
+from tests.sets.conftest import make_assignment
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def answered(client, clock, cohort, cases, trainee):
+    """A practice set of three cases; the trainee has committed the first with the pain component wrong."""
+    assignment = make_assignment(cohort, cases, mode="practice")
+    client.post(f"/sets/{assignment.pk}/start/")
+    attempt = commit(client, cases[0], pain="none")
+    educator = EducatorFactory()
+    cohort.educators.add(educator)
+    client.force_login(educator)
+    return assignment, attempt
+
+
+def download(client, assignment, table):
+    response = client.get(f"/sets/{assignment.pk}/results/{table}.csv")
+    return response, list(csv.reader(io.StringIO(response.getvalue().decode())))
+
+
+def test_the_trainees_table_has_one_row_per_trainee_keyed_by_username(client, answered, trainee):
+    assignment, attempt = answered
+
+    response, rows = download(client, assignment, "trainees")
+
+    assert response["Content-Disposition"] == 'attachment; filename="spine-metastases-week-1-trainees.csv"'
+    assert rows[0][:6] == ["trainee", "name", "started", "finished", "cases_answered", "cases"]
+    assert len(rows) == 2
+    assert rows[1][:2] == [trainee.username, trainee.get_full_name()]
+    assert rows[1][4:7] == ["1", "3", str(attempt.components_right)]
+
+
+def test_the_cases_table_has_one_row_per_case_with_each_components_share_right(client, answered, cases):
+    assignment, _ = answered
+
+    _, rows = download(client, assignment, "cases")
+
+    assert rows[0] == ["case", "title", "trainees", "facility", "discrimination",
+                       *(f"{c.name}_right_share" for c in sins.COMPONENTS)]  # fmt: skip
+    answered_case = next(row for row in rows[1:] if row[0] == cases[0].slug)
+    assert answered_case[1:3] == [cases[0].title, "1"]
+    assert answered_case[6] == "0.0"  # pain: the one trainee got it wrong
+
+
+def test_a_table_the_page_does_not_have_is_not_found(client, answered):
+    assignment, _ = answered
+
+    assert client.get(f"/sets/{assignment.pk}/results/everything.csv").status_code == 404
