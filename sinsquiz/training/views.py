@@ -31,7 +31,12 @@ def home(request: AuthenticatedHttpRequest, extra: dict | None = None) -> HttpRe
     routes educators to theirs, and adds in `extra` what other apps show here)."""
     user = request.user
     published = Case.objects.published()
-    counts = published.aggregate(total=Count("pk"), done=Count("pk", filter=Q(done_by(user))))
+    kept = Q(pk__in=next_case.held_back_cases(user))  # an open assessment's cases count there, not here
+    counts = published.aggregate(
+        total=Count("pk", filter=~kept),
+        done=Count("pk", filter=Q(done_by(user)) & ~kept),
+        kept=Count("pk", filter=kept),
+    )
     drafts = list(Attempt.objects.of(user).started().filter(case__in=published).select_related("case")[:5])
     # Only what a trainee may see of each case, and when the draft was saved: never the Attempt with its case.
     recent = list(Attempt.objects.of(user).submitted().released().select_related("case")[:5])
@@ -41,6 +46,7 @@ def home(request: AuthenticatedHttpRequest, extra: dict | None = None) -> HttpRe
         {
             "left": counts["total"] - counts["done"],
             "total": counts["total"],
+            "kept": counts["kept"],
             "drafts": [(PublicCase.of(draft.case), draft.saved) for draft in drafts],
             "recent": recent,
             "due_reviews": reviews.due_for(user),
@@ -82,7 +88,9 @@ class CaseCard:
 def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     form = CaseListForm(request.GET or None)
-    cases = form.filter_for(Case.objects.visible_to(user).exclude(pk__in=next_case.held_back_cases(user)), user)
+    visible = Case.objects.visible_to(user)
+    held_back = next_case.held_back_cases(user)
+    cases = form.filter_for(visible.exclude(pk__in=held_back), user)
     cases = cases.with_cover().annotate(
         done=done_by(user), in_progress=started_by(user), **last_result_by(user, released=True)
     )
@@ -108,7 +116,8 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     # Back (htmx's history restore request) wants the whole page; a filter's change only the results.
     partial = request.htmx and not request.htmx.history_restore_request
     template = "training/case_list.html#results" if partial else "training/case_list.html"
-    return render(request, template, {"form": form, "page": page, "query": query.urlencode()})
+    kept = visible.filter(pk__in=held_back).count() if held_back else 0
+    return render(request, template, {"form": form, "page": page, "query": query.urlencode(), "kept": kept})
 
 
 @require_GET

@@ -235,6 +235,20 @@ def test_an_assessments_cases_are_kept_from_the_day_it_is_assigned_not_only_once
     assert len(listed(client)) == len(cases)
 
 
+def test_the_home_page_and_the_library_count_the_same_cases_and_say_how_many_the_assessment_keeps(
+    client, clock, trainee, cohort, cases
+):
+    published_case(series=1, slices=1, title="Not in the set", slug="not-in-the-set")
+    make_assignment(cohort, cases[:2], mode="assessment")
+
+    home = client.get("/").content.decode()
+    library = client.get("/cases/").content.decode()
+
+    kept = "2 more are kept for an assessment assigned to you until it closes: you answer them in the set."
+    assert "2 of 2 cases still to try. " + kept in home
+    assert "2 cases · " + kept in library
+
+
 def listed(client) -> list[str]:
     """The slugs of the library's cases, as the trainee's case list shows them."""
     return [card.case.slug for card in client.get("/cases/").context["page"].object_list]
