@@ -173,3 +173,20 @@ def test_the_case_page_fits_a_phone(page, live_server, login, screenshot):
     expect(page.locator("#series-group .arrangement img")).to_have_count(6)
     assert page_width(page) <= 390
     screenshot("phone", full_page=True)
+
+
+def test_a_cases_history_reads_as_one_block_per_change_on_a_phone(page, live_server, login, screenshot):
+    from tests.factories import published_case
+
+    case = published_case(series=1, slices=1)
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(EducatorFactory())
+
+    page.goto(f"{live_server.url}/admin/cases/case/{case.pk}/history/")
+
+    table = page.locator(".case-history").bounding_box()
+    what = page.locator(".case-history td.what").first
+    expect(what).to_contain_text("Added: ")
+    assert what.bounding_box()["width"] >= 0.9 * table["width"]  # a line of its own, not a squeezed column
+    assert page_width(page) <= 390
+    screenshot("phone-history", full_page=True)
