@@ -27,18 +27,31 @@ class Pending:
 
 
 def pending(case: Case) -> Pending | None:
-    """What the admin asks about a case: None when nothing was graded against an earlier reference, or when an
-    educator has already chosen for the current version."""
+    """What the admin asks about a case: None when no grade was given against answers the experts have changed
+    since, or when an educator has already chosen for the current version."""
     if not case.is_published or RegradeDecision.objects.filter(case=case, version=case.version).exists():
         return None
-    count = Attempt.objects.graded_before(case).count()
+    count = regradable(case).count()
     return Pending(case, count) if count else None
 
 
+def regradable(case: Case, snapshot: dict | None = None):
+    """The committed attempts graded against an earlier version of the reference whose experts' answers differ from
+    the current ones (or from `snapshot`'s). A version that changed only what teaches around the answers (reasoning,
+    key images and their shapes) changes no grade, so its attempts are not asked about."""
+    earlier = Attempt.objects.graded_before(case)
+    try:
+        now = _answers(snapshot or reference_snapshot(case))
+    except NoReference:
+        return earlier  # nothing to compare with: every earlier grade is in question
+    # Every attempt graded against a version holds the same snapshot of it: one per version is enough.
+    versions = list(earlier.order_by().values_list("case_version", flat=True).distinct())
+    differing = [v for v in versions if _answers(earlier.filter(case_version=v).first().reference) != now]
+    return earlier.filter(case_version__in=differing)
+
+
 def answers_changed(attempt: Attempt) -> bool:
-    """Whether the experts' answers differ now from those the attempt was graded against. A new version of the
-    reference may change only what teaches around them (reasoning, key images and their shapes), which no grade
-    depends on."""
+    """Whether the experts' answers differ now from those the attempt was graded against."""
     try:
         now = reference_snapshot(attempt.case)
     except NoReference:
@@ -55,7 +68,7 @@ def keep(case: Case, by) -> int:
     returns how many."""
     with transaction.atomic():
         case = _locked(case)
-        count = Attempt.objects.graded_before(case).count()
+        count = regradable(case).count()
         RegradeDecision.objects.create(
             case=case, version=case.version, choice=RegradeDecision.Choice.KEEP, attempts=count, by=by
         )
@@ -77,7 +90,7 @@ def regrade(case: Case, by) -> int:
         snapshot = reference_snapshot(case)
         version = snapshot["case_version"]
         count = 0
-        attempts = Attempt.objects.graded_before(case).select_related("case").prefetch_related("regrades")
+        attempts = regradable(case, snapshot).select_related("case").prefetch_related("regrades")
         for attempt in attempts.iterator(chunk_size=200):
             original = {column: getattr(attempt, column) for column in GRADED_COLUMNS}
             # Turning ESCC on moves no version, so an attempt committed when the case did not ask for it has no

@@ -79,6 +79,24 @@ def test_nothing_is_asked_before_a_correction_or_on_a_draft_case(client, educato
     assert "graded against an earlier reference" not in client.get(f"/admin/cases/case/{case.pk}/change/").text
 
 
+def test_an_update_of_the_teaching_alone_asks_nothing_and_a_later_correction_asks_about_every_earlier_grade(
+    client, educator, case
+):
+    committed(case)
+    reading = case.readings.get(is_primary=True)
+    reading.pain_rationale = "Pain on loading and relieved by lying down is mechanical."
+    reading.save()
+    committed(case)  # graded against the version with the new reasoning
+
+    assert "graded against an earlier reference" not in client.get(f"/admin/cases/case/{case.pk}/change/").text
+
+    case = correct_the_pain(case)
+    page = client.get(f"/admin/cases/case/{case.pk}/change/")
+
+    assert "2 committed attempts were graded against an earlier reference" in page.text
+    assert regrading.regrade(case, educator) == 2
+
+
 # --- Keep ------------------------------------------------------------------------------------------------------
 
 
