@@ -38,6 +38,17 @@ def test_the_feedback_gives_verdicts_explanations_and_key_images(client, trainee
     )
 
 
+def test_an_item_the_case_does_not_ask_says_so_rather_than_showing_a_blank_answer(client, trainee):
+    case = published_case(series=1, slices=1, asks_escc=False)
+    attempt = commit(client, case)
+
+    html = client.get(f"/attempts/{attempt.pk}/").content.decode()
+
+    escc = re.search(r'<li class="item-result not_asked">.*?</summary>', html, re.S).group()
+    assert "ESCC grade" in escc and "Not asked on this case" in escc
+    assert "You:" not in escc
+
+
 def test_try_again_and_next_case_are_offered_at_the_top_of_the_feedback_and_at_its_end(client, trainee):
     case = published_case()
     attempt = commit(client, case)
