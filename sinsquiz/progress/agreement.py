@@ -115,7 +115,8 @@ class ComponentAgreement:
         if bias is None:
             return ""
         if abs(bias) < 0.25:
-            return f"No clear bias on {name}."
+            # Said of the points, not of the answers: a frequent mistake may still leave the points even.
+            return f"On {name}, no clear lean to more or fewer points than the reference."
         # Said of the component, not of "you": an educator reads it about a trainee.
         direction = "over-called" if bias > 0 else "under-called"
         return f"{name.capitalize()} {direction}: {bias:+.1f} points a case on average."
