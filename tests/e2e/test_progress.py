@@ -71,6 +71,17 @@ def test_on_a_phone_a_table_that_scrolls_sideways_shades_the_edge_where_more_is_
     assert left - middle > 8 and abs(right - middle) < 2, (left, middle, right)
 
 
+def test_on_a_phone_a_wide_table_keeps_its_rows_a_line_or_two_high(page, live_server, busy_trainee, screenshot):
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/progress/")
+    components = page.locator("table.components")
+    components.scroll_into_view_if_needed()
+    screenshot("phone-components")
+
+    heights = [row.bounding_box()["height"] for row in components.locator("tbody tr").all()]
+    assert max(heights) < 80, heights  # ~120 px when the bias column was squeezed to a sliver
+
+
 def test_on_a_laptop_the_dashboard_shows_every_x_label_and_no_table_scrolls(
     page, live_server, busy_trainee, screenshot
 ):
