@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponseRedirect
 from django.template.defaultfilters import pluralize
@@ -52,7 +52,14 @@ class IndexLevelFilter(admin.SimpleListFilter):
         return [(level, sins.level_label(level)) for level in sins.LEVELS if level in present]
 
     def queryset(self, request, queryset):
-        return queryset.filter(index_level=self.value()) if self.value() else queryset
+        if not self.value():
+            return queryset
+        # A level that is no level (an edited address) matches nothing, as Django's own choice filters do.
+        return queryset.filter(index_level=self.value()) if self.value() in sins.LEVELS else queryset.none()
+
+
+# The levels in the spine's order, to sort by (as text, T10 would come before T2).
+SPINE_ORDER = models.Case(*(models.When(index_level=code, then=position) for position, code in enumerate(sins.LEVELS)))
 
 
 class PrimaryReadingFilter(admin.SimpleListFilter):
@@ -459,7 +466,7 @@ TEXTAREA_ROWS = {"presentation": 3, "pain_statement": 2, "teaching_points": 4, "
 @admin.register(Case)
 class CaseAdmin(UploadsAdmin):
     inlines = [SeriesInline, ReferenceReadingInline]
-    list_display = ["title", "status", "index_level", "difficulty", "primary_reference", "images", "version"]
+    list_display = ["title", "status", "level", "difficulty", "primary_reference", "images", "version"]
     list_filter = ["status", LocationFilter, BoneLesionFilter, TomitaFilter, CategoryFilter, "difficulty", "region",
                    IndexLevelFilter]  # fmt: skip
     search_fields = ["title", "primary_tumour", "presentation", "pain_statement"]
@@ -552,6 +559,10 @@ class CaseAdmin(UploadsAdmin):
         if primaries is None:
             primaries = list(case.readings.primary()) if case.pk else []
         return reference_summary(primaries[0] if primaries else None)
+
+    @admin.display(description="Index level", ordering=SPINE_ORDER)
+    def level(self, case):
+        return sins.level_label(case.index_level) if case.index_level else None
 
     @admin.display(description="Images", ordering="image_count")
     def images(self, case):

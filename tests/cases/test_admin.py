@@ -530,3 +530,26 @@ def test_the_index_level_filter_lists_the_levels_in_the_spines_order_and_filters
 
     assert [label for _, label in levels.lookup_choices] == ["C7", "T2", "T10", "L1"]
     assert [case.slug for case in filtered] == ["at-t10"]
+
+
+def test_the_case_list_sorts_by_index_level_in_the_spines_order(client):
+    for level in ("T10", "T2", "L1", "C7"):
+        published_case(index_level=level, slug=f"at-{level.lower()}")
+    client.force_login(EducatorFactory())
+    column = 1 + ["title", "status", "level"].index("level")
+
+    ascending = client.get(f"/admin/cases/case/?o={column}").context["cl"].result_list
+    descending = client.get(f"/admin/cases/case/?o=-{column}").context["cl"].result_list
+
+    assert [case.index_level for case in ascending] == ["C7", "T2", "T10", "L1"]
+    assert [case.index_level for case in descending] == ["L1", "T10", "T2", "C7"]
+
+
+def test_an_index_level_that_is_no_level_in_the_address_lists_no_case_rather_than_failing(client):
+    published_case(index_level="T7")
+    client.force_login(EducatorFactory())
+
+    response = client.get("/admin/cases/case/?index_level=Z9")
+
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == []
