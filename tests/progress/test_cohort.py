@@ -47,6 +47,7 @@ def test_the_cohort_page_shows_trainees_cases_and_agreement(client, cohort):
     assert collapse.fleiss == pytest.approx((p_bar - p_e) / (1 - p_e))
     html = response.content.decode()
     assert "Collapse: &gt; 50 % collapse for &lt; 50 % collapse (2)" in html  # made by two trainees
+    assert "the wrong answer given most often, <em>given</em> for <em>the reference's</em>" in html
     assert f'href="/progress/{report.trainees[0].trainee.pk}/"' in html
 
 
