@@ -19,14 +19,14 @@ from sinsquiz.sets.models import Assignment, CaseSet, SetAnswer, SetCase, Sittin
 from sinsquiz.training import drafts
 from sinsquiz.training.models import Attempt
 
-TITLE = "SINS baseline: ten cases"
+TITLE = "Ten cases, before and after training"
 CASES_IN_SET = 10  # the report's minimum for a verdict (sinsquiz/sets/retest.py)
 
 
 def create_retest_pair(now=None) -> Assignment | None:
     """The baseline and retest, with the residents' sittings, once; returns the retest (None if it exists already
     or the demo cohort and cases are missing)."""
-    if CaseSet.objects.filter(title=TITLE).exists():
+    if Assignment.objects.filter(purpose=Assignment.Purpose.RETEST, cohorts__name=DEMO_COHORT).exists():
         return None
     cohort = Cohort.objects.filter(name=DEMO_COHORT).first()
     cases = list(Case.objects.published().filter(slug__in=[c.slug for c in CASES]).order_by("pk")[:CASES_IN_SET])

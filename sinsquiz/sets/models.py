@@ -115,7 +115,14 @@ class Assignment(models.Model):
         ordering = ["-opens", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.case_set} ({self.get_mode_display().split(':')[0].lower()}, closes {self.closes:%d %b %Y})"
+        return f"{self.title} ({self.get_mode_display().split(':')[0].lower()}, closes {self.closes:%d %b %Y})"
+
+    @property
+    def title(self) -> str:
+        """The set's title, and whether this is its baseline or its retest: the two take the same set."""
+        if self.purpose == self.Purpose.ORDINARY:
+            return self.case_set.title
+        return f"{self.case_set.title} ({self.purpose})"
 
     def clean(self) -> None:
         errors = {}

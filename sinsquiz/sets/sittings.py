@@ -83,7 +83,7 @@ def record_commit(sender, attempt: Attempt, **kwargs) -> str | None:
     for sitting in sorted(sittings, key=lambda s: not counts(s, now)):
         assignment = sitting.assignment
         answered = sitting.answers.filter(case=attempt.case_id).exists()
-        title = assignment.case_set.title
+        title = assignment.title
         if counts(sitting, now) and not answered:
             return _count(sitting, attempt, now)
         if now < assignment.opens:
@@ -107,10 +107,10 @@ def record_commit(sender, attempt: Attempt, **kwargs) -> str | None:
         .first()
     )
     if unstarted and unstarted.is_open(now):
-        raise Refused(f"This case is part of “{unstarted.case_set.title}”, an assessment open to you now: answer it "
+        raise Refused(f"This case is part of “{unstarted.title}”, an assessment open to you now: answer it "
                       "there (Start it from your home page). Your draft is kept, not counted.")  # fmt: skip
     if unstarted:
-        raise Refused(f"This case is part of “{unstarted.case_set.title}”, an assessment that opens on "
+        raise Refused(f"This case is part of “{unstarted.title}”, an assessment that opens on "
                       f"{when(unstarted.opens)}: answer it there. Your draft is kept, not counted.")  # fmt: skip
     return None
 

@@ -62,7 +62,7 @@ def next_case(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = sittings.next_case(sitting)
     if case is None:
         if sittings.finish(sitting):
-            messages.success(request, f"You have answered every case of “{assignment.case_set.title}”.")
+            messages.success(request, f"You have answered every case of “{assignment.title}”.")
         return redirect("set", pk=assignment.pk)
     return redirect(case.get_absolute_url())
 
@@ -80,7 +80,9 @@ def finish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def set_results(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """An assignment's results for the educators of its cohorts."""
     assignment = _for_educator(request, pk)
-    return render(request, "sets/results.html", {"assignment": assignment, "report": results.results(assignment)})
+    retests = assignment.retests.for_educator(request.user).order_by("opens")  # a baseline's, to compare with
+    context = {"assignment": assignment, "report": results.results(assignment), "retests": retests}
+    return render(request, "sets/results.html", context)
 
 
 @require_GET
@@ -90,7 +92,7 @@ def set_results_csv(request: AuthenticatedHttpRequest, pk: int, table: str) -> S
     if table not in results.CSV_TABLES:
         raise Http404("No such table.")
     rows = results.CSV_TABLES[table](results.results(assignment))
-    return exports.csv_response(f"{assignment.case_set.title}-{table}", rows)
+    return exports.csv_response(f"{assignment.title}-{table}", rows)
 
 
 def _for_educator(request, pk: int):

@@ -216,7 +216,22 @@ def test_the_educator_reaches_the_report_from_the_retests_results_and_from_home(
 
     assert report in client.get(f"/sets/{retest.pk}/results/").content.decode()
     assert report in client.get("/").content.decode()
-    assert "/retest/" not in client.get(f"/sets/{baseline.pk}/results/").content.decode()
+    assert report in client.get(f"/sets/{baseline.pk}/results/").content.decode()
+
+
+def test_a_baseline_and_its_retest_take_the_same_set_and_are_named_apart(client, cohort):
+    baseline, retest = make_pair(cases(2), [cohort])
+    client.force_login(cohort.educators.get())
+
+    pages = {name: client.get(f"/sets/{a.pk}/results/") for name, a in (("baseline", baseline), ("retest", retest))}
+    files = {
+        name: client.get(f"/sets/{a.pk}/results/cases.csv") for name, a in (("baseline", baseline), ("retest", retest))
+    }
+
+    assert "<h1>Baseline and retest (baseline)</h1>" in pages["baseline"].content.decode()
+    assert "<h1>Baseline and retest (retest)</h1>" in pages["retest"].content.decode()
+    assert files["baseline"]["Content-Disposition"] == 'attachment; filename="baseline-and-retest-baseline-cases.csv"'
+    assert files["retest"]["Content-Disposition"] == 'attachment; filename="baseline-and-retest-retest-cases.csv"'
 
 
 def test_a_retest_repeats_its_baselines_cases_and_meets_them_in_another_order(cohort):
