@@ -108,6 +108,7 @@ def retest(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     context = {
         "assignment": assignment,
         "cohorts": retest_report.report(assignment, request.user),
+        "closed": assignment.closes <= timezone.now(),
         "intra_study": literature.INTRA_COMPONENT_STUDY,
         "binary_studies": literature.BINARY_STUDIES,
         "minimum": retest_report.MINIMUM,
