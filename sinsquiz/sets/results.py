@@ -6,10 +6,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from sinsquiz import sins
 from sinsquiz.progress import agreement, cohort_report
-from sinsquiz.sets.models import Assignment
+from sinsquiz.sets.models import Assignment, Sitting
 from sinsquiz.training.models import Attempt
 
 # The score distribution's bins: the share of SINS components right, in tenths.
@@ -21,6 +22,7 @@ class TraineeResult:
     trainee: object
     started: object  # datetime or None
     finished: object
+    unfinished: str  # of a sitting started and not finished: "in progress", or how it ended; else ""
     answered: int
     components_right: int  # summed over the cases answered
     categories_right: int
@@ -65,6 +67,7 @@ def results(assignment: Assignment) -> Results:
         .order_by("last_name", "first_name", "username")
     )
     sittings = {s.trainee_id: s for s in assignment.sittings.all()}
+    now = timezone.now()
     attempts = attempts_of(assignment)
     # Every answer in the set counts (one a case a trainee), first try at the case or not.
     answers = list(
@@ -84,6 +87,7 @@ def results(assignment: Assignment) -> Results:
                 member,
                 sitting and sitting.started,
                 sitting and sitting.finished,
+                unfinished(sitting, now),
                 len(rows),
                 sum(r.components_right for r in rows),
                 sum(r.category == r.reference_category for r in rows),
@@ -98,6 +102,15 @@ def results(assignment: Assignment) -> Results:
         case_rows=cohort_report.case_rows(answers),
         distribution=distribution([t.share for t in trainees if t.share is not None]),
     )
+
+
+def unfinished(sitting: Sitting | None, now) -> str:
+    """What a sitting started and not finished comes to: still in progress, or over with cases left."""
+    if sitting is None or sitting.finished:
+        return ""
+    if now < sitting.deadline:
+        return "in progress"
+    return "not finished: time up" if sitting.deadline < sitting.assignment.closes else "not finished: set closed"
 
 
 def distribution(shares: list[float]) -> list[tuple[str, int]]:

@@ -62,7 +62,7 @@ def test_each_figure_at_a_glance_says_whether_it_counts_every_attempt_or_first_a
     right = round(100 * (3 * 6 + 6 + 5 + 5 + 5) / (7 * 6))  # every attempt, the retry included
     assert f'{right} %</p><p class="stat-label">SINS components right (all 7 attempts)</p>' in html
     assert "category right (first attempts)" in html and "consultation call (first attempts)" in html
-    assert "<th scope=\"col\">Components right (all attempts)</th>" in html
+    assert '<th scope="col">Components right (all attempts)</th>' in html
 
 
 def test_the_cohort_agreement_table_names_each_statistic_and_pools_an_unweighted_kappa(client, pain_table):

@@ -57,3 +57,22 @@ def test_a_table_the_page_does_not_have_is_not_found(client, answered):
     assignment, _ = answered
 
     assert client.get(f"/sets/{assignment.pk}/results/everything.csv").status_code == 404
+
+
+def test_a_sitting_left_unfinished_says_whether_it_is_in_progress_or_how_it_ended(client, clock, cohort, cases):
+    assignment = make_assignment(cohort, cases, mode="assessment", time_limit=30)
+    client.post(f"/sets/{assignment.pk}/start/")
+    educator = EducatorFactory()
+    cohort.educators.add(educator)
+    client.force_login(educator)
+
+    during = client.get(f"/sets/{assignment.pk}/results/").content.decode()
+    clock.move(minutes=31)
+    after = client.get(f"/sets/{assignment.pk}/results/").content.decode()
+    clock.move(days=3)
+    client.force_login(educator)  # the session has outlived its age meanwhile
+    closed = client.get(f"/sets/{assignment.pk}/results/").content.decode()
+
+    assert '<span class="muted">in progress</span>' in during
+    assert '<span class="muted">not finished: time up</span>' in after
+    assert '<span class="muted">not finished: time up</span>' in closed  # its own time ran out first
