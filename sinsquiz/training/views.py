@@ -232,7 +232,7 @@ def feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     own = attempt.trainee_id == request.user.pk
     reader = "" if own else attempt.trainee.get_full_name() or attempt.trainee
     earlier = _earlier(attempt.trainee_id, attempt.case_id).only(
-        "submitted", "components_right", "category", "case_version"
+        "submitted", "components_right", "category", "case_version", "first_try"
     )
     response = render(
         request,

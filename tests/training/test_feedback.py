@@ -244,5 +244,9 @@ def test_the_feedback_lists_the_trainees_own_attempts_at_its_case_newest_first(c
 
     response = client.get(f"/attempts/{first.pk}/")
 
+    html = response.content.decode()
     assert [a.pk for a in response.context["earlier"]] == [second.pk, first.pk]
-    assert f'href="/attempts/{second.pk}/"' in response.content.decode()
+    assert f'href="/attempts/{second.pk}/"' in html
+    assert '<ol class="earlier" reversed>' in html  # numbered from the first, which comes last
+    assert html.count("first try: the one agreement figures count") == 1
+    assert re.search(r"\(this one\)[^<]*<span class=\"muted\">first try", html)
