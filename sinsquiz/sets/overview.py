@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Count
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from cases.models import Case, PublicCase
 from sinsquiz.sets import sittings
-from sinsquiz.sets.models import Assignment, Sitting
+from sinsquiz.sets.models import Assignment, SetAnswer, Sitting
 from sinsquiz.training.models import Attempt
 
 # A closed set stays on the home page this long once its results are out.
@@ -128,12 +129,18 @@ def rows(sitting: Sitting, now) -> list[Row]:
 
 @dataclass(frozen=True)
 class SittingBar:
-    """Above a case answered in a sitting: "Case 4 of 20", and the time left when there is a limit."""
+    """Above a case answered in a sitting: "Case 4 of 20", and the time left when there is a limit; above the
+    feedback of an answer counted in one: "4 of 20 answered"."""
 
     assignment: Assignment
     position: int
     total: int
     deadline: datetime | None  # shown as a countdown in a timed sitting
+    answered: bool = False
+
+    @property
+    def next_url(self) -> str:
+        return reverse("set-next", args=[self.assignment.pk])
 
 
 def bar_for_case(trainee, case_slug: str, now=None) -> SittingBar | None:
@@ -154,3 +161,19 @@ def bar_for_case(trainee, case_slug: str, now=None) -> SittingBar | None:
                 sitting.assignment, sitting.done + 1, len(sitting.order), sitting.deadline if timed else None
             )
     return None
+
+
+def bar_after_answer(trainee, attempt_id: int, now=None) -> SittingBar | None:
+    """The trainee's sitting under way that counted this attempt: how far through it they are."""
+    now = now or timezone.now()
+    counted_in = SetAnswer.objects.filter(attempt=attempt_id).values("sitting")
+    sitting = (
+        Sitting.objects.filter(trainee=trainee, pk__in=counted_in)
+        .under_way(now)
+        .select_related("assignment__case_set")
+        .annotate(done=Count("answers"))
+        .first()
+    )
+    if sitting is None:
+        return None
+    return SittingBar(sitting.assignment, sitting.done, len(sitting.order), None, answered=True)

@@ -75,6 +75,10 @@ def test_a_practice_commit_counts_in_the_sitting_and_its_feedback_leads_on_to_th
 
     assert response.url == f"/attempts/{attempt_id}/?next=/sets/{assignment.pk}/next/"
     assert f'href="/sets/{assignment.pk}/next/"' in feedback
+    assert "Spine metastases, week 1</a>\n  <strong>1 of 3 answered</strong>" in feedback
+    assert "Next case of the set →" in feedback
+    later = client.get(f"/attempts/{attempt_id}/").content.decode()  # from the history, with no ?next=
+    assert f'href="/sets/{assignment.pk}/next/">Next case of the set →' in later
     assert client.get(f"/sets/{assignment.pk}/next/").url == f"/cases/{cases[1].slug}/"
     set_page = client.get(f"/sets/{assignment.pk}/").content.decode()
     assert "6 of 6" in set_page and "Done</dt><dd>1 of 3" in set_page
