@@ -62,6 +62,9 @@ def test_a_correction_of_the_reference_moves_the_version_and_says_when(client, e
     assert case.reference_changed is not None and timezone.now() - case.reference_changed < timezone.timedelta(
         minutes=1
     )
+    page = client.get(f"/admin/cases/case/{case.pk}/history/").content.decode()
+    # "changed", not "corrected": a draft's first readings move the version too.
+    assert f"The reference is at version {case.version}, last changed on " in page
 
 
 def test_the_history_page_of_a_case_lists_the_changes_to_its_readings_with_who_and_what(client, educator):
