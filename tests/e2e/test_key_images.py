@@ -186,3 +186,23 @@ def test_showing_an_item_without_shapes_hides_the_shapes_of_another_item_on_the_
 
     expect(page.locator(f"#series-{key.series_id} [data-counter]")).to_have_text("image 2 / 4")
     expect(overlay).to_be_hidden()
+
+
+def test_on_a_phone_the_case_page_draws_a_key_images_shapes_on_its_thumbnail(page, live_server, login, case):
+    key = case.series.first().slices.all()[1]
+    reading = case.readings.get(is_primary=True)
+    reading.collapse_key_slice = key
+    reading.save()
+    Annotation.objects.create(
+        reading=reading, item="collapse", slice=key, kind="circle", x1=0.4, y1=0.4, x2=0.6, y2=0.6
+    )
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(EducatorFactory())
+
+    page.goto(f"{live_server.url}/admin/cases/case/{case.pk}/change/")
+
+    thumb = page.locator(".reading-key-images .annotated-thumb").first
+    thumb.scroll_into_view_if_needed()
+    expect(thumb.locator("svg")).to_have_count(1)
+    image = thumb.locator("img").bounding_box()
+    assert thumb.bounding_box() == pytest.approx(image, abs=1)  # the box, and so the shapes, fit the image
