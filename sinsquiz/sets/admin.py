@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.db.models import Count
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from sinsquiz.progress.models import Cohort
@@ -38,7 +40,7 @@ class CaseSetAdmin(admin.ModelAdmin):
 
 @admin.register(Assignment)
 class AssignmentAdmin(admin.ModelAdmin):
-    list_display = ["case_set", "mode", "purpose", "opens", "closes", "results"]
+    list_display = ["title", "kind", "cohort_names", "window", "results"]
     list_filter = ["mode", "purpose"]
     filter_horizontal = ["cohorts"]
     fieldsets = [
@@ -49,12 +51,36 @@ class AssignmentAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         # Educators manage the assignments of the cohorts they follow (a superuser, all of them).
-        return super().get_queryset(request).for_educator(request.user).select_related("case_set")
+        return (
+            super()
+            .get_queryset(request)
+            .for_educator(request.user)
+            .select_related("case_set")
+            .prefetch_related("cohorts")
+        )
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "cohorts":
             kwargs["queryset"] = Cohort.objects.for_educator(request.user)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    # Short columns, so that the list fits beside its filters and the Results link stays in sight.
+    @admin.display(description="Set", ordering="case_set__title")
+    def title(self, assignment):
+        return assignment.title
+
+    @admin.display(description="Mode", ordering="mode")
+    def kind(self, assignment):
+        return assignment.get_mode_display().split(":")[0]
+
+    @admin.display(description="Cohorts")
+    def cohort_names(self, assignment):
+        return ", ".join(cohort.name for cohort in assignment.cohorts.all())
+
+    @admin.display(description="Open", ordering="opens")
+    def window(self, assignment):
+        opens, closes = timezone.localtime(assignment.opens), timezone.localtime(assignment.closes)
+        return f"{date_format(opens, 'j M')} – {date_format(closes, 'j M Y')}"
 
     @admin.display(description="Results")
     def results(self, assignment):

@@ -66,6 +66,22 @@ def test_the_educator_home_links_to_the_results(client, clock, educator, cohort,
     assert f'href="/sets/{assignment.pk}/results/"' in client.get("/").content.decode()
 
 
+def test_an_old_set_is_found_from_the_educator_home_through_the_list_of_assignments(
+    client, clock, educator, cohort, cases
+):
+    old = make_assignment(cohort, cases, opens=NOW - timedelta(weeks=9), closes=NOW - timedelta(weeks=8),
+                          mode="assessment", purpose="baseline", title="Week 1")  # fmt: skip
+
+    home = client.get("/").content.decode()
+    listed = client.get("/admin/sets/assignment/").content.decode()
+
+    assert "No set of your cohorts is open, upcoming, or closed in the past week." in home
+    assert 'href="/admin/sets/assignment/">Every assignment, with its results</a>' in home
+    for cell in ("Week 1 (baseline)", "Assessment", "Residents 2026", "31 Dec – 7 Jan 2026"):
+        assert cell in listed, cell
+    assert f'href="/sets/{old.pk}/results/"' in listed
+
+
 def test_a_draft_case_is_refused_from_a_set_with_a_message_that_names_it(client, educator, cases):
     draft = published_case(series=1, slices=1, title="Lumbar draft", slug="lumbar-draft")
     Case.objects.filter(pk=draft.pk).update(status=Case.Status.DRAFT)
