@@ -9,6 +9,14 @@ from cases.demo import assignments, library, retest, reviews
 from cases.models import Case
 from sinsquiz.training import reviews as training_reviews
 
+# Who to log in as, to see what.
+LOGINS = (
+    ("educator", "educator: authoring, the cohort's pages, case-set results"),
+    ("resident1", "trainee, new: nothing answered yet, a practice set open"),
+    ("resident2", "trainee with weeks of practice and cases due for review"),
+    (f"{library.PRACTISING[1]} … {library.PRACTISING[-1]}", "trainees of the demo cohort, with a practice history"),
+)
+
 
 class Command(BaseCommand):
     help = "Create the demo library and the demo users. Safe to run again: what exists is left alone."
@@ -20,7 +28,8 @@ class Command(BaseCommand):
                 "DEBUG is off: refusing to create demo users with the published default password. "
                 "Set DEMO_PASSWORD to a password of your own."
             )
-        created_users = library.create_users(password)
+        users_before = User.objects.count()
+        library.create_users(password)
         author = User.objects.filter(username="educator").first()
         existing = set(Case.objects.filter(slug__in=[c.slug for c in library.CASES]).values_list("slug", flat=True))
         missing = [c for c in library.CASES if c.slug not in existing]
@@ -36,9 +45,10 @@ class Command(BaseCommand):
             # The history is dated back after it is committed: schedule the reviews from those dates.
             for trainee in User.objects.filter(username__in=library.PRACTISING):
                 reviews.create_review_queue(trainee)
+        new_users = User.objects.count() - users_before
         self.stdout.write(
-            f"Demo library: {len(library.CASES)} cases ({len(missing)} new); {len(created_users)} new demo "
-            f"user{pluralize(len(created_users))}; {history} new practice attempt{pluralize(history)} in the cohort "
+            f"Demo library: {len(library.CASES)} cases ({len(missing)} new); {new_users} new demo "
+            f"user{pluralize(new_users)}; {history} new practice attempt{pluralize(history)} in the cohort "
             f"“{library.DEMO_COHORT}”."
         )
         resident2 = User.objects.filter(username="resident2").first()
@@ -50,11 +60,8 @@ class Command(BaseCommand):
         )
         shown = password if password == library.DEFAULT_PASSWORD else "the DEMO_PASSWORD you set"
         self.stdout.write(self.style.SUCCESS("Demo logins (password: " + shown + "):"))
-        for username, group, _ in library.DEMO_USERS:
-            self.stdout.write(f"  {username:<10} {group[:-1].lower()}")
-        self.stdout.write(
-            f"  {', '.join(library.PRACTISING)}: trainees with a practice history (resident2 the longest)"
-        )
+        for username, who in LOGINS:
+            self.stdout.write(f"  {username:<21} {who}")
 
     def _progress(self, done: int, total: int, title: str) -> None:
         width = 30

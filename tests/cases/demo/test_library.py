@@ -138,6 +138,9 @@ def test_the_demo_users_have_their_roles_and_are_printed(library, db):
         assert trainee.check_password("sins-demo")
     for username in ("educator", "resident1", "resident2", "sins-demo"):
         assert username in library["output"]
+    created = User.objects.filter(username__in=["educator", *(f"resident{n}" for n in range(1, 8))]).count()
+    assert f"{created} new demo users" in library["output"] and created == 8  # the cohort's trainees too
+    assert library["output"].count("\n  resident2") == 1  # listed once, with what to see as them
 
 
 def test_the_demo_history_takes_minutes_per_case_as_a_resident_would(library, db):
