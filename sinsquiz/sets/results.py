@@ -118,7 +118,7 @@ def distribution(shares: list[float]) -> list[tuple[str, int]]:
     counts = [0] * BINS
     for share in shares:
         counts[min(BINS - 1, int(share * BINS))] += 1
-    return [(f"{10 * i}–{10 * (i + 1)} %", n) for i, n in enumerate(counts)]
+    return [(f"{10 * i}–{10 * (i + 1)}\u00a0%", n) for i, n in enumerate(counts)]
 
 
 def trainee_rows(report: Results):

@@ -24,7 +24,7 @@ def duration(value: timedelta | None) -> str:
 @register.filter
 def percent(value: float | None) -> str:
     """A share as a whole percentage, or a dash when there is nothing to measure."""
-    return f"{round(100 * value)} %" if isinstance(value, int | float) else "—"
+    return f"{round(100 * value)}\u00a0%" if isinstance(value, int | float) else "—"  # no break before the sign
 
 
 @register.filter

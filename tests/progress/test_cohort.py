@@ -60,7 +60,7 @@ def test_each_figure_at_a_glance_says_whether_it_counts_every_attempt_or_first_a
     html = client.get(f"/cohorts/{cohort.pk}/").content.decode()
 
     right = round(100 * (3 * 6 + 6 + 5 + 5 + 5) / (7 * 6))  # every attempt, the retry included
-    assert f'{right} %</p><p class="stat-label">SINS components right (all 7 attempts)</p>' in html
+    assert f'{right}\u00a0%</p><p class="stat-label">SINS components right (all 7 attempts)</p>' in html
     assert "category right (first attempts)" in html and "consultation call (first attempts)" in html
     assert '<th scope="col">Components right (all attempts)</th>' in html
 

@@ -35,10 +35,10 @@ def test_the_dashboard_shows_the_worked_out_figures(client, history):
     html = client.get("/progress/").content.decode()
 
     assert '3<span class="stat-of"> / 3</span>' in html  # cases done
-    assert "79 %" in html  # (6 + 5 + 3 + 5) of 24 components, over every attempt
-    assert '67 %</p><p class="stat-label">category right' in html  # 2 of 3 first attempts
+    assert "79\u00a0%" in html  # (6 + 5 + 3 + 5) of 24 components, over every attempt
+    assert '67\u00a0%</p><p class="stat-label">category right' in html  # 2 of 3 first attempts
     assert '<p class="stat-value">1</p><p class="stat-label">under-triage' in html
-    assert "Your weakest component is <strong>vertebral body collapse</strong>: 33 % right" in html
+    assert "Your weakest component is <strong>vertebral body collapse</strong>: 33\u00a0% right" in html
     assert "Collapse under-called: -0.3 points a case on average." in html  # (+1 - 2 + 0) / 3
     assert 'href="/practice/next/?focus=collapse"' in html
     assert "0.79" in html and "0.24" in html  # Fourney 2011 beside the trainee's own
