@@ -189,6 +189,7 @@ def test_the_page_shows_each_followed_cohort_with_its_figures_beside_the_studies
     assert "0.82" in page and "0.80" in page  # Fisher 2014's intra-rater κ of the consultation call
     assert "Too few to conclude" not in page
     assert ", closed " in page and ", closes " not in page  # the retest closed in March
+    assert f'<a href="/sets/{retest.pk}/results/">The retest’s results</a>' in page
     # Per trainee, component by component: the same answers twice agree perfectly with themselves.
     by_component = page.split("Trainees, component by component")[1].split("</table>")[0]
     steady = escape(cohort.trainees.get(username="steady").get_full_name())
