@@ -59,16 +59,17 @@ def attempts_of(assignment: Assignment):
     return Attempt.objects.submitted().filter(set_answer__sitting__assignment=assignment)
 
 
-def results(assignment: Assignment) -> Results:
+def results(assignment: Assignment, educator) -> Results:
+    """The results of the trainees of the assignment's cohorts that the educator follows (a superuser, all)."""
     members = list(
         get_user_model()
-        .objects.filter(cohorts__in=assignment.cohorts.all())
+        .objects.filter(cohorts__in=assignment.cohorts.for_educator(educator))
         .distinct()
         .order_by("last_name", "first_name", "username")
     )
     sittings = {s.trainee_id: s for s in assignment.sittings.all()}
     now = timezone.now()
-    attempts = attempts_of(assignment)
+    attempts = attempts_of(assignment).filter(trainee__in=[member.pk for member in members])
     # Every answer in the set counts (one a case a trainee), first try at the case or not.
     answers = list(
         attempts.order_by().values_list(

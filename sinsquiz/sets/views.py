@@ -81,7 +81,7 @@ def set_results(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """An assignment's results for the educators of its cohorts."""
     assignment = _for_educator(request, pk)
     retests = assignment.retests.for_educator(request.user).order_by("opens")  # a baseline's, to compare with
-    context = {"assignment": assignment, "report": results.results(assignment), "retests": retests}
+    context = {"assignment": assignment, "report": results.results(assignment, request.user), "retests": retests}
     return render(request, "sets/results.html", context)
 
 
@@ -91,7 +91,7 @@ def set_results_csv(request: AuthenticatedHttpRequest, pk: int, table: str) -> S
     assignment = _for_educator(request, pk)
     if table not in results.CSV_TABLES:
         raise Http404("No such table.")
-    rows = results.CSV_TABLES[table](results.results(assignment))
+    rows = results.CSV_TABLES[table](results.results(assignment, request.user))
     return exports.csv_response(f"{assignment.title}-{table}", rows)
 
 

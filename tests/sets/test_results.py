@@ -4,9 +4,11 @@ import csv
 import io
 
 import pytest
+from django.test import Client
 
 from sinsquiz import sins
-from tests.factories import EducatorFactory, commit
+from sinsquiz.progress.models import Cohort
+from tests.factories import EducatorFactory, TraineeFactory, commit
 from tests.sets.conftest import make_assignment
 
 pytestmark = pytest.mark.django_db
@@ -76,3 +78,21 @@ def test_a_sitting_left_unfinished_says_whether_it_is_in_progress_or_how_it_ende
     assert '<span class="muted">in progress</span>' in during
     assert '<span class="muted">not finished: time up</span>' in after
     assert '<span class="muted">not finished: time up</span>' in closed  # its own time ran out first
+
+
+def test_an_educator_reads_only_the_trainees_of_the_cohorts_they_follow(client, answered, cases):
+    assignment, _ = answered
+    other = Cohort.objects.create(name="Fellows")
+    stranger = TraineeFactory(username="stranger")
+    other.trainees.add(stranger)
+    assignment.cohorts.add(other)
+    stranger_client = Client()
+    stranger_client.force_login(stranger)
+    commit(stranger_client, cases[1])
+
+    page = client.get(f"/sets/{assignment.pk}/results/")
+    _, rows = download(client, assignment, "trainees")
+
+    assert "stranger" not in page.content.decode()
+    assert [row[0] for row in rows[1:]] == [page.context["report"].trainees[0].trainee.username]
+    assert page.context["report"].overall.first == 1  # the stranger's answer counts nowhere here
