@@ -256,6 +256,9 @@ class RegradeDecision(models.Model):
     attempts = models.PositiveIntegerField(help_text="How many attempts it concerned.")
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created = models.DateTimeField(default=timezone.now)
+    # The experts' answers the choice was made for (regrading.answers_of): while they stand, the attempts graded
+    # before it are decided, whatever else of the reference changes. None for choices made before it was kept.
+    answers = models.JSONField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-version", "-pk"]

@@ -4,6 +4,7 @@ or regrade them, never losing the result first given (Regrade keeps it)."""
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Min
 
 from cases.models import Case
 from sinsquiz.training.drafts import NoReference, graded_columns, reference_snapshot
@@ -37,17 +38,21 @@ def pending(case: Case) -> Pending | None:
 
 def regradable(case: Case, snapshot: dict | None = None):
     """The committed attempts graded against an earlier version of the reference whose experts' answers differ from
-    the current ones (or from `snapshot`'s). A version that changed only what teaches around the answers (reasoning,
-    key images and their shapes) changes no grade, so its attempts are not asked about."""
+    the current ones (or from `snapshot`'s), and that no educator has already decided for these answers. A version
+    that changed only what teaches around the answers (reasoning, key images and their shapes) changes no grade, so
+    it asks nothing new."""
     earlier = Attempt.objects.graded_before(case)
     try:
-        now = _answers(snapshot or reference_snapshot(case))
+        now = answers_of(snapshot or reference_snapshot(case))
     except NoReference:
         return earlier  # nothing to compare with: every earlier grade is in question
+    decided = case.regrade_decisions.filter(answers__isnull=False).first()  # the latest
+    if decided and decided.answers == now:
+        earlier = earlier.filter(case_version__gte=decided.version)
     # Every attempt graded against a version holds the same snapshot of it: one per version is enough.
-    versions = list(earlier.order_by().values_list("case_version", flat=True).distinct())
-    differing = [v for v in versions if _answers(earlier.filter(case_version=v).first().reference) != now]
-    return earlier.filter(case_version__in=differing)
+    one_per_version = earlier.order_by().values("case_version").annotate(first=Min("pk")).values("first")
+    snapshots = Attempt.objects.filter(pk__in=one_per_version).values_list("case_version", "reference")
+    return earlier.filter(case_version__in=[v for v, reference in snapshots if answers_of(reference) != now])
 
 
 def answers_changed(attempt: Attempt) -> bool:
@@ -56,11 +61,12 @@ def answers_changed(attempt: Attempt) -> bool:
         now = reference_snapshot(attempt.case)
     except NoReference:
         return True
-    return _answers(now) != _answers(attempt.reference)
+    return answers_of(now) != answers_of(attempt.reference)
 
 
-def _answers(snapshot: dict) -> tuple:
-    return snapshot["primary"]["reading"], [other["reading"] for other in snapshot["others"]]
+def answers_of(snapshot: dict) -> dict:
+    """What every grade depends on in a reference snapshot: the experts' answers, as JSON."""
+    return {"primary": snapshot["primary"]["reading"], "others": [other["reading"] for other in snapshot["others"]]}
 
 
 def keep(case: Case, by) -> int:
@@ -68,9 +74,13 @@ def keep(case: Case, by) -> int:
     returns how many."""
     with transaction.atomic():
         case = _locked(case)
+        try:
+            answers = answers_of(reference_snapshot(case))
+        except NoReference:
+            answers = None
         count = regradable(case).count()
         RegradeDecision.objects.create(
-            case=case, version=case.version, choice=RegradeDecision.Choice.KEEP, attempts=count, by=by
+            case=case, version=case.version, choice=RegradeDecision.Choice.KEEP, attempts=count, by=by, answers=answers
         )
     return count
 
@@ -109,8 +119,9 @@ def regrade(case: Case, by) -> int:
                 )
                 count += 1
         RegradeDecision.objects.create(
-            case=case, version=version, choice=RegradeDecision.Choice.REGRADE, attempts=count, by=by
-        )
+            case=case, version=version, choice=RegradeDecision.Choice.REGRADE, attempts=count, by=by,
+            answers=answers_of(snapshot),
+        )  # fmt: skip
     return count
 
 

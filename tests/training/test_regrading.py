@@ -97,6 +97,21 @@ def test_an_update_of_the_teaching_alone_asks_nothing_and_a_later_correction_ask
     assert regrading.regrade(case, educator) == 2
 
 
+def test_a_choice_stands_through_later_updates_of_the_teaching_until_the_answers_change_again(client, educator, case):
+    committed(case)
+    case = correct_the_pain(case)
+    regrading.keep(case, educator)
+    reading = case.readings.get(is_primary=True)
+    reading.pain_rationale = "Pain at night, not on loading: not mechanical."
+    reading.save()
+    case = Case.objects.get(pk=case.pk)
+
+    assert regrading.pending(case) is None
+
+    case = correct_the_pain(case, pain="none")
+    assert regrading.pending(case).count == 1  # the kept attempt, asked about again for the new answers
+
+
 # --- Keep ------------------------------------------------------------------------------------------------------
 
 
