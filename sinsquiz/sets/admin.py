@@ -71,7 +71,7 @@ class AssignmentAdmin(admin.ModelAdmin):
 
     @admin.display(description="Mode", ordering="mode")
     def kind(self, assignment):
-        return assignment.get_mode_display().split(":")[0]
+        return assignment.mode_label
 
     @admin.display(description="Cohorts")
     def cohort_names(self, assignment):

@@ -115,7 +115,12 @@ class Assignment(models.Model):
         ordering = ["-opens", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.get_mode_display().split(':')[0].lower()}, closes {self.closes:%d %b %Y})"
+        return f"{self.title} ({self.mode_label.lower()}, closes {self.closes:%d %b %Y})"
+
+    @property
+    def mode_label(self) -> str:
+        """The mode's name without its explanation: Practice or Assessment."""
+        return self.get_mode_display().split(":")[0]
 
     @property
     def title(self) -> str:
