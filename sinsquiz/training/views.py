@@ -116,7 +116,7 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     # Back (htmx's history restore request) wants the whole page; a filter's change only the results.
     partial = request.htmx and not request.htmx.history_restore_request
     template = "training/case_list.html#results" if partial else "training/case_list.html"
-    kept = visible.filter(pk__in=held_back).count() if held_back else 0
+    kept = form.filter_for(visible.filter(pk__in=held_back), user).count() if held_back else 0
     return render(request, template, {"form": form, "page": page, "query": query.urlencode(), "kept": kept})
 
 

@@ -251,6 +251,8 @@ def test_the_home_page_and_the_library_count_the_same_cases_and_say_how_many_the
     kept = "2 more are kept for an assessment assigned to you until it closes: you answer them in the set."
     assert "2 of 2 cases still to try. " + kept in home
     assert "2 cases · " + kept in library
+    searched = client.get("/cases/", {"q": "Not in the set"}).content.decode()
+    assert "1 case match" in searched and "kept for an assessment" not in searched  # neither kept case matches
 
 
 def listed(client) -> list[str]:
