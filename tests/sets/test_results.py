@@ -37,7 +37,7 @@ def test_the_trainees_table_has_one_row_per_trainee_keyed_by_username(client, an
     response, rows = download(client, assignment, "trainees")
 
     assert response["Content-Disposition"] == 'attachment; filename="spine-metastases-week-1-trainees.csv"'
-    assert rows[0][:6] == ["trainee", "name", "started", "finished", "cases_answered", "cases"]
+    assert rows[0][:6] == ["trainee", "name", "started", "finished", "cases_answered", "set_cases"]
     assert len(rows) == 2
     assert rows[1][:2] == [trainee.username, trainee.get_full_name()]
     assert rows[1][4:7] == ["1", "3", str(attempt.components_right)]
@@ -78,6 +78,19 @@ def test_a_sitting_left_unfinished_says_whether_it_is_in_progress_or_how_it_ende
     assert '<span class="muted">in progress</span>' in during
     assert '<span class="muted">not finished: time up</span>' in after
     assert '<span class="muted">not finished: time up</span>' in closed  # its own time ran out first
+
+
+def test_a_sitting_with_no_time_limit_left_unfinished_ends_with_the_set(client, clock, cohort, cases):
+    assignment = make_assignment(cohort, cases, mode="assessment")
+    client.post(f"/sets/{assignment.pk}/start/")
+    educator = EducatorFactory()
+    cohort.educators.add(educator)
+    clock.move(days=3)
+    client.force_login(educator)
+
+    closed = client.get(f"/sets/{assignment.pk}/results/").content.decode()
+
+    assert '<span class="muted">not finished: set closed</span>' in closed
 
 
 def test_an_educator_reads_only_the_trainees_of_the_cohorts_they_follow(client, answered, cases):
