@@ -133,10 +133,10 @@ class SittingBar:
     feedback of an answer counted in one: "4 of 20 answered"."""
 
     assignment: Assignment
-    position: int
+    position: int | None  # the case's place in the sitting; None above a feedback
     total: int
     deadline: datetime | None  # shown as a countdown in a timed sitting
-    answered: bool = False
+    answered: int | None = None  # above a feedback: how many of the sitting's cases are answered
 
     @property
     def next_url(self) -> str:
@@ -176,4 +176,4 @@ def bar_after_answer(trainee, attempt_id: int, now=None) -> SittingBar | None:
     )
     if sitting is None:
         return None
-    return SittingBar(sitting.assignment, sitting.done, len(sitting.order), None, answered=True)
+    return SittingBar(sitting.assignment, None, len(sitting.order), None, answered=sitting.done)
