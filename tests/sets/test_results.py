@@ -9,6 +9,7 @@ from django.test import Client
 from sinsquiz import sins
 from sinsquiz.progress.models import Cohort
 from tests.factories import EducatorFactory, TraineeFactory, commit
+from tests.queries import count_queries
 from tests.sets.conftest import make_assignment
 
 pytestmark = pytest.mark.django_db
@@ -109,3 +110,25 @@ def test_an_educator_reads_only_the_trainees_of_the_cohorts_they_follow(client, 
     assert "stranger" not in page.content.decode()
     assert [row[0] for row in rows[1:]] == [page.context["report"].trainees[0].trainee.username]
     assert page.context["report"].overall.first == 1  # the stranger's answer counts nowhere here
+
+
+def test_the_results_and_the_list_of_assignments_cost_the_same_queries_for_one_trainee_and_for_ten(
+    client, answered, cohort, cases
+):
+    assignment, _ = answered
+    pages = (
+        f"/sets/{assignment.pk}/results/",
+        f"/sets/{assignment.pk}/results/trainees.csv",
+        "/admin/sets/assignment/",
+    )
+    before = [count_queries(client, page) for page in pages]
+    for n in range(9):
+        trainee = TraineeFactory(username=f"extra{n}")
+        cohort.trainees.add(trainee)
+        someone = Client()
+        someone.force_login(trainee)
+        someone.post(f"/sets/{assignment.pk}/start/")
+        commit(someone, cases[0])
+    make_assignment(Cohort.objects.create(name="Another year"), cases).cohorts.add(cohort)
+
+    assert [count_queries(client, page) for page in pages] == before
