@@ -15,6 +15,19 @@ def case(migration_data):
     return published_case(series=2, slices=4)
 
 
+@pytest.fixture
+def circled(case):
+    """The case's collapse key image, the first series' second image, with a circle drawn on it; returns the image."""
+    key = case.series.first().slices.all()[1]
+    reading = case.readings.get(is_primary=True)
+    reading.collapse_key_slice = key
+    reading.save()
+    Annotation.objects.create(
+        reading=reading, item="collapse", slice=key, kind="circle", x1=0.4, y1=0.4, x2=0.6, y2=0.6
+    )
+    return key
+
+
 # Where the picture itself is on the screen: contained in its frame, with black bars beside or above it.
 PICTURE = """img => {
   const r = img.getBoundingClientRect();
@@ -118,14 +131,8 @@ def test_an_educator_annotates_a_key_image_and_the_trainee_sees_it_in_the_feedba
     screenshot("feedback-phone")
 
 
-def test_the_shapes_follow_the_image_when_the_trainee_zooms(page, live_server, login, case):
-    key = case.series.first().slices.all()[1]
-    reading = case.readings.get(is_primary=True)
-    reading.collapse_key_slice = key
-    reading.save()
-    Annotation.objects.create(
-        reading=reading, item="collapse", slice=key, kind="circle", x1=0.4, y1=0.4, x2=0.6, y2=0.6
-    )
+def test_the_shapes_follow_the_image_when_the_trainee_zooms(page, live_server, login, case, circled):
+    key = circled
     trainee = TraineeFactory()
     attempt, _ = drafts.submit(drafts.open_draft(trainee, case), {**ANSWER, "collapse": "gt50"})
     login(trainee)
@@ -188,14 +195,7 @@ def test_showing_an_item_without_shapes_hides_the_shapes_of_another_item_on_the_
     expect(overlay).to_be_hidden()
 
 
-def test_on_a_phone_the_case_page_draws_a_key_images_shapes_on_its_thumbnail(page, live_server, login, case):
-    key = case.series.first().slices.all()[1]
-    reading = case.readings.get(is_primary=True)
-    reading.collapse_key_slice = key
-    reading.save()
-    Annotation.objects.create(
-        reading=reading, item="collapse", slice=key, kind="circle", x1=0.4, y1=0.4, x2=0.6, y2=0.6
-    )
+def test_on_a_phone_the_case_page_draws_a_key_images_shapes_on_its_thumbnail(page, live_server, login, case, circled):
     page.set_viewport_size({"width": 390, "height": 844})
     login(EducatorFactory())
 
