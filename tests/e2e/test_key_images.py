@@ -204,5 +204,6 @@ def test_on_a_phone_the_case_page_draws_a_key_images_shapes_on_its_thumbnail(pag
     thumb = page.locator(".reading-key-images .annotated-thumb").first
     thumb.scroll_into_view_if_needed()
     expect(thumb.locator("svg")).to_have_count(1)
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumb.locator("img").element_handle())
     image = thumb.locator("img").bounding_box()
     assert thumb.bounding_box() == pytest.approx(image, abs=1)  # the box, and so the shapes, fit the image
