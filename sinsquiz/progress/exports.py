@@ -85,7 +85,7 @@ def attempt_rows(attempts):
         ]
 
 
-def _rounded(value: float | None, digits: int) -> float | str:
+def rounded(value: float | None, digits: int) -> float | str:
     """A figure to `digits` decimals, kept a number; an empty cell when there is nothing to measure."""
     return "" if value is None else round(value, digits)
 
@@ -99,8 +99,8 @@ def trainee_rows(report: CohortReport):
             row.trainee.get_full_name(),
             a.first if a else 0,
             a.attempts if a else 0,
-            _rounded(a.accuracy if a else None, 3),
-            _rounded(a.category_kappa if a else None, 3),
+            rounded(a.accuracy if a else None, 3),
+            rounded(a.category_kappa if a else None, 3),
             a.under_triage if a else 0,
         ]
 
@@ -113,5 +113,5 @@ def case_rows(report: CohortReport):
         for component in row.components:
             mistake = component.most_common_mistake
             mistakes.append(f"{mistake[1].code} for {mistake[0].code} ({mistake[2]})" if mistake else "")
-        discrimination = _rounded(row.discrimination, 1)
-        yield [row.slug, row.title, row.trainees, _rounded(row.facility, 3), discrimination, *mistakes]
+        discrimination = rounded(row.discrimination, 1)
+        yield [row.slug, row.title, row.trainees, rounded(row.facility, 3), discrimination, *mistakes]

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from sinsquiz import sins
-from sinsquiz.progress import agreement, cohort_report
+from sinsquiz.progress import agreement, cohort_report, exports
 from sinsquiz.sets.models import Assignment, Sitting
 from sinsquiz.training.models import Attempt
 
@@ -135,7 +135,7 @@ def trainee_rows(report: Results):
             t.answered,
             report.cases,
             t.components_right,
-            "" if t.share is None else round(t.share, 3),
+            exports.rounded(t.share, 3),
             t.categories_right,
             t.under_triage,
         ]
@@ -151,8 +151,8 @@ def case_rows(report: Results):
             row.title,
             row.trainees,
             round(row.facility, 3),
-            "" if row.discrimination is None else round(row.discrimination, 1),
-            *("" if c.accuracy is None else round(c.accuracy, 3) for c in row.components),
+            exports.rounded(row.discrimination, 1),
+            *(exports.rounded(c.accuracy, 3) for c in row.components),
         ]
 
 
