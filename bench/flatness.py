@@ -57,6 +57,7 @@ from bench.seeding import (  # noqa: E402
     make_trainees,
     make_user,
 )
+from sinsquiz.training.models import ReviewCard  # noqa: E402
 
 RATIO_GOAL = 2.0
 
@@ -107,8 +108,10 @@ class World:
         ]
 
     def uncommit(self) -> None:
-        """Put the draft a measurement committed back in draft, so that the next commit is a real one."""
+        """Put the draft a measurement committed back in draft, and forget the review card its commit made, so
+        that every commit measured is the same real one (a first meeting with the case) at both sizes."""
         Attempt.objects.filter(pk=self.to_commit.pk).update(state=Attempt.State.DRAFT, submitted=None)
+        ReviewCard.objects.filter(trainee=self.trainee, case=self.to_commit.case_id).delete()
 
     def measure(self) -> dict[str, dict]:
         results = {}
