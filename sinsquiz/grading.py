@@ -296,16 +296,6 @@ def _contradictions(yours: sins.Reading) -> list[str]:
             f"Tomita type {yours.tomita} ({pedicle_types[yours.tomita]}) puts tumour in a pedicle, which is "
             "posterolateral involvement, yet you scored posterolateral involvement as none."
         )
-    if yours.absent_pedicle == "present" and yours.posterolateral == "none":
-        texts.append(
-            "A missing pedicle outline means that pedicle is destroyed, which is posterolateral involvement, "
-            "yet you scored it as none."
-        )
-    if yours.absent_pedicle == "present" and yours.bone_lesion == "blastic":
-        texts.append(
-            "The absent pedicle sign comes from bone destruction; a purely blastic lesion keeps (or thickens) "
-            "the pedicle outline."
-        )
     epidural = {"1a", "1b", "1c", "2", "3"}
     if yours.escc in epidural and yours.tomita in {1, 2, 3}:
         texts.append(
@@ -325,6 +315,19 @@ def _second_looks(yours: sins.Reading) -> list[str]:
             f"Tomita type 1 keeps the tumour inside the vertebral body, and you scored {yours.posterolateral} "
             "posterolateral involvement. Both can hold, since a fractured facet or costovertebral joint counts too; "
             "but if tumour has reached a pedicle, the Tomita type is 2 or more."
+        )
+    # A missing pedicle outline is a clue, not proof (congenital absence, infection, a poor view), so these
+    # pairs can hold; in a known metastasis they seldom do.
+    if yours.absent_pedicle == "present" and yours.posterolateral == "none":
+        texts.append(
+            "You saw a pedicle outline missing but scored posterolateral involvement as none. In a metastasis, "
+            "a missing outline usually means tumour has destroyed that pedicle, which is posterolateral "
+            "involvement; if the pedicle is intact on CT, look for another cause of the sign."
+        )
+    if yours.absent_pedicle == "present" and yours.bone_lesion == "blastic":
+        texts.append(
+            "You saw a pedicle outline missing but called the lesion blastic. The sign usually comes from bone "
+            "destruction; a purely blastic lesion keeps, or thickens, the pedicle outline."
         )
     return texts
 

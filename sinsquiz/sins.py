@@ -466,7 +466,8 @@ ABSENT_PEDICLE: tuple[Choice, ...] = (
     Choice(
         "present",
         "Present",
-        "On the AP radiograph one pedicle outline is missing at the level (the 'winking owl').",
+        "On the AP radiograph a pedicle outline is missing at the level: one side in the classic 'winking owl', "
+        "or both.",
     ),
     Choice("absent", "Absent", "Both pedicle outlines are seen on the AP radiograph."),
     Choice(

@@ -137,8 +137,6 @@ def test_an_incomplete_reading_cannot_be_graded():
     [
         ({"location": "junctional"}, "You named T7 but chose junctional: T7 is semirigid."),
         ({"posterolateral": "none", "absent_pedicle": "absent", "tomita": 2, "escc": "0"}, "Tomita type 2 (body and"),
-        ({"posterolateral": "none", "tomita": 4, "escc": "2"}, "A missing pedicle outline means"),
-        ({"bone_lesion": "blastic"}, "a purely blastic lesion keeps"),
         ({"tomita": 3, "escc": "2"}, "ESCC grade 2 means tumour outside the bone"),
         ({"tomita": 4, "escc": "0"}, "Tomita type 4 is epidural extension, but ESCC grade 0"),
     ],
@@ -166,6 +164,21 @@ def test_tomita_1_with_posterolateral_points_is_a_prompt_to_look_again_not_a_con
     look_again = next(note.text for note in result.notes if note.kind == "second_look")
     assert f"you scored {posterolateral} posterolateral involvement" in look_again
     assert "fractured facet or costovertebral joint counts too" in look_again
+
+
+@pytest.mark.parametrize(
+    ("changes", "fragment"),
+    [
+        ({"posterolateral": "none", "tomita": 4, "escc": "2"}, "scored posterolateral involvement as none"),
+        ({"bone_lesion": "blastic"}, "a purely blastic lesion keeps, or thickens"),
+    ],
+)
+def test_a_missing_pedicle_beside_no_posterolateral_points_or_a_blastic_lesion_is_a_prompt_to_look_again(
+    changes, fragment
+):
+    result = grading.grade(replace(REFERENCE, **changes), REFERENCE, escc_asked=True)
+
+    assert [note.kind for note in result.notes if fragment in note.text] == ["second_look"]
 
 
 def test_a_wrong_bone_lesion_brings_the_signal_table_and_treatment_brings_its_warning():
