@@ -633,7 +633,7 @@ LESION_APPEARANCES: tuple[LesionAppearance, ...] = (
     LesionAppearance(
         "blastic",
         "Osteoblastic (sclerotic)",
-        "hyperdense, irregular; rarely extends beyond the vertebra",
+        "hyperdense, irregular; less likely to extend beyond the vertebra",
         "hypointense",
         "hypointense",
         "",

@@ -94,7 +94,7 @@ class DemoCase:
 
 
 MECHANICAL = (
-    "Mechanical pain scores 3: it eases when the patient lies down and comes with standing, walking or turning."
+    "Mechanical pain scores 3: it eases on lying down, or comes on with standing, walking or turning, or both."
 )
 OCCASIONAL = (
     "Pain with no link to posture, movement or load is non-mechanical, whether it comes and goes, never stops or "
@@ -140,7 +140,7 @@ CASES = (
         teaching_points="Mechanical pain and a lytic lesion drive this score up, even with modest collapse.\n"
         "A total of 9 sits in the potentially unstable band: ask a spine surgeon for an opinion.",
         discussion="Metastases favour the posterior body and pedicle, so the absent pedicle sign on the AP "
-        "radiograph is often the first clue to a lytic deposit.",
+        "radiograph is a useful, subtle clue to a lytic deposit.",
     ),
     DemoCase(
         from_dicom=True,
@@ -208,7 +208,7 @@ CASES = (
             "escc": "The cord is compressed but a rim of CSF remains: grade 2.",
         },
         teaching_points="T12 is junctional: 3 points before anything else is scored.\n"
-        "16 is unstable, and the grade 2 compression makes this urgent.",
+        "16 is unstable, and heavy legs with grade 2 cord compression make this an emergency.",
         discussion="Renal and thyroid metastases are often expansile and very vascular; the NOMS framework "
         "weighs the neurology and the stability separately.",
     ),
@@ -218,7 +218,7 @@ CASES = (
         sex="female",
         primary_tumour="Lung adenocarcinoma",
         prior_treatment="chemotherapy",
-        presentation="Neck pain for a month; tingling in the left hand.",
+        presentation="Neck pain for a month; no weakness, numbness or tingling.",
         pain_statement="Turning her head or looking up brings the pain on; she sleeps well on her back.",
         difficulty=2,
         reading={
@@ -474,7 +474,7 @@ CASES = (
             "pain": MECHANICAL,
             "bone_lesion": "Lytic, 2 points.",
             "collapse": "Height kept, but more than half of the body is tumour: 1 point.",
-            "posterolateral": "The left pedicle is involved: unilateral, 1 point.",
+            "posterolateral": "Tumour replaces part of the left pedicle: unilateral, 1 point.",
             "absent_pedicle": "Both pedicle outlines can still be seen at C7.",
             "tomita": "Body and pedicle: Tomita type 2.",
         },

@@ -114,7 +114,7 @@ HELP_TEXTS = {
     "location": sins.LOCATION.hint,
     **{component.name: component.hint for component in sins.COMPONENTS},
     "absent_pedicle": "On the AP radiograph.",
-    "tomita": "How far the tumour has spread from the vertebral body.",
+    "tomita": "Where the tumour lies: inside the bone, beyond it, or at several levels.",
     "escc": "Epidural cord compression, on axial T2 at the worst level.",
 }
 
