@@ -118,6 +118,10 @@ class Assignment(models.Model):
         return f"{self.title} ({self.mode_label.lower()}, closes {self.closes:%d %b %Y})"
 
     @property
+    def is_assessment(self) -> bool:
+        return self.mode == self.Mode.ASSESSMENT
+
+    @property
     def mode_label(self) -> str:
         """The mode's name without its explanation: Practice or Assessment."""
         return self.get_mode_display().split(":")[0]

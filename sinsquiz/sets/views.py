@@ -34,7 +34,6 @@ def case_set(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "released": sitting and overview.released(sitting, now),
             "released_from": sitting and sittings.released_from(sitting),
             "can_go_on": sitting and sittings.counts(sitting, now),
-            "is_assessment": assignment.mode == assignment.Mode.ASSESSMENT,
         },
     )
     response["Cache-Control"] = "no-store, private"

@@ -218,6 +218,21 @@ def test_an_open_assessments_cases_are_answered_in_the_set_not_practised_beside_
     assert Attempt.objects.get(pk=attempt_id).state == Attempt.State.SUBMITTED
 
 
+@pytest.mark.parametrize(("mode", "offered"), [("assessment", False), ("practice", True)])
+def test_a_case_practised_before_offers_its_earlier_feedback_in_a_practice_set_but_not_in_an_assessment(
+    client, clock, trainee, cohort, cases, mode, offered
+):
+    earlier = commit(client, cases[0])  # practised before the set was assigned
+    assignment = make_assignment(cohort, cases, mode=mode)
+    start(client, assignment)
+
+    html = client.get(cases[0].get_absolute_url()).content.decode()
+
+    assert "Case 1 of 3" in html
+    assert (f'href="/attempts/{earlier.pk}/"' in html) is offered
+    assert ("Done before:" in html) is offered
+
+
 def test_an_assessments_cases_are_kept_from_the_day_it_is_assigned_not_only_once_it_opens(
     client, clock, trainee, cohort, cases
 ):
