@@ -1,5 +1,6 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -92,3 +93,18 @@ class AssignmentAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if change and {"closes", "time_limit", "mode", "feedback_at"} & set(form.changed_data):
             sittings.reschedule(obj)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)  # the cohorts are saved here
+        assignment = form.instance
+        # A retest repeats its baseline's cases on purpose; any other assessment is best taken on unseen cases.
+        if assignment.is_assessment and assignment.purpose != Assignment.Purpose.RETEST:
+            seen = assignment.seen_before()
+            cases, trainees = seen.values("case").distinct().count(), seen.values("trainee").distinct().count()
+            if cases:
+                messages.warning(request, (
+                    f"{assignment.title}: {trainees} trainee{pluralize(trainees)} of its cohorts "
+                    f"{pluralize(trainees, 'has,have')} answered {cases} of its cases before, with feedback. On "
+                    f"{pluralize(cases, 'that case,those cases')} the assessment measures memory as much as "
+                    "reading; cases they have not met measure reading alone."
+                ))  # fmt: skip

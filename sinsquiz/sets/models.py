@@ -115,7 +115,8 @@ class Assignment(models.Model):
         ordering = ["-opens", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.mode_label.lower()}, closes {self.closes:%d %b %Y})"
+        kind = self.mode_label.lower() if self.purpose == self.Purpose.ORDINARY else self.purpose
+        return f"{self.case_set.title} ({kind}, closes {self.closes:%d %b %Y})"
 
     @property
     def is_assessment(self) -> bool:
@@ -170,6 +171,19 @@ class Assignment(models.Model):
     def is_open(self, when=None) -> bool:
         when = when or timezone.now()
         return self.opens <= when < self.closes
+
+    def seen_before(self):
+        """The attempts its trainees committed at its cases before it closed, outside it: what an assessment of
+        unseen cases should not have."""
+        return (
+            Attempt.objects.submitted()
+            .filter(
+                case__in=SetCase.objects.filter(case_set=self.case_set_id).values("case"),
+                trainee__cohorts__in=self.cohorts.all(),
+                submitted__lt=self.closes,
+            )
+            .exclude(set_answer__sitting__assignment=self)
+        )
 
 
 def _cases(case_set_id: int) -> set[int]:

@@ -3,10 +3,11 @@
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 
 from cases.models import Case
 from sinsquiz.sets.models import Assignment, CaseSet
-from tests.factories import EducatorFactory, published_case
+from tests.factories import EducatorFactory, commit, published_case
 from tests.sets.conftest import NOW, make_assignment
 
 pytestmark = pytest.mark.django_db
@@ -40,6 +41,33 @@ def test_an_educator_makes_a_set_with_its_cases_in_order(client, educator, cases
     case_set = CaseSet.objects.get()
     assert case_set.author == educator
     assert [item.case for item in case_set.items.all()] == [cases[1], cases[0]]
+
+
+def test_assigning_an_assessment_of_cases_the_cohort_has_practised_warns_the_educator(
+    client, clock, educator, cohort, cases, trainee
+):
+    trainee_client = Client()
+    trainee_client.force_login(trainee)
+    commit(trainee_client, cases[0])
+    case_set = make_assignment(cohort, cases, mode="practice").case_set
+
+    assessment = client.post("/admin/sets/assignment/add/", form(case_set, cohort, mode="assessment"), follow=True)
+    practice = client.post("/admin/sets/assignment/add/", form(case_set, cohort), follow=True)
+
+    assert [str(message) for message in assessment.context["messages"] if message.level_tag == "warning"] == [
+        "Spine metastases, week 1: 1 trainee of its cohorts has answered 1 of its cases before, with feedback. "
+        "On that case the assessment measures memory as much as reading; cases they have not met measure "
+        "reading alone."
+    ]
+    assert not [message for message in practice.context["messages"] if message.level_tag == "warning"]
+
+
+def test_an_assessment_of_cases_the_cohort_has_not_met_saves_without_a_warning(client, educator, cohort, cases):
+    case_set = make_assignment(cohort, cases, mode="practice").case_set
+
+    response = client.post("/admin/sets/assignment/add/", form(case_set, cohort, mode="assessment"), follow=True)
+
+    assert [message.level_tag for message in response.context["messages"]] == ["success"]
 
 
 def test_a_time_limit_on_practice_and_a_retest_inside_the_washout_are_refused_with_a_message(
