@@ -93,9 +93,7 @@ class DemoCase:
         )
 
 
-MECHANICAL = (
-    "Mechanical pain scores 3: it eases on lying down, or comes on with standing, walking or turning, or both."
-)
+MECHANICAL = "Mechanical pain scores 3: it eases on lying down, or comes on with standing, walking or turning, or both."
 OCCASIONAL = (
     "Pain with no link to posture, movement or load is non-mechanical, whether it comes and goes, never stops or "
     "comes at night: 1 point."
