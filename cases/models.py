@@ -24,7 +24,7 @@ from django.utils.text import capfirst, slugify
 
 from cases import images
 from cases.fields import LevelChoiceField
-from sinsquiz import sins
+from sinsquiz import grading, sins
 
 
 class LevelField(models.CharField):
@@ -360,10 +360,14 @@ def reading_problems(case: Case, readings) -> list[str]:
         # A reading that follows a case with no index level yet: the case's own check names the level.
         said = {"location", "level"} if not case.index_level else {"location"}
         missing = [item for item in reading.to_reading().missing(escc_required=case.asks_escc) if item not in said]
+        whose = "The primary reading" if reading.is_primary else f"The reading by {reading.reader_name}"
         if missing:
             labels = ", ".join(sins.in_sentence(sins.ITEM_LABELS[item]) for item in missing)
-            whose = "The primary reading" if reading.is_primary else f"The reading by {reading.reader_name}"
             problems.append(f"{whose} must give every item the case asks for; it lacks: {labels}.")
+        elif contradictions := grading.contradictions(reading.to_reading()):
+            # Else a trainee who answers exactly as the reference would be told their answers disagree.
+            told = " ".join(f"“{text}”" for text in contradictions)
+            problems.append(f"{whose} contradicts itself; a trainee answering the same would be told: {told}")
     if len(primaries) == 1 and case.index_level and primaries[0].level not in ("", case.index_level):
         problems.append(
             f"The primary reading scores {sins.level_label(primaries[0].level)}, but the case's index level is "

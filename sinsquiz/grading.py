@@ -275,14 +275,14 @@ def consistency_notes(
     """Where the trainee's answers contradict each other or are worth a second look, and what the case teaches
     beyond the points."""
     return [
-        *(Note("inconsistent", text) for text in _contradictions(yours)),
+        *(Note("inconsistent", text) for text in contradictions(yours)),
         *(Note("second_look", text) for text in _second_looks(yours)),
         *(Note("teaching", text) for text in _teaching(yours, reference, prior_treatment, escc_asked)),
     ]
 
 
-def _contradictions(yours: sins.Reading) -> list[str]:
-    """Pairs of the trainee's own answers that cannot both be true."""
+def contradictions(yours: sins.Reading) -> list[str]:
+    """Pairs of the trainee's own answers that cannot both be true (and that no reference may hold)."""
     texts = []
     if yours.level and yours.location and sins.location_for_level(yours.level) != yours.location:
         texts.append(

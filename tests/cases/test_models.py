@@ -102,6 +102,16 @@ def test_the_primary_reading_must_score_the_case_index_level():
     assert case.publication_problems() == ["The primary reading scores T8, but the case's index level is T7."]
 
 
+def test_a_reference_that_contradicts_itself_cannot_be_published():
+    case = published_case()
+    ReferenceReading.objects.filter(case=case).update(tomita=2, posterolateral="none", escc="0")
+
+    (problem,) = case.publication_problems()
+
+    assert problem.startswith("The primary reading contradicts itself; a trainee answering the same would be told: ")
+    assert "Tomita type 2 (body and pedicle) puts tumour in a pedicle" in problem
+
+
 def test_a_published_case_may_not_name_its_index_level_where_trainees_read_before_committing():
     case = published_case(index_level="T4", presentation="Surveillance; a treated t 4 metastasis.")
     Series.objects.filter(case=case, order=0).update(description="Axials through T4")
