@@ -29,7 +29,7 @@
     return files;
   }
 
-  function setUp(box) {
+  function setUp(box, unsaved) {
     const form = document.getElementById("dicom-import-form");
     const input = document.getElementById("dicom-files");
     const folder = document.getElementById("dicom-folder");
@@ -41,7 +41,18 @@
       status.textContent = count ? `Uploading ${count} file${count === 1 ? "" : "s"}…` : "Uploading…";
       button.disabled = true;
     };
-    form.addEventListener("submit", () => uploading(input.files.length + (folder ? folder.files.length : 0)));
+    form.addEventListener("submit", (event) => {
+      // Asked here rather than by the browser's leave-page prompt: after that prompt's "Stay" nothing would
+      // tell the box that no upload started, and it would say "Uploading…" for ever.
+      if (unsaved.changed) {
+        if (!window.confirm("This case has changes that are not saved: uploading leaves the page and loses them. Upload anyway?")) {
+          event.preventDefault();
+          return;
+        }
+        unsaved.forget();
+      }
+      uploading(input.files.length + (folder ? folder.files.length : 0));
+    });
 
     for (const type of ["dragenter", "dragover"]) {
       box.addEventListener(type, (event) => {
@@ -69,6 +80,10 @@
   // the case's own form has changes not saved, rather than losing them. The box's controls belong to other forms.
   function guardUnsaved(caseForm) {
     let changed = false;
+    const unsaved = {
+      get changed() { return changed; },
+      forget() { changed = false; },
+    };
     const edited = (event) => {
       if (event.target.form === caseForm) changed = true;
     };
@@ -78,13 +93,13 @@
     window.addEventListener("beforeunload", (event) => {
       if (changed) event.preventDefault();
     });
+    return unsaved;
   }
 
   document.addEventListener("DOMContentLoaded", () => {
     const box = document.querySelector("[data-dicom-drop]");
     if (box) {
-      setUp(box);
-      guardUnsaved(box.closest("form"));
+      setUp(box, guardUnsaved(box.closest("form")));
     }
   });
 })();
