@@ -71,6 +71,12 @@ def test_an_educator_assigns_an_assessment_two_trainees_take_it_and_feedback_wai
         expect(page.locator(".countdown")).to_contain_text("left")
         if trainee == first:
             screenshot("2-trainee-case-in-set", full_page=False)
+            # Scrolled down to the last items, the time left stays in sight.
+            page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+            expect(page.locator(".countdown")).to_have_class("countdown floating")
+            expect(page.locator(".countdown")).to_be_in_viewport()
+            page.evaluate("window.scrollTo(0, 0)")
+            expect(page.locator(".countdown")).to_have_class("countdown")
         answer(page, collapse)
         expect(page.locator(".sitting-bar")).to_contain_text("Case 2 of 2")
         answer(page, collapse)
