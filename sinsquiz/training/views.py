@@ -251,7 +251,7 @@ def feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "locations": sins.LOCATION.options,
             # The trainee's own list leaves out what an assessment still withholds (an educator sees every one).
             "earlier": (earlier.released() if own else earlier).with_regrades(),
-            "next_url": _next_url(request),
+            **_next_step(request),
             "regrading": _regrading(attempt, grade),
         },
     )
@@ -348,9 +348,10 @@ def practise_next(request: AuthenticatedHttpRequest) -> HttpResponse:
     return redirect(case.get_absolute_url())
 
 
-def _next_url(request) -> str:
-    """Where "Next case" goes: on in a case set (`?next=`, a path of this site), or on in practice."""
+def _next_step(request) -> dict:
+    """Where the feedback's main button goes: back to a case set (`?next=`, a path of this site; a sitting still
+    under way has its own "Next case of the set"), or on in practice."""
     if (wanted := request.GET.get("next", "")) and url_has_allowed_host_and_scheme(wanted, allowed_hosts=None):
-        return wanted
+        return {"next_url": wanted, "next_label": "Back to the set"}
     run = next_case.PracticeRun.in_session(request.session)
-    return reverse("next-case") + (f"?focus={run.focus}" if run else "")
+    return {"next_url": reverse("next-case") + (f"?focus={run.focus}" if run else ""), "next_label": "Next case"}

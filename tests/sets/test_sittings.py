@@ -84,6 +84,22 @@ def test_a_practice_commit_counts_in_the_sitting_and_its_feedback_leads_on_to_th
     assert "6 of 6" in set_page and "Done</dt><dd>1 of 3" in set_page
 
 
+def test_the_feedback_on_a_sets_last_case_leads_back_to_the_set_not_to_a_next_case(
+    client, clock, cohort, cases, trainee
+):
+    assignment = make_assignment(cohort, cases)
+    start(client, assignment)
+    for case in cases[:-1]:
+        commit(client, case)
+
+    attempt_id = client.get(f"/cases/{cases[-1].slug}/").context["attempt_id"]
+    response = client.post(f"/attempts/{attempt_id}/commit/", ANSWER)
+    feedback = client.get(response.url).content.decode()
+
+    assert f'href="/sets/{assignment.pk}/next/">Back to the set →' in feedback
+    assert client.get(f"/sets/{assignment.pk}/next/").url == f"/sets/{assignment.pk}/"
+
+
 def test_an_assessment_goes_from_case_to_case_without_feedback_and_finishes_when_every_case_is_answered(
     client, clock, cohort, cases, trainee
 ):
