@@ -39,6 +39,18 @@ def test_a_page_the_user_may_not_open_is_the_sites_403(client):
     assert "You may not open this page" in html and "Go to your home page" in html
 
 
+@pytest.mark.parametrize("path", ["/logout/", "/sets/1/start/", "/attempts/1/commit/"])
+def test_a_buttons_address_opened_as_a_page_says_so_and_changes_nothing(client, trainee, path):
+    response = client.get(path)
+
+    assert response.status_code == 405
+    assert "POST" in response["Allow"]
+    html = response.content.decode()
+    assert "This address belongs to a button" in html and "Nothing was changed." in html
+    assert '<a class="button primary" href="/">Go to your home page</a>' in html
+    assert client.get("/").wsgi_request.user == trainee  # still logged in
+
+
 def test_a_form_refused_by_the_csrf_check_says_what_to_do(trainee):
     client = Client(enforce_csrf_checks=True)
     client.force_login(trainee)
