@@ -18,6 +18,8 @@ urlpatterns = [
     path("media/<path:path>", case_views.media, name="media"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/changed/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("admin/", admin.site.urls),
     path("favicon.ico", views.favicon, name="favicon"),
 ]
