@@ -47,7 +47,7 @@ def test_the_dashboard_shows_the_worked_out_figures(client, history):
 def test_kappa_waits_for_enough_cases_and_says_how_many(client, history):
     html = client.get("/progress/").content.decode()
 
-    assert "shown from 10 cases (7 more to go)" in html
+    assert "shown once your first answers cover 10 cases (7 more to go)" in html
 
 
 def test_your_unweighted_kappa_sits_beside_the_published_ones_with_each_statistic_named(client, pain_table):
