@@ -39,3 +39,21 @@ def test_the_spine_chart_says_whole_that_the_index_level_is_yours_too(page, live
     expect(mark).to_have_text("◀ index level (yours too)")
     right_edge = mark.evaluate("text => text.getBBox().x + text.getBBox().width")
     assert right_edge <= mark.evaluate("text => text.ownerSVGElement.viewBox.baseVal.width")
+
+
+def test_an_item_got_right_is_closed_and_shows_that_it_opens_on_its_reasoning(page, live_server, login):
+    trainee = TraineeFactory()
+    client = Client()
+    client.force_login(trainee)
+    attempt = commit(client, published_case(series=1, slices=2), collapse="gt50")
+    login(trainee)
+    page.goto(f"{live_server.url}/attempts/{attempt.pk}/")
+
+    pain, collapse = (page.locator(f".item-result:has-text('{label}') .result-label") for label in ("Pain", "collapse"))
+    marker = "label => getComputedStyle(label, '::before').transform"
+
+    expect(pain.locator("xpath=ancestor::details")).not_to_have_attribute("open", "")
+    assert "▸" in pain.evaluate("label => getComputedStyle(label, '::before').content")
+    assert pain.evaluate(marker) == "none" and collapse.evaluate(marker) != "none"  # turned down on the open one
+    pain.click()
+    expect(pain.locator("xpath=ancestor::details")).to_have_attribute("open", "")
