@@ -71,6 +71,19 @@ def test_keyboard_shortcuts_score_without_the_mouse(page, live_server, case):
     page.wait_for_url(f"{live_server.url}/attempts/*/")
 
 
+def test_v_goes_to_the_images_and_escape_comes_back_to_the_item_being_answered(page, live_server, case):
+    page.goto(f"{live_server.url}/cases/{case.slug}/")
+    page.locator("[data-item=pain] input").first.focus()
+    page.keyboard.press("1")  # answered: on to bone lesion
+
+    page.keyboard.press("v")
+    expect(page.locator("[data-viewer] [data-frame]:focus")).to_be_visible()
+    page.keyboard.press("ArrowDown")  # the viewer's own keys still work there
+    page.keyboard.press("Escape")
+
+    expect(page.locator("[data-item=bone_lesion] input").first).to_be_focused()
+
+
 def test_the_points_toggle_hides_the_points(page, live_server, case):
     page.goto(f"{live_server.url}/cases/{case.slug}/")
     points = page.locator("[data-item=pain] .option-points").first

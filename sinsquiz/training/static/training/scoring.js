@@ -63,6 +63,11 @@
       document.querySelector("[data-commit]")?.click();
       return;
     }
+    // Esc in the images (when the viewer has nothing of its own to close) goes back to the item being answered.
+    if (event.key === "Escape" && !event.defaultPrevented && event.target.closest?.("[data-viewer]")) {
+      focusItem(current);
+      return;
+    }
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
     const key = event.key;
     if (/^[1-9]$/.test(key)) choose(Number(key));
