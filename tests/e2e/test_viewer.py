@@ -498,6 +498,22 @@ def test_show_it_in_the_feedback_brings_the_key_images_tab_into_view(page, live_
     screenshot("laptop")
 
 
+def test_a_mouse_wheel_over_a_row_of_tabs_too_long_to_show_scrolls_it_sideways(page, live_server, login):
+    case = published_case(series=9, slices=2)
+    login(TraineeFactory())
+    open_case(page, live_server, case)
+    tabs = page.locator("[data-tabs]")
+    expect(page.locator("[data-viewer].is-ready")).to_be_attached()
+    page_scroll = page.evaluate("window.scrollY")
+
+    tabs.hover()
+    page.mouse.wheel(0, 400)
+
+    page.wait_for_function("document.querySelector('[data-tabs]').scrollLeft > 0")
+    assert page.evaluate("window.scrollY") == page_scroll  # the page stays put
+    expect(page.get_by_role("tab").first).to_have_attribute("aria-selected", "true")  # scrolling selects nothing
+
+
 def test_the_viewer_announces_each_image_it_shows(page, live_server, case):
     first, second, _ = series_of(case)
     open_case(page, live_server, case)

@@ -48,7 +48,9 @@ class Viewer {
     root.classList.add("is-ready");
     this.adjust.id ||= `viewer-adjust-${++uid}`;
     this.button("adjust").setAttribute("aria-controls", this.adjust.id);
-    $("[data-tabs]")?.setAttribute("role", "tablist");
+    const tabs = $("[data-tabs]");
+    tabs?.setAttribute("role", "tablist");
+    tabs?.addEventListener("wheel", (e) => this.wheelTabs(e, tabs), { passive: false });
     root.addEventListener("keydown", (e) => this.key(e));
     root.addEventListener("click", (e) => this.click(e));
     this.slider.addEventListener("input", () => this.go(this.slider.valueAsNumber - 1));
@@ -166,6 +168,14 @@ class Viewer {
     const wider = list.filter((o) => o.w > by[st.key].w).sort((p, q) => q.w - p.w)[0];
     return wider ? `This is the widest window of this preset: for a wider one choose ${wider.text}.`
       : "This is the widest window these images hold.";
+  }
+
+  // A mouse wheel (up and down) over a row of tabs too long to show scrolls it sideways: else only the thin
+  // scrollbar reaches the last series. A row that fits, and sideways wheels and trackpads, keep their own way.
+  wheelTabs(e, row) {
+    if (row.scrollWidth <= row.clientWidth || Math.abs(e.deltaX) >= Math.abs(e.deltaY) || e.ctrlKey) return;
+    e.preventDefault();
+    row.scrollLeft += e.deltaY * [1, 40, 800][e.deltaMode];
   }
 
   // Scroll a long row of tabs sideways (never the page) so that the selected one shows, e.g. after a key-image link.
