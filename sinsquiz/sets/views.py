@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sinsquiz import literature
 from sinsquiz.http import AuthenticatedHttpRequest
@@ -66,10 +66,17 @@ def next_case(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect(case.get_absolute_url())
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def finish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Finish a sitting before every case is answered; asked first on a page of its own, as it cannot be undone."""
     assignment = get_assignment_for_trainee(request, pk)
     sitting = Sitting.objects.of(request.user, assignment)
+    if request.method == "GET":
+        if sitting is None or not sittings.counts(sitting, timezone.now()):
+            return redirect("set", pk=assignment.pk)
+        answered = sitting.answers.count()
+        context = {"assignment": assignment, "answered": answered, "left": len(sitting.order) - answered}
+        return render(request, "sets/finish.html", context)
     if sitting and sittings.finish(sitting):
         messages.success(request, "You have finished this set. The cases you left out count as not answered.")
     return redirect("set", pk=assignment.pk)

@@ -207,9 +207,9 @@ APP: dict[str, list[Row]] = {
     ],
     "sets/<int:pk>/finish/": [
         Row(
-            "finishing A's set",
+            "finishing A's set (not started: GET, the question's page, sends back to the set's page)",
             lambda w: f"/sets/{w.assignment.pk}/finish/",
-            GET=NOT_GET,
+            GET=(LOGIN, 302, 404, 404, 404, 404),
             POST=(LOGIN, 302, 404, 404, 404, 404),
         )
     ],

@@ -197,6 +197,25 @@ def test_finishing_early_leaves_the_rest_unanswered_and_releases_an_assessment_a
     assert "components right" in client.get(f"/attempts/{attempt.pk}/").content.decode().lower()
 
 
+def test_finishing_early_is_asked_on_a_page_of_its_own_and_the_set_then_no_longer_gives_a_deadline(
+    client, clock, cohort, cases, trainee
+):
+    assignment = make_assignment(cohort, cases, mode="assessment", time_limit=60)
+    start(client, assignment)
+    commit(client, cases[0])
+    assert "yours ends at 10:00, 4 March" in client.get(f"/sets/{assignment.pk}/").content.decode()
+
+    question = client.get(f"/sets/{assignment.pk}/finish/").content.decode()
+
+    assert "1 answered, 2 left" in question and "the 2 cases you have not answered will count" in question
+    assert Sitting.objects.get().finished is None  # asking finishes nothing
+    clock.move(minutes=10)
+    client.post(f"/sets/{assignment.pk}/finish/")
+    set_page = client.get(f"/sets/{assignment.pk}/").content.decode()
+    assert "finished 4 March, 09:10" in set_page and "yours end" not in set_page
+    assert client.get(f"/sets/{assignment.pk}/finish/").url == f"/sets/{assignment.pk}/"  # nothing left to finish
+
+
 def test_an_open_assessments_cases_are_answered_in_the_set_not_practised_beside_it(
     client, clock, trainee, cohort, cases
 ):
