@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from django_tasks_db.models import DBTaskResult
 
 from cases import admin_archive, admin_ingest, history, images, key_images
-from cases.models import Case, ReferenceReading, Series, Slice, reading_problems, unique_slug
+from cases.models import Case, ReferenceReading, Series, Slice, reading_problems, unique_slug, unpublished
 from sinsquiz import roles, sins
 
 # Educators follow an import on its case's page; the queue's own rows are for the worker's logs, not the admin.
@@ -619,6 +619,13 @@ class CaseAdmin(UploadsAdmin):
         if not change and obj.author_id is None:
             obj.author = request.user
         super().save_model(request, obj, form, change)
+        if change and form.initial.get("status") == Case.Status.PUBLISHED and not obj.is_published:
+            self.say_unpublished(request, [obj])
+
+    def say_unpublished(self, request, cases):
+        for _, warnings in unpublished.send(sender=Case, cases=cases):
+            for warning in warnings:
+                self.message_user(request, warning, messages.WARNING)
 
     @admin.action(description="Publish the selected cases", permissions=["change"])
     def publish(self, request, queryset):
@@ -637,12 +644,13 @@ class CaseAdmin(UploadsAdmin):
     def unpublish(self, request, queryset):
         # Saved one by one, as publish does, so the case's history records who unpublished it (an UPDATE would
         # leave none); `updated` too: cached pages are keyed on it.
-        count = 0
-        for case in queryset.published():
+        cases = list(queryset.published())
+        for case in cases:
             case.status = Case.Status.DRAFT
             case.save(update_fields=["status", "updated"])
-            count += 1
+        count = len(cases)
         self.message_user(request, f"Unpublished {count} case{pluralize(count)}: back to draft.", messages.SUCCESS)
+        self.say_unpublished(request, cases)
 
     @admin.action(description="Duplicate the selected cases as drafts", permissions=["add"])
     def duplicate(self, request, queryset):

@@ -17,7 +17,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst, slugify
@@ -336,6 +336,12 @@ class Case(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+
+# Sent by the admin with `cases`, published cases an educator has just put back to draft; each receiver returns
+# what the educator should know of it (case sets: the open assignments that hold them). The library never imports
+# its receivers.
+unpublished = Signal()
 
 
 def unique_slug(text: str, avoid: Collection[str] = ()) -> str:

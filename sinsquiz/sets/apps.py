@@ -7,9 +7,11 @@ class SetsConfig(AppConfig):
     verbose_name = "Case sets"
 
     def ready(self):
+        from cases.models import unpublished
         from sinsquiz.sets import sittings
         from sinsquiz.training import drafts, next_case
 
-        # Training sends, sets answer: training never imports sets.
+        # Training and the library send, sets answer: neither imports sets.
         drafts.committed.connect(sittings.record_commit, dispatch_uid="sets.record_commit")
         next_case.held_back.connect(sittings.held_back, dispatch_uid="sets.held_back")
+        unpublished.connect(sittings.unpublished, dispatch_uid="sets.unpublished")

@@ -97,7 +97,7 @@ class Row:
 
     position: int
     case: PublicCase
-    status: str  # "answered", "to do", "late — not counted", "not answered"
+    status: str  # "answered", "to do", "late — not counted", "not answered", "withdrawn"
     attempt_id: int | None
     components_right: int | None  # None while results are withheld
 
@@ -118,6 +118,8 @@ def rows(sitting: Sitting, now) -> list[Row]:
         attempt = answers.get(pk)
         if attempt:
             status = "answered"
+        elif not cases[pk].is_published:  # unpublished since the set was assigned: no longer to be answered
+            status = "withdrawn"
         elif over:
             status = "late — not counted" if pk in late else "not answered"
         else:

@@ -129,6 +129,22 @@ def held_back(sender, trainee, now, **kwargs):
     return kept - answering(trainee, now) if kept else kept
 
 
+def unpublished(sender, cases, **kwargs) -> list[str]:
+    """What the educator who unpublished `cases` should know: the assignments not closed yet that hold them, whose
+    trainees now skip them (cases.admin.unpublished)."""
+    held = Assignment.objects.filter(closes__gt=timezone.now(), case_set__items__case__in=cases)
+    warnings = []
+    for assignment in held.select_related("case_set").distinct().order_by("closes", "pk"):
+        titles = SetCase.objects.filter(case_set=assignment.case_set_id, case__in=cases).values_list("case__title")
+        names = ", ".join(f"“{title}”" for (title,) in titles)
+        be, it = ("is", "it") if len(titles) == 1 else ("are", "them")
+        warnings.append(
+            f"{names} {be} in “{assignment.title}”, open until {when(assignment.closes)}: its trainees now skip "
+            f"{it}, and its results count only the cases still published. Publish {it} again to put {it} back."
+        )
+    return warnings
+
+
 def answering(trainee, now) -> set[int]:
     """The cases of the trainee's sittings under way that they have not answered yet."""
     cases = set()

@@ -7,6 +7,7 @@ from django.test import Client
 
 from cases.models import Case
 from sinsquiz.sets.models import Assignment, CaseSet
+from tests.admin_forms import admin_post_data
 from tests.factories import EducatorFactory, commit, published_case
 from tests.sets.conftest import NOW, make_assignment
 
@@ -66,6 +67,50 @@ def test_an_assessment_of_cases_the_cohort_has_not_met_saves_without_a_warning(c
     case_set = make_assignment(cohort, cases, mode="practice").case_set
 
     response = client.post("/admin/sets/assignment/add/", form(case_set, cohort, mode="assessment"), follow=True)
+
+    assert [message.level_tag for message in response.context["messages"]] == ["success"]
+
+
+def test_unpublishing_a_case_of_an_open_set_warns_the_educator_and_the_trainees_set_page_says_withdrawn(
+    client, clock, educator, cohort, cases, trainee
+):
+    assignment = make_assignment(cohort, cases, mode="assessment")
+    trainee_client = Client()
+    trainee_client.force_login(trainee)
+    trainee_client.post(f"/sets/{assignment.pk}/start/")
+
+    response = client.post(
+        "/admin/cases/case/", {"action": "unpublish", "_selected_action": [cases[1].pk]}, follow=True
+    )
+
+    assert [str(message) for message in response.context["messages"] if message.level_tag == "warning"] == [
+        "“Set case 2” is in “Spine metastases, week 1”, open until Friday 6 March, 09:00: its trainees now skip it, "
+        "and its results count only the cases still published. Publish it again to put it back."
+    ]
+    set_page = trainee_client.get(f"/sets/{assignment.pk}/").content.decode()
+    assert '<th scope="row">Set case 2</th>' in set_page and "Withdrawn" in set_page  # no link to a closed page
+
+
+def test_putting_a_case_of_an_open_set_back_to_draft_on_its_page_warns_the_same(client, clock, educator, cohort, cases):
+    make_assignment(cohort, cases, mode="assessment")
+    page = client.get(f"/admin/cases/case/{cases[1].pk}/change/")
+
+    response = client.post(
+        f"/admin/cases/case/{cases[1].pk}/change/", admin_post_data(page, status="draft"), follow=True
+    )
+
+    assert Case.objects.get(pk=cases[1].pk).status == Case.Status.DRAFT
+    assert [str(m)[:45] for m in response.context["messages"] if m.level_tag == "warning"] == [
+        "“Set case 2” is in “Spine metastases, week 1”"
+    ]
+
+
+def test_unpublishing_a_case_in_no_open_set_says_nothing_more(client, educator, cohort, cases):
+    make_assignment(cohort, cases, opens=NOW - timedelta(days=9), closes=NOW - timedelta(days=2))
+
+    response = client.post(
+        "/admin/cases/case/", {"action": "unpublish", "_selected_action": [cases[1].pk]}, follow=True
+    )
 
     assert [message.level_tag for message in response.context["messages"]] == ["success"]
 
