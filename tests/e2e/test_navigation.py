@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import EducatorFactory, TraineeFactory
+from tests.factories import EducatorFactory, TraineeFactory, published_case
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
@@ -47,3 +47,25 @@ def test_a_trainees_top_bar_fits_a_phone_and_a_missing_page_offers_a_way_back(
     screenshot("404")
     page.get_by_role("link", name="Browse the cases").click()
     expect(page.locator("h1")).to_have_text("Teaching cases")
+
+
+TOUCH_PHONE = {"viewport": PHONE, "is_mobile": True, "has_touch": True}
+
+
+@pytest.mark.browser_context_args(**TOUCH_PHONE)
+@pytest.mark.parametrize("user_factory", [TraineeFactory, EducatorFactory], ids=["trainee", "educator"])
+def test_on_a_touch_screen_the_top_bar_and_the_panel_toggles_are_big_enough_for_a_finger(
+    page, live_server, login, user_factory
+):
+    user = user_factory()
+    login(user)
+    case = published_case(series=1, slices=2)
+
+    page.goto(f"{live_server.url}{case.get_absolute_url()}")
+
+    controls = page.locator(".nav a, .who .link-button, .who-name, .toggle").all()
+    assert [c.bounding_box()["height"] >= 44 for c in controls] == [True] * len(controls)
+    expect(page.locator(".who-name")).to_have_text(user.get_full_name())  # who is signed in, on the phone too
+    assert page.locator("nav.nav").evaluate(OFF_SCREEN) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    expect(page.locator("[data-keys-toggle]")).to_be_hidden()  # no keyboard to help with
