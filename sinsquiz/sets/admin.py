@@ -65,6 +65,13 @@ class AssignmentAdmin(admin.ModelAdmin):
             kwargs["queryset"] = Cohort.objects.for_educator(request.user)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "baseline":  # a retest repeats a baseline of the educator's own cohorts
+            kwargs["queryset"] = Assignment.objects.for_educator(request.user).filter(
+                purpose=Assignment.Purpose.BASELINE
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     # Short columns, so that the list fits beside its filters and the Results link stays in sight.
     @admin.display(description="Set", ordering="case_set__title")
     def title(self, assignment):
@@ -95,8 +102,12 @@ class AssignmentAdmin(admin.ModelAdmin):
             sittings.reschedule(obj)
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)  # the cohorts are saved here
         assignment = form.instance
+        # The cohorts field offers only the editor's own cohorts: the other educators' cohorts that the assignment
+        # also goes to are kept, not dropped by saving it.
+        others = list(assignment.cohorts.exclude(pk__in=Cohort.objects.for_educator(request.user))) if change else []
+        super().save_related(request, form, formsets, change)  # the cohorts are saved here
+        assignment.cohorts.add(*others)
         # A retest repeats its baseline's cases on purpose; any other assessment is best taken on unseen cases.
         if assignment.is_assessment and assignment.purpose != Assignment.Purpose.RETEST:
             seen = assignment.seen_before()

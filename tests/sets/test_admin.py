@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from cases.models import Case
+from sinsquiz.progress.models import Cohort
 from sinsquiz.sets.models import Assignment, CaseSet
 from tests.admin_forms import admin_post_data
 from tests.factories import EducatorFactory, commit, published_case
@@ -113,6 +114,29 @@ def test_unpublishing_a_case_in_no_open_set_says_nothing_more(client, educator, 
     )
 
     assert [message.level_tag for message in response.context["messages"]] == ["success"]
+
+
+def test_an_educator_saving_a_shared_assignment_keeps_the_cohorts_of_other_educators(client, educator, cohort, cases):
+    theirs = Cohort.objects.create(name="Fellows")
+    theirs.educators.add(EducatorFactory())
+    assignment = make_assignment(cohort, cases)
+    assignment.cohorts.add(theirs)
+    page = client.get(f"/admin/sets/assignment/{assignment.pk}/change/")
+
+    client.post(f"/admin/sets/assignment/{assignment.pk}/change/", admin_post_data(page))
+
+    assert set(assignment.cohorts.all()) == {cohort, theirs}
+
+
+def test_a_retest_is_offered_only_the_baselines_of_the_educators_own_cohorts(client, educator, cohort, cases):
+    mine = make_assignment(cohort, cases, mode="assessment", purpose="baseline", title="Mine")
+    theirs = Cohort.objects.create(name="Fellows")
+    make_assignment(theirs, cases, mode="assessment", purpose="baseline", title="Theirs")
+
+    page = client.get("/admin/sets/assignment/add/")
+
+    offered = page.context["adminform"].form.fields["baseline"].queryset
+    assert list(offered) == [mine]
 
 
 def test_a_time_limit_on_practice_and_a_retest_inside_the_washout_are_refused_with_a_message(
