@@ -171,9 +171,9 @@ class KeyImageForm(forms.Form):
         try:
             # Integers become floats: a huge one is then infinity, which the checks below refuse, not an overflow.
             data = json.loads(text, parse_constant=_no_constant, parse_int=float)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep to be a drawing
             raise ValidationError("The drawing could not be read; draw it again.") from None
-        if not isinstance(data, list) or not all(isinstance(shape, dict) for shape in data):
+        if not isinstance(data, list) or not all(isinstance(shape, dict) and _readable(shape) for shape in data):
             raise ValidationError("The drawing could not be read; draw it again.")
         if len(data) > Annotation.PER_ITEM_MAX:
             raise ValidationError(f"At most {Annotation.PER_ITEM_MAX} shapes per key image: keep the ones that teach.")
@@ -196,6 +196,15 @@ class KeyImageForm(forms.Form):
         if cleaned.get("shapes") and not cleaned.get("slice"):
             self.add_error("slice", "Choose the key image the shapes are drawn on, or remove the shapes.")
         return cleaned
+
+
+def _readable(shape: dict) -> bool:
+    """No value a drawing cannot have: the kind and label are text (without NUL, which PostgreSQL refuses), and
+    no coordinate is true or false (a bool would pass as 0 or 1). Other wrong values get the model's messages."""
+    text = [shape[name] for name in ("kind", "label") if shape.get(name) is not None]
+    return all(isinstance(value, str) and "\x00" not in value for value in text) and not any(
+        isinstance(shape.get(name), bool) for name in FIELDS[1:5]
+    )
 
 
 def _no_constant(name: str):

@@ -268,6 +268,10 @@ def test_a_removed_key_image_is_a_correction_the_readings_history_and_the_cases_
         ('[{"kind": "arrow", "x1": NaN}]', "The drawing could not be read; draw it again."),
         ('[{"kind": "arrow", "x1": 1%s, "y1": 0.5, "x2": 0.5, "y2": 0.5}]' % ("0" * 400), "Shape 1 (arrow): position"),
         ({"kind": "arrow"}, "The drawing could not be read; draw it again."),
+        ("[" * 100_000 + "]" * 100_000, "The drawing could not be read; draw it again."),
+        ([{**LABEL, "label": "a\u0000b"}], "The drawing could not be read; draw it again."),
+        ([{**LABEL, "label": {"x": 1}}], "The drawing could not be read; draw it again."),
+        ([{**ARROW, "x1": True}], "The drawing could not be read; draw it again."),
         ([ARROW] * 13, "At most 12 shapes per key image"),
     ],
 )
