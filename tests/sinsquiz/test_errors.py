@@ -51,6 +51,19 @@ def test_a_buttons_address_opened_as_a_page_says_so_and_changes_nothing(client, 
     assert client.get("/").wsgi_request.user == trainee  # still logged in
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["/media/cases/%00.png", "/cases/?q=%00", "/admin/cases/case/?region=%00", "/admin/cases/case/?a=1&a=%00"],
+)
+def test_a_nul_in_the_address_is_a_bad_request_not_a_server_error(client, path):
+    client.force_login(EducatorFactory(is_superuser=True))
+
+    response = client.get(path)
+
+    assert response.status_code == 400
+    assert "This request could not be understood" in response.content.decode()
+
+
 def test_a_form_refused_by_the_csrf_check_says_what_to_do(trainee):
     client = Client(enforce_csrf_checks=True)
     client.force_login(trainee)
