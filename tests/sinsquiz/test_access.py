@@ -40,7 +40,7 @@ def test_login_takes_a_user_home_and_the_bar_shows_who_is_logged_in(client, djan
 
     assert response.redirect_chain[-1][0] == "/"
     html = response.content.decode()
-    assert '<span class="who-name" title="Signed in">resident1</span>' in html
+    assert '<a class="who-name" href="/password/" title="Signed in: change your password">resident1</a>' in html
     assert "Log out" in html
 
 
