@@ -73,6 +73,9 @@ class PrimaryReadingFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() is None:
             return queryset
+        # A value that is no option (an edited address) matches nothing, as Django's own choice filters do.
+        if self.value() not in {str(code) for code, _ in self.lookups(request, None)}:
+            return queryset.none()
         return queryset.filter(readings__is_primary=True, **{f"readings__{self.item}": self.value()})
 
 
@@ -313,7 +316,7 @@ class ArrangementField(forms.Field):
     def clean(self, value):
         """The images' new order (slice ids) and the ids to remove."""
         current = [slice_.pk for slice_ in self.widget.slices]
-        rows = {int(row["pk"]): row for row in value or [] if str(row["pk"]).isdigit()}
+        rows = {int(row["pk"]): row for row in value or [] if str(row["pk"]).isascii() and str(row["pk"]).isdigit()}
         keys, removed = {}, set()
         for index, pk in enumerate(current):
             row = rows.get(pk, {"position": "", "remove": False})
@@ -757,6 +760,8 @@ class SeriesAdmin(UploadsAdmin):
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
-        if case_id := request.GET.get("case"):
-            initial["order"] = Series.objects.filter(case_id=case_id).count()
+        # From the case page's "Add a series" link; an edited address starts the form without a case.
+        case_id = initial.pop("case", "")
+        if isinstance(case_id, str) and case_id.isascii() and case_id.isdigit() and len(case_id) < 10:
+            initial |= {"case": case_id, "order": Series.objects.filter(case_id=case_id).count()}
         return initial

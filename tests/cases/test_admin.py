@@ -364,6 +364,7 @@ def test_unpublish_and_duplicate_actions(educator_client):
         ("bone_lesion=blastic", {"L1 blastic"}),
         ("category=potentially_unstable", {"T7 lytic"}),
         ("tomita=2", {"T7 lytic"}),
+        ("tomita=abc", set()),  # an edited address: nothing matches, as in Django's own filters
         ("status=draft", {"L1 blastic"}),
         ("q=breast", {"T7 lytic", "L1 blastic"}),
     ],
@@ -423,6 +424,26 @@ def test_an_educator_adds_a_series_and_its_stack_from_the_case_page(educator_cli
         f"Axial CT of the lumbar spine, image {n} of 3" for n in (1, 2, 3)
     ]
     assert "Added 3 images to Axial CT." in messages_of(response)
+
+
+@pytest.mark.parametrize("case_id", ["abc", "99999999999999999999", "²"])
+def test_an_edited_case_in_the_add_series_address_starts_the_form_without_a_case(educator_client, case_id):
+    response = educator_client.get(f"/admin/cases/series/add/?case={case_id}")
+
+    assert response.status_code == 200
+    assert "case" not in response.context["adminform"].form.initial
+
+
+def test_an_image_id_that_is_no_number_in_the_arrangement_is_ignored(educator_client):
+    case = published_case(series=1, slices=2)
+    page = educator_client.get(f"/admin/cases/case/{case.pk}/change/")
+
+    response = educator_client.post(
+        f"/admin/cases/case/{case.pk}/change/", admin_post_data(page, **{"series-0-arrangement": ["²"]})
+    )
+
+    assert response.status_code == 302
+    assert Slice.objects.filter(series__case=case).count() == 2
 
 
 def test_the_case_page_shows_every_thumbnail_and_reorders_and_removes_images(educator_client):
