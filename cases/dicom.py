@@ -26,6 +26,8 @@ from pydicom import uid as dicom_uid
 from pydicom.errors import InvalidDicomError
 from pydicom.pixels import apply_rescale, get_decoder, iter_pixels
 
+from cases import images
+
 # Never let pydicom warn about a value it finds odd: such warnings quote the value (a name, a date…).
 pydicom_config.settings.reading_validation_mode = pydicom_config.IGNORE
 # pydicom logs a decoder's failure with its traceback; our refusal says what the educator needs, in our words.
@@ -166,6 +168,8 @@ def _header(ds) -> Header:
     if rows * columns > settings.MAX_IMAGE_PIXELS:
         raise Refused(f"its images are too large; they may have at most {settings.MAX_IMAGE_PIXELS // 1_000_000} "
                       "megapixels")  # fmt: skip
+    if images.too_narrow(columns, rows):
+        raise Refused(f"its images are {columns} × {rows} pixels: too narrow to be an image of the spine")
     if frames > settings.DICOM_MAX_FRAMES:
         raise Refused(f"holds more than {settings.DICOM_MAX_FRAMES} frames")
     samples = int(ds.get("SamplesPerPixel") or 1)

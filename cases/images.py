@@ -23,6 +23,13 @@ ACCEPTED_TEXT = "JPEG, PNG or WebP"
 WEB_MAX_SIDE = 1024
 THUMBNAIL_MAX_SIDE = 256
 SIXTEEN_BIT_MODES = {"I;16", "I;16B", "I;16L", "I;16N", "I"}
+# The long side at most this many times the short one: no slice or radiograph is a sliver, and one would shrink to
+# a thumbnail less than a pixel wide.
+MAX_ASPECT = 20
+
+
+def too_narrow(width: int, height: int) -> bool:
+    return max(width, height) > MAX_ASPECT * min(width, height)
 
 
 @dataclass(frozen=True)
@@ -152,6 +159,12 @@ def _open_checked(upload, name: str, limit: int | None = None) -> Image.Image:
                 # Only the header has been read so far: refuse pixel floods before decoding anything.
                 if header.width * header.height > max_pixels:
                     raise _too_many_pixels(name, header.width, header.height, max_pixels)
+                if too_narrow(header.width, header.height):
+                    raise ValidationError(
+                        f"{name} is {header.width} × {header.height} pixels: too narrow to be an image of the "
+                        f"spine (its long side may be at most {MAX_ASPECT} times its short side).",
+                        code="too_narrow",
+                    )
                 header.verify()
             upload.seek(0)
             image = Image.open(upload, formats=ACCEPTED_FORMATS)

@@ -85,6 +85,10 @@ def test_an_unsupported_modality_is_refused_without_naming_it():
     assert "not a kind of image we import" in reason and "NM" not in reason
 
 
+def test_a_sliver_of_an_image_is_refused_with_its_size():
+    assert refusal(Rows=3000, Columns=1) == "its images are 1 × 3000 pixels: too narrow to be an image of the spine"
+
+
 def test_a_dataset_without_pixels_is_refused():
     assert "holds no image" in refusal(Rows=None)
 

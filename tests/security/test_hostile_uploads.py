@@ -78,6 +78,10 @@ REFUSED = {
         f"report.pdf {UNSUPPORTED}",
     ),
     "noise.png": (noise_png, "MB; images may be at most 1 MB."),
+    "sliver.png": (
+        lambda: image_bytes("PNG", size=(1, 30_000)),
+        "sliver.png is 1 × 30000 pixels: too narrow to be an image of the spine",
+    ),
 }
 
 
