@@ -220,6 +220,11 @@ def feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     attempt = get_attempt_for_user(request, pk)
     if not attempt.is_submitted:
         return redirect(attempt.case.get_absolute_url())
+    if not (attempt.case.is_published or request.user.is_staff):
+        # Unpublished since: its draft's text and images are the educators' until it is published again.
+        response = render(request, "training/withdrawn.html", {"attempt": attempt})
+        response["Cache-Control"] = "no-store, private"
+        return response
     if is_withheld(request, attempt):
         response = render(request, "training/withheld.html", {"attempt_id": attempt.pk,
                           "case": PublicCase.of(attempt.case), "feedback_from": attempt.feedback_from})  # fmt: skip

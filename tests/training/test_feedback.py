@@ -250,3 +250,31 @@ def test_the_feedback_lists_the_trainees_own_attempts_at_its_case_newest_first(c
     assert '<ol class="earlier" reversed>' in html  # numbered from the first, which comes last
     assert html.count("first try: the one agreement figures count") == 1
     assert re.search(r"\(this one\)[^<]*<span class=\"muted\">first try", html)
+
+
+def test_the_feedback_on_a_case_unpublished_since_shows_none_of_its_draft(client, trainee):
+    case = published_case(series=1, slices=2)
+    attempt = commit(client, case)
+    Case.objects.filter(pk=case.pk).update(
+        status=Case.Status.DRAFT, title="Reworked title", presentation="A new history, still a draft."
+    )
+
+    response = client.get(f"/attempts/{attempt.pk}/")
+
+    html = response.content.decode()
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store, private"
+    assert "This case has been withdrawn" in html and "is kept" in html
+    assert "Reworked title" not in html and "still a draft" not in html and "/media/" not in html
+
+
+def test_an_educator_still_reads_a_trainees_feedback_on_a_case_unpublished_since(client, trainee):
+    attempt = commit(client, published_case(series=1, slices=2))
+    Case.objects.filter(pk=attempt.case_id).update(status=Case.Status.DRAFT)
+    educator = EducatorFactory()
+    Cohort.objects.create(name="Residents").trainees.add(trainee)
+    Cohort.objects.get().educators.add(educator)
+    client.force_login(educator)
+
+    html = client.get(f"/attempts/{attempt.pk}/").content.decode()
+
+    assert "components right" in html and "withdrawn" not in html
