@@ -70,6 +70,10 @@ def decide(request, case_id: int, choice: str, model_admin):
     if not pending:
         messages.info(request, "No committed attempt is waiting for a choice about this case's reference.")
         return HttpResponseRedirect(change_url)
+    try:
+        changes = regrading.preview(case) if choice == "regrade" else []
+    except NoReference:
+        changes = []  # the POST says so
     return TemplateResponse(
         request,
         "admin/training/regrade_confirm.html",
@@ -79,6 +83,8 @@ def decide(request, case_id: int, choice: str, model_admin):
             "case": case,
             "pending": pending,
             "choice": choice,
+            "changes": changes,
+            "moved": sum(change.moves for change in changes),
             "title": "Regrade the attempts?" if choice == "regrade" else "Keep the earlier grades?",
         },
     )

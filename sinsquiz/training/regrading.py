@@ -2,6 +2,7 @@
 or regrade them, never losing the result first given (Regrade keeps it)."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Min
@@ -13,6 +14,20 @@ from sinsquiz.training.models import GRADED_COLUMNS, Attempt, Regrade, RegradeDe
 
 class AlreadyDecided(Exception):
     """Another educator answered for this version of the reference first."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """What regrading would do to one attempt's result, shown before the educator confirms."""
+
+    trainee: str
+    submitted: datetime
+    components_right: tuple[int, int]  # now, then
+    consultation: tuple[str, str]  # Attempt.Consultation labels, now and then
+
+    @property
+    def moves(self) -> bool:
+        return self.components_right[0] != self.components_right[1] or self.consultation[0] != self.consultation[1]
 
 
 @dataclass(frozen=True)
@@ -53,6 +68,32 @@ def regradable(case: Case, snapshot: dict | None = None):
     one_per_version = earlier.order_by().values("case_version").annotate(first=Min("pk")).values("first")
     snapshots = Attempt.objects.filter(pk__in=one_per_version).values_list("case_version", "reference")
     return earlier.filter(case_version__in=[v for v, reference in snapshots if answers_of(reference) != now])
+
+
+def preview(case: Case) -> list[Change]:
+    """What regrading would do to each attempt it would regrade, oldest first; nothing is written."""
+    snapshot = reference_snapshot(case)
+    attempts = regradable(case, snapshot).select_related("trainee").prefetch_related("regrades").order_by("submitted")
+    label = dict(Attempt.Consultation.choices)
+    changes = []
+    for attempt in attempts:
+        columns = _regraded(attempt, snapshot)
+        changes.append(Change(
+            attempt.trainee.get_full_name() or attempt.trainee.get_username(),
+            attempt.submitted,
+            (attempt.components_right, columns["components_right"]),
+            (label[attempt.consultation], label[columns["consultation"]]),
+        ))  # fmt: skip
+    return changes
+
+
+def _regraded(attempt: Attempt, snapshot: dict) -> dict:
+    """The columns of the attempt graded against `snapshot`. Turning ESCC on moves no version, so an attempt
+    committed when the case did not ask for it has no ESCC answer. The fair rule: an attempt is graded on ESCC only
+    if the corrected reference asks for it and the trainee was shown the item when they committed; never marked on
+    an item they never saw."""
+    asked = snapshot["escc_asked"] and attempt.escc_asked_at_commit
+    return graded_columns(attempt, {**snapshot, "escc_asked": asked})
 
 
 def answers_changed(attempt: Attempt) -> bool:
@@ -103,11 +144,7 @@ def regrade(case: Case, by) -> int:
         attempts = regradable(case, snapshot).select_related("case").prefetch_related("regrades")
         for attempt in attempts.iterator(chunk_size=200):
             original = {column: getattr(attempt, column) for column in GRADED_COLUMNS}
-            # Turning ESCC on moves no version, so an attempt committed when the case did not ask for it has no
-            # ESCC answer. The fair rule: an attempt is graded on ESCC only if the corrected reference asks for it
-            # and the trainee was shown the item when they committed; never marked on an item they never saw.
-            asked = snapshot["escc_asked"] and attempt.escc_asked_at_commit
-            columns = graded_columns(attempt, {**snapshot, "escc_asked": asked})
+            columns = _regraded(attempt, snapshot)
             if Attempt.objects.filter(pk=attempt.pk, case_version=attempt.case_version).update(**columns):
                 Regrade.objects.create(
                     attempt=attempt,

@@ -1,6 +1,7 @@
 """A reference corrected after trainees were graded against it: the admin counts them, the educator keeps their
 grades or regrades them, and nothing is ever lost, under concurrent commits too."""
 
+import re
 import threading
 
 import pytest
@@ -192,6 +193,20 @@ def test_regrading_gives_the_new_grade_and_keeps_the_original_intact(client, edu
     assert regrade.original_grade().components_right == 6
     assert RegradeDecision.objects.get(case=case).choice == "regrade"
     assert "graded against an earlier reference" not in client.get(f"/admin/cases/case/{case.pk}/change/").text
+
+
+def test_the_regrade_question_shows_whose_results_would_change_and_writes_nothing(client, educator, case):
+    right = committed(case, TraineeFactory(first_name="Ada", last_name="Byrne"))  # mechanical pain: right now
+    wrong = committed(case, TraineeFactory(first_name="Ben", last_name="Cole"), pain="occasional")
+    case = correct_the_pain(case)
+
+    page = client.get(f"/admin/cases/case/{case.pk}/grades/regrade/").text
+
+    assert "2 of 2 results would change" in page
+    assert re.search(r"Ada Byrne</td>\s*<td>[^<]+</td>\s*<td><strong>6 → 5</strong> of 6", page)
+    assert re.search(r"Ben Cole</td>\s*<td>[^<]+</td>\s*<td><strong>5 → 6</strong> of 6", page)
+    assert [a.components_right for a in Attempt.objects.filter(pk__in=[right.pk, wrong.pk]).order_by("pk")] == [6, 5]
+    assert not Regrade.objects.exists() and not RegradeDecision.objects.exists()
 
 
 def test_the_trainee_sees_the_regrade_mark_the_new_grade_and_the_original_result(client, case):
