@@ -137,6 +137,12 @@ class ComponentAgreement:
         count, i, j = max(mistakes, default=(0, 0, 0))
         return (options[i], options[j], count) if count else None
 
+    @property
+    def repeated_mistake(self) -> tuple[sins.Option, sins.Option, int] | None:
+        """The most common mistake when it was made more than once: what a cohort's case summary lists."""
+        mistake = self.most_common_mistake
+        return mistake if mistake and mistake[2] > 1 else None
+
 
 @dataclass(frozen=True)
 class Agreement:

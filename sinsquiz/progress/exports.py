@@ -2,6 +2,7 @@
 
 import csv
 
+from django.db.models import Count
 from django.http import StreamingHttpResponse
 from django.utils.text import slugify
 
@@ -54,13 +55,20 @@ ATTEMPT_COLUMNS = [
     "reference_category",
     "consultation",
     "components_right",
+    "assessment",  # answered in an assessment (its feedback was withheld), not in practice
+    "regraded",  # times regraded against a corrected reference; the grades above are the latest
 ]
 
 
 def attempt_rows(attempts):
     """One row per submitted attempt: every item, both readings (streamed, in a constant amount of memory)."""
     yield ATTEMPT_COLUMNS
-    attempts = attempts.submitted().select_related("trainee", "case").order_by("submitted", "pk")
+    attempts = (
+        attempts.submitted()
+        .select_related("trainee", "case")
+        .annotate(regraded=Count("regrades"))
+        .order_by("submitted", "pk")
+    )
     for a in attempts.iterator(chunk_size=2000):
         items = []
         for item in sins.READING_ITEMS:
@@ -72,7 +80,7 @@ def attempt_rows(attempts):
             a.case.slug,
             a.case.title,
             a.case_version,
-            a.submitted.isoformat(),
+            a.submitted.isoformat(timespec="seconds"),
             a.first_try,
             round(a.time_spent.total_seconds()),
             *items,
@@ -82,6 +90,8 @@ def attempt_rows(attempts):
             a.reference_category,
             a.consultation,
             a.components_right,
+            a.feedback_from is not None,
+            a.regraded,
         ]
 
 
@@ -111,7 +121,7 @@ def case_rows(report: CohortReport):
     for row in report.cases:
         mistakes = []
         for component in row.components:
-            mistake = component.most_common_mistake
+            mistake = component.repeated_mistake
             mistakes.append(f"{mistake[1].code} for {mistake[0].code} ({mistake[2]})" if mistake else "")
         discrimination = rounded(row.discrimination, 1)
         yield [row.slug, row.title, row.trainees, rounded(row.facility, 3), discrimination, *mistakes]

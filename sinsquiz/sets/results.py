@@ -130,8 +130,8 @@ def trainee_rows(report: Results):
         yield [
             t.trainee.get_username(),
             t.trainee.get_full_name(),
-            t.started.isoformat() if t.started else "",
-            t.finished.isoformat() if t.finished else "",
+            t.started.isoformat(timespec="seconds") if t.started else "",
+            t.finished.isoformat(timespec="seconds") if t.finished else "",
             t.answered,
             report.cases,
             t.components_right,

@@ -182,3 +182,18 @@ def test_a_negative_discrimination_stays_a_number_while_text_cells_are_still_def
     assert z_row["title"] == "'-Z lytic"
     assert float(z_row["facility"]) == pytest.approx(17 / 18, abs=0.001)
     assert sorted(row["name"].split()[0] for row in trainee_rows) == ["'+B", "'=A", "'@C"]
+
+
+def test_the_case_summary_csv_lists_a_mistake_as_the_page_does_only_once_it_is_made_twice(client, cohort):
+    client.force_login(cohort.trainees.get(username="t4"))
+    commit(client, Case.objects.get(title="X"), pain="none")  # a mistake made once
+    client.force_login(cohort.educators.get())
+
+    rows = list(
+        csv.DictReader(io.StringIO(b"".join(client.get(f"/cohorts/{cohort.pk}/cases.csv").streaming_content).decode()))
+    )
+
+    by_title = {row["title"]: row for row in rows}
+    assert by_title["Y"]["most_common_mistake_collapse"] == "gt50 for lt50 (2)"
+    assert by_title["X"]["most_common_mistake_pain"] == ""
+    assert "Pain: " not in client.get(f"/cohorts/{cohort.pk}/").content.decode()

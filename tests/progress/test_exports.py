@@ -41,3 +41,22 @@ def test_the_export_can_be_limited_to_a_cohort_and_written_to_standard_output(at
     assert [row["trainee"] for row in csv.DictReader(io.StringIO(out.getvalue()))] == ["ann"]
     with pytest.raises(CommandError, match="no cohort called"):
         call_command("export_attempts", cohort="Nope", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_the_export_says_when_an_attempt_was_regraded_and_gives_times_to_the_second(attempts):
+    from cases.models import Case
+    from sinsquiz.training import regrading
+    from tests.factories import EducatorFactory
+
+    case = Case.objects.get()
+    reading = case.readings.get(is_primary=True)
+    reading.pain = "occasional"
+    reading.save()
+    regrading.regrade(Case.objects.get(), EducatorFactory())
+    out = io.StringIO()
+
+    call_command("export_attempts", stdout=out, stderr=io.StringIO())
+
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert [(r["regraded"], r["assessment"], r["reference_pain"]) for r in rows] == [("1", "False", "occasional")] * 2
+    assert all(len(r["submitted"]) == len("2026-03-04T09:00:00+00:00") for r in rows)
