@@ -141,7 +141,11 @@ class Assignment(models.Model):
         if self.time_limit and self.mode != self.Mode.ASSESSMENT:
             errors["time_limit"] = "Only an assessment has a time limit."
         if self.purpose != self.Purpose.ORDINARY and self.mode != self.Mode.ASSESSMENT:
-            errors["mode"] = "A baseline or a retest is an assessment: no feedback until the end."
+            # Said beside the purpose: its section is folded away until it holds an error.
+            errors["purpose"] = (
+                "A baseline or a retest is an assessment (no feedback until the end): choose Assessment as its mode, "
+                "or make it an ordinary set."
+            )
         if self.purpose == self.Purpose.RETEST:
             if self.baseline_id is None:
                 errors["baseline"] = "Choose the baseline this retest repeats."

@@ -139,6 +139,20 @@ def test_a_retest_is_offered_only_the_baselines_of_the_educators_own_cohorts(cli
     assert list(offered) == [mine]
 
 
+def test_a_baseline_in_practice_mode_is_refused_in_the_test_retest_section_which_opens_to_show_why(
+    client, educator, cohort, cases
+):
+    case_set = make_assignment(cohort, cases).case_set
+
+    response = client.post("/admin/sets/assignment/add/", form(case_set, cohort, purpose="baseline"))
+
+    html = response.content.decode()
+    assert "choose Assessment as its mode, or make it an ordinary set" in html
+    assert list(response.context["adminform"].form.errors) == ["purpose"]
+    assert not [fs for fs in response.context["adminform"] if fs.name == "Test–retest"][0].is_collapsible
+    assert Assignment.objects.count() == 1
+
+
 def test_a_time_limit_on_practice_and_a_retest_inside_the_washout_are_refused_with_a_message(
     client, educator, cohort, cases
 ):
