@@ -145,6 +145,14 @@ def unpublished(sender, cases, **kwargs) -> list[str]:
     return warnings
 
 
+def feedback_kept(sender, trainee, attempt, now, **kwargs) -> bool:
+    """While an assessment the trainee has ahead holds the case, their earlier readings' feedback stays closed:
+    else its reference is a click away from a case they are still to answer (or to answer again, at a retest).
+    The assessment's own answers follow its release rule instead (released_from)."""
+    holding = assessments_ahead(trainee, now).filter(case_set__items__case=attempt.case_id)
+    return holding.exclude(sittings__answers__attempt=attempt).exists()
+
+
 def answering(trainee, now) -> set[int]:
     """The cases of the trainee's sittings under way that they have not answered yet."""
     cases = set()

@@ -18,7 +18,7 @@ from cases.models import Case, PublicCase, PublicImage, PublicSeries, public_ser
 from sinsquiz import sins
 from sinsquiz.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from sinsquiz.training import drafts, next_case, regrading, reviews
-from sinsquiz.training.access import get_attempt_for_user, is_withheld
+from sinsquiz.training.access import get_attempt_for_user, is_kept_for_assessment, is_withheld
 from sinsquiz.training.forms import CalculatorForm, CaseListForm, ReadingForm
 from sinsquiz.training.models import Attempt, done_by, last_result_by, started_by
 
@@ -223,6 +223,10 @@ def feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not (attempt.case.is_published or request.user.is_staff):
         # Unpublished since: its draft's text and images are the educators' until it is published again.
         response = render(request, "training/withdrawn.html", {"attempt": attempt})
+        response["Cache-Control"] = "no-store, private"
+        return response
+    if is_kept_for_assessment(request, attempt):
+        response = render(request, "training/held_back.html", {"case": PublicCase.of(attempt.case)})
         response["Cache-Control"] = "no-store, private"
         return response
     if is_withheld(request, attempt):

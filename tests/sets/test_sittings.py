@@ -266,6 +266,26 @@ def test_a_case_practised_before_offers_its_earlier_feedback_in_a_practice_set_b
     assert "Case 1 of 3" in html
     assert (f'href="/attempts/{earlier.pk}/"' in html) is offered
     assert ("Done before:" in html) is offered
+    # Nor is it open by its address: the reference of a case still to be answered.
+    feedback = client.get(f"/attempts/{earlier.pk}/").content.decode()
+    assert ("This case is kept for an assessment" in feedback) is not offered
+    assert ("components right" in feedback.lower()) is offered
+
+
+def test_an_assessments_own_answers_follow_its_release_and_earlier_feedback_opens_when_it_closes(
+    client, clock, trainee, cohort, cases
+):
+    earlier = commit(client, cases[0])
+    assignment = make_assignment(cohort, cases, mode="assessment", feedback_at="finish")
+    start(client, assignment)
+    answer = commit(client, cases[0])
+    client.post(f"/sets/{assignment.pk}/finish/")
+
+    assert "components right" in client.get(f"/attempts/{answer.pk}/").content.decode().lower()  # released
+    assert "This case is kept for an assessment" in client.get(f"/attempts/{earlier.pk}/").content.decode()
+    clock.move(days=3)
+    client.force_login(trainee)
+    assert "components right" in client.get(f"/attempts/{earlier.pk}/").content.decode().lower()
 
 
 def test_an_assessments_cases_are_kept_from_the_day_it_is_assigned_not_only_once_it_opens(

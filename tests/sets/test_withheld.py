@@ -160,16 +160,22 @@ def test_commits_at_the_closing_second_count_before_it_and_are_refused_at_it(mig
     assert Sitting.objects.filter(finished__isnull=False).count() == 3
 
 
-def test_the_feedback_on_an_earlier_practice_attempt_lists_no_withheld_answer(client, clock, cohort, cases, trainee):
+def test_the_feedback_on_an_earlier_practice_attempt_stays_closed_while_an_answer_is_withheld(
+    client, clock, cohort, cases, trainee
+):
     practised = commit(client, cases[0])  # practice, before the set was assigned
     assignment = make_assignment(cohort, cases, mode="assessment", feedback_at="close", closes=NOW.replace(hour=12))
     client.post(f"/sets/{assignment.pk}/start/")
     answered = commit(client, cases[0], **WRONG)
     assert answered.state == "submitted" and answered.feedback_from == assignment.closes
 
-    earlier = client.get(f"/attempts/{practised.pk}/").context["earlier"]
-    assert answered.pk not in [attempt.pk for attempt in earlier]
-    assert practised.pk in [attempt.pk for attempt in earlier]
+    during = client.get(f"/attempts/{practised.pk}/")
+    clock.move(hours=3)
+    after = client.get(f"/attempts/{practised.pk}/").context["earlier"]
+
+    assert [t.name for t in during.templates][0] == "training/held_back.html"
+    assert f"/attempts/{answered.pk}/" not in during.text
+    assert {attempt.pk for attempt in after} == {practised.pk, answered.pk}  # both open once it has closed
 
 
 def test_a_regrade_before_the_close_reveals_no_score_and_no_mark(client, taken, cases):
