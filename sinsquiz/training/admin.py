@@ -71,9 +71,9 @@ def decide(request, case_id: int, choice: str, model_admin):
         messages.info(request, "No committed attempt is waiting for a choice about this case's reference.")
         return HttpResponseRedirect(change_url)
     try:
-        changes = regrading.preview(case) if choice == "regrade" else []
+        preview = regrading.preview(case, request.user) if choice == "regrade" else None
     except NoReference:
-        changes = []  # the POST says so
+        preview = None  # the POST says so
     return TemplateResponse(
         request,
         "admin/training/regrade_confirm.html",
@@ -83,8 +83,7 @@ def decide(request, case_id: int, choice: str, model_admin):
             "case": case,
             "pending": pending,
             "choice": choice,
-            "changes": changes,
-            "moved": sum(change.moves for change in changes),
+            "preview": preview,
             "title": "Regrade the attempts?" if choice == "regrade" else "Keep the earlier grades?",
         },
     )

@@ -20,14 +20,33 @@ class AlreadyDecided(Exception):
 class Change:
     """What regrading would do to one attempt's result, shown before the educator confirms."""
 
-    trainee: str
+    trainee_name: str
     submitted: datetime
-    components_right: tuple[int, int]  # now, then
-    consultation: tuple[str, str]  # Attempt.Consultation labels, now and then
+    right_before: int  # SINS components right
+    right_after: int
+    triage_before: str  # Attempt.Consultation labels
+    triage_after: str
 
     @property
     def moves(self) -> bool:
-        return self.components_right[0] != self.components_right[1] or self.consultation[0] != self.consultation[1]
+        return self.right_before != self.right_after or self.triage_before != self.triage_after
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What regrading would change: named for the attempts of trainees the educator follows, counted for others."""
+
+    changes: list[Change]
+    others: int  # attempts of trainees in cohorts the educator does not follow
+    others_moving: int
+
+    @property
+    def moving(self) -> int:
+        return sum(change.moves for change in self.changes) + self.others_moving
+
+    @property
+    def total(self) -> int:
+        return len(self.changes) + self.others
 
 
 @dataclass(frozen=True)
@@ -70,21 +89,27 @@ def regradable(case: Case, snapshot: dict | None = None):
     return earlier.filter(case_version__in=[v for v, reference in snapshots if answers_of(reference) != now])
 
 
-def preview(case: Case) -> list[Change]:
-    """What regrading would do to each attempt it would regrade, oldest first; nothing is written."""
+def preview(case: Case, user) -> Preview:
+    """What regrading would do to each attempt it would regrade, oldest first; nothing is written. Only the
+    attempts of trainees `user` follows are named (an educator sees only those)."""
     snapshot = reference_snapshot(case)
+    followed = set(Attempt.objects.visible_to(user).filter(case=case).values_list("pk", flat=True))
+    # The regrades: escc_asked_at_commit reads the first of them.
     attempts = regradable(case, snapshot).select_related("trainee").prefetch_related("regrades").order_by("submitted")
     label = dict(Attempt.Consultation.choices)
-    changes = []
+    changes, others, others_moving = [], 0, 0
     for attempt in attempts:
         columns = _regraded(attempt, snapshot)
-        changes.append(Change(
-            attempt.trainee.get_full_name() or attempt.trainee.get_username(),
-            attempt.submitted,
-            (attempt.components_right, columns["components_right"]),
-            (label[attempt.consultation], label[columns["consultation"]]),
-        ))  # fmt: skip
-    return changes
+        change = Change(
+            attempt.trainee.get_full_name() or attempt.trainee.get_username(), attempt.submitted,
+            attempt.components_right, columns["components_right"],
+            label[attempt.consultation], label[columns["consultation"]],
+        )  # fmt: skip
+        if attempt.pk in followed:
+            changes.append(change)
+        else:
+            others, others_moving = others + 1, others_moving + change.moves
+    return Preview(changes, others, others_moving)
 
 
 def _regraded(attempt: Attempt, snapshot: dict) -> dict:

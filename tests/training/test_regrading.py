@@ -198,6 +198,9 @@ def test_regrading_gives_the_new_grade_and_keeps_the_original_intact(client, edu
 def test_the_regrade_question_shows_whose_results_would_change_and_writes_nothing(client, educator, case):
     right = committed(case, TraineeFactory(first_name="Ada", last_name="Byrne"))  # mechanical pain: right now
     wrong = committed(case, TraineeFactory(first_name="Ben", last_name="Cole"), pain="occasional")
+    cohort = Cohort.objects.create(name="Residents")
+    cohort.trainees.add(right.trainee, wrong.trainee)
+    cohort.educators.add(educator)
     case = correct_the_pain(case)
 
     page = client.get(f"/admin/cases/case/{case.pk}/grades/regrade/").text
@@ -207,6 +210,21 @@ def test_the_regrade_question_shows_whose_results_would_change_and_writes_nothin
     assert re.search(r"Ben Cole</td>\s*<td>[^<]+</td>\s*<td><strong>5 → 6</strong> of 6", page)
     assert [a.components_right for a in Attempt.objects.filter(pk__in=[right.pk, wrong.pk]).order_by("pk")] == [6, 5]
     assert not Regrade.objects.exists() and not RegradeDecision.objects.exists()
+
+
+def test_the_regrade_question_names_only_the_trainees_the_educator_follows(client, educator, case):
+    followed = TraineeFactory(first_name="Ada", last_name="Byrne")
+    Cohort.objects.create(name="Mine").trainees.add(followed)
+    Cohort.objects.get(name="Mine").educators.add(educator)
+    committed(case, followed)
+    committed(case, TraineeFactory(first_name="Ben", last_name="Cole"), pain="occasional")  # not followed
+    case = correct_the_pain(case)
+
+    page = client.get(f"/admin/cases/case/{case.pk}/grades/regrade/").text
+
+    assert "2 of 2 results would change" in page
+    assert "Ada Byrne" in page and "Ben Cole" not in page
+    assert "And 1 attempt of trainees in cohorts you do not follow, 1 of which would change." in page
 
 
 def test_the_trainee_sees_the_regrade_mark_the_new_grade_and_the_original_result(client, case):
