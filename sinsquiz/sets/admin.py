@@ -1,5 +1,5 @@
 from django.contrib import admin, messages
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
@@ -65,12 +65,13 @@ class AssignmentAdmin(admin.ModelAdmin):
             kwargs["queryset"] = Cohort.objects.for_educator(request.user)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "baseline":  # a retest repeats a baseline of the educator's own cohorts
-            kwargs["queryset"] = Assignment.objects.for_educator(request.user).filter(
-                purpose=Assignment.Purpose.BASELINE
-            )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        # A retest repeats a baseline of the educator's own cohorts, or keeps the one it has (a co-educator's).
+        own = Q(pk__in=Assignment.objects.for_educator(request.user).values("pk")) | Q(pk=obj and obj.baseline_id)
+        baselines = Assignment.objects.filter(own, purpose=Assignment.Purpose.BASELINE).select_related("case_set")
+        form.base_fields["baseline"].queryset = baselines
+        return form
 
     # Short columns, so that the list fits beside its filters and the Results link stays in sight.
     @admin.display(description="Set", ordering="case_set__title")

@@ -121,10 +121,11 @@ def test_an_educator_saving_a_shared_assignment_keeps_the_cohorts_of_other_educa
     theirs.educators.add(EducatorFactory())
     assignment = make_assignment(cohort, cases)
     assignment.cohorts.add(theirs)
-    page = client.get(f"/admin/sets/assignment/{assignment.pk}/change/")
 
-    client.post(f"/admin/sets/assignment/{assignment.pk}/change/", admin_post_data(page))
+    # The form offers only the educator's cohort: the browser posts that one.
+    response = client.post(f"/admin/sets/assignment/{assignment.pk}/change/", form(assignment.case_set, cohort))
 
+    assert response.status_code == 302
     assert set(assignment.cohorts.all()) == {cohort, theirs}
 
 
@@ -151,6 +152,20 @@ def test_a_baseline_in_practice_mode_is_refused_in_the_test_retest_section_which
     assert list(response.context["adminform"].form.errors) == ["purpose"]
     assert not [fs for fs in response.context["adminform"] if fs.name == "Test–retest"][0].is_collapsible
     assert Assignment.objects.count() == 1
+
+
+def test_a_shared_retest_keeps_a_baseline_of_another_educators_cohort(client, educator, cohort, cases):
+    theirs = Cohort.objects.create(name="Fellows")
+    baseline = make_assignment(theirs, cases, mode="assessment", purpose="baseline", closes=NOW - timedelta(weeks=7))
+    retest = make_assignment(cohort, cases, mode="assessment", purpose="retest", baseline=baseline)
+    retest.case_set = baseline.case_set
+    retest.save()
+    data = form(retest.case_set, cohort, mode="assessment", purpose="retest", baseline=baseline.pk)
+
+    response = client.post(f"/admin/sets/assignment/{retest.pk}/change/", data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Assignment.objects.get(pk=retest.pk).baseline == baseline
 
 
 def test_a_time_limit_on_practice_and_a_retest_inside_the_washout_are_refused_with_a_message(
