@@ -626,7 +626,7 @@ class CaseAdmin(UploadsAdmin):
             self.say_unpublished(request, [obj])
 
     def say_unpublished(self, request, cases):
-        for _, warnings in unpublished.send(sender=Case, cases=cases):
+        for _, warnings in unpublished.send(sender=Case, cases=cases, by=request.user):
             for warning in warnings:
                 self.message_user(request, warning, messages.WARNING)
 
@@ -652,7 +652,12 @@ class CaseAdmin(UploadsAdmin):
             case.status = Case.Status.DRAFT
             case.save(update_fields=["status", "updated"])
         count = len(cases)
-        self.message_user(request, f"Unpublished {count} case{pluralize(count)}: back to draft.", messages.SUCCESS)
+        self.message_user(
+            request,
+            f"Unpublished {count} case{pluralize(count)}: back to draft. Trainees' feedback on "
+            f"{pluralize(count, 'it,them')} is closed until {pluralize(count, 'it is,they are')} published again.",
+            messages.SUCCESS,
+        )
         self.say_unpublished(request, cases)
 
     @admin.action(description="Duplicate the selected cases as drafts", permissions=["add"])

@@ -338,9 +338,9 @@ class Case(models.Model):
         return self.status == self.Status.PUBLISHED
 
 
-# Sent by the admin with `cases`, published cases an educator has just put back to draft; each receiver returns
-# what the educator should know of it (case sets: the open assignments that hold them). The library never imports
-# its receivers.
+# Sent by the admin with `cases`, published cases an educator (`by`) has just put back to draft; each receiver
+# returns what the educator should know of it (case sets: the open assignments of their cohorts that hold them).
+# The library never imports its receivers.
 unpublished = Signal()
 
 

@@ -129,18 +129,19 @@ def held_back(sender, trainee, now, **kwargs):
     return kept - answering(trainee, now) if kept else kept
 
 
-def unpublished(sender, cases, **kwargs) -> list[str]:
-    """What the educator who unpublished `cases` should know: the assignments not closed yet that hold them, whose
-    trainees now skip them (cases.admin.unpublished)."""
-    held = Assignment.objects.filter(closes__gt=timezone.now(), case_set__items__case__in=cases)
+def unpublished(sender, cases, by, **kwargs) -> list[str]:
+    """What the educator who unpublished `cases` should know: the assignments of their cohorts, not closed yet,
+    that hold them, whose trainees now skip them (cases.models.unpublished)."""
+    held = Assignment.objects.for_educator(by).filter(closes__gt=timezone.now(), case_set__items__case__in=cases)
     warnings = []
     for assignment in held.select_related("case_set").distinct().order_by("closes", "pk"):
         titles = SetCase.objects.filter(case_set=assignment.case_set_id, case__in=cases).values_list("case__title")
         names = ", ".join(f"“{title}”" for (title,) in titles)
         be, it = ("is", "it") if len(titles) == 1 else ("are", "them")
         warnings.append(
-            f"{names} {be} in “{assignment.title}”, open until {when(assignment.closes)}: its trainees now skip "
-            f"{it}, and its results count only the cases still published. Publish {it} again to put {it} back."
+            f"{names} {be} in “{assignment.title}”, open until {when(assignment.closes)}: its trainees who have "
+            f"not answered {it} yet now skip {it}; answers already given still count in its results. Publish {it} "
+            f"again to put {it} back."
         )
     return warnings
 
@@ -191,12 +192,17 @@ def finish(sitting: Sitting, now=None) -> bool:
     return True
 
 
-def next_case(sitting: Sitting) -> Case | None:
-    """The first case of the sitting's order not answered yet (and still published)."""
+def cases_left(sitting: Sitting) -> list[Case]:
+    """The sitting's cases not answered yet and still published, in its order."""
     answered = set(sitting.answers.values_list("case", flat=True))
     left = [pk for pk in sitting.order if pk not in answered]
     cases = Case.objects.published().in_bulk(left)
-    return next((cases[pk] for pk in left if pk in cases), None)
+    return [cases[pk] for pk in left if pk in cases]
+
+
+def next_case(sitting: Sitting) -> Case | None:
+    """The first case of the sitting's order not answered yet (and still published)."""
+    return next(iter(cases_left(sitting)), None)
 
 
 def reschedule(assignment: Assignment) -> None:

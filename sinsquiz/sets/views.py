@@ -75,7 +75,8 @@ def finish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         if sitting is None or not sittings.counts(sitting, timezone.now()):
             return redirect("set", pk=assignment.pk)
         answered = sitting.answers.count()
-        context = {"assignment": assignment, "answered": answered, "left": len(sitting.order) - answered}
+        left = len(sittings.cases_left(sitting))
+        context = {"assignment": assignment, "answered": answered, "left": left}
         return render(request, "sets/finish.html", context)
     if sitting and sittings.finish(sitting):
         messages.success(request, "You have finished this set. The cases you left out count as not answered.")

@@ -79,15 +79,20 @@ def test_unpublishing_a_case_of_an_open_set_warns_the_educator_and_the_trainees_
     trainee_client = Client()
     trainee_client.force_login(trainee)
     trainee_client.post(f"/sets/{assignment.pk}/start/")
+    commit(trainee_client, cases[0])
 
     response = client.post(
         "/admin/cases/case/", {"action": "unpublish", "_selected_action": [cases[1].pk]}, follow=True
     )
 
-    assert [str(message) for message in response.context["messages"] if message.level_tag == "warning"] == [
-        "“Set case 2” is in “Spine metastases, week 1”, open until Friday 6 March, 09:00: its trainees now skip it, "
-        "and its results count only the cases still published. Publish it again to put it back."
-    ]
+    said = {message.level_tag: str(message) for message in response.context["messages"]}
+    assert said["warning"] == (
+        "“Set case 2” is in “Spine metastases, week 1”, open until Friday 6 March, 09:00: its trainees who have not "
+        "answered it yet now skip it; answers already given still count in its results. Publish it again to put it "
+        "back."
+    )
+    assert said["success"].endswith("Trainees' feedback on it is closed until it is published again.")
+    assert "1 answered, 1 left" in trainee_client.get(f"/sets/{assignment.pk}/finish/").text  # the withdrawn one not
     set_page = trainee_client.get(f"/sets/{assignment.pk}/").content.decode()
     assert '<th scope="row">Set case 2</th>' in set_page and "Withdrawn" in set_page  # no link to a closed page
 
@@ -106,8 +111,14 @@ def test_putting_a_case_of_an_open_set_back_to_draft_on_its_page_warns_the_same(
     ]
 
 
-def test_unpublishing_a_case_in_no_open_set_says_nothing_more(client, educator, cohort, cases):
-    make_assignment(cohort, cases, opens=NOW - timedelta(days=9), closes=NOW - timedelta(days=2))
+@pytest.mark.parametrize("whose", ["closed", "another educator's"])
+def test_unpublishing_a_case_in_no_open_set_of_the_educators_cohorts_names_no_set(
+    client, educator, cohort, cases, whose
+):
+    if whose == "closed":
+        make_assignment(cohort, cases, opens=NOW - timedelta(days=9), closes=NOW - timedelta(days=2))
+    else:
+        make_assignment(Cohort.objects.create(name="Fellows"), cases)
 
     response = client.post(
         "/admin/cases/case/", {"action": "unpublish", "_selected_action": [cases[1].pk]}, follow=True
