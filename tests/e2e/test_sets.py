@@ -14,6 +14,14 @@ READING = {"location": "semirigid", "pain": "mechanical", "bone_lesion": "lytic"
            "collapse": "lt50", "posterolateral": "unilateral", "absent_pedicle": "present", "tomita": "2"}  # fmt: skip
 
 
+# The top bar's links and buttons that `clock` overlaps.
+COVERED = """clock => { const c = clock.getBoundingClientRect();
+    return [...document.querySelectorAll('.topbar a, .topbar button')].filter(el => el !== clock)
+        .filter(el => { const b = el.getBoundingClientRect();
+                        return b.width && b.left < c.right && c.left < b.right && b.top < c.bottom && c.top < b.bottom; })
+        .map(el => el.textContent.trim()); }"""
+
+
 def answer(page, collapse="lt50"):
     page.select_option("#id_level", "T7")
     for name, value in {**READING, "collapse": collapse}.items():
@@ -71,12 +79,18 @@ def test_an_educator_assigns_an_assessment_two_trainees_take_it_and_feedback_wai
         expect(page.locator(".countdown")).to_contain_text("left")
         if trainee == first:
             screenshot("2-trainee-case-in-set", full_page=False)
-            # Scrolled down to the last items, the time left stays in sight.
-            page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
-            expect(page.locator(".countdown")).to_have_class("countdown floating")
-            expect(page.locator(".countdown")).to_be_in_viewport()
-            page.evaluate("window.scrollTo(0, 0)")
-            expect(page.locator(".countdown")).to_have_class("countdown")
+            # Scrolled down to the last items, the time left stays in sight: in the top bar, covering none of
+            # it, or on a phone (whose top bar scrolls away) as a strip across the top.
+            for width, where in ((1366, "docked"), (900, "docked"), (390, "floating")):
+                page.set_viewport_size({"width": width, "height": 844})
+                page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+                clock = page.locator(".countdown")
+                expect(clock).to_have_class(f"countdown {where}")
+                expect(clock).to_be_in_viewport()
+                assert page.evaluate(COVERED, clock.element_handle()) == [], width
+                page.evaluate("window.scrollTo(0, 0)")
+                expect(clock).to_have_class("countdown")
+            page.set_viewport_size({"width": 1366, "height": 900})
         answer(page, collapse)
         expect(page.locator(".sitting-bar")).to_contain_text("Case 2 of 2")
         answer(page, collapse)

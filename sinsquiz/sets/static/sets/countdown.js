@@ -6,10 +6,10 @@
   const deadline = new Date(clock.dataset.deadline).getTime();
   const pad = (n) => String(n).padStart(2, "0");
   // The clock itself is silent (a reading every second would drown a screen reader); these moments are said.
-  const alert = document.createElement("span");
-  alert.className = "visually-hidden";
-  alert.setAttribute("aria-live", "assertive");
-  clock.after(alert);
+  const announcer = document.createElement("span");
+  announcer.className = "visually-hidden";
+  announcer.setAttribute("aria-live", "assertive");
+  clock.after(announcer);
   const warnings = [[300, "5 minutes left"], [60, "1 minute left"], [0, "Time is up"]];
   let warned = warnings.findIndex(([at]) => (deadline - Date.now()) / 1000 > at);
   if (warned < 0) warned = warnings.length;
@@ -19,14 +19,24 @@
     const h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
     clock.textContent = left ? `${h ? h + ":" : ""}${pad(m)}:${pad(s)} left` : "Time is up";
     clock.classList.toggle("hurry", left < 120);
-    while (warned < warnings.length && left <= warnings[warned][0]) alert.textContent = warnings[warned++][1];
+    while (warned < warnings.length && left <= warnings[warned][0]) announcer.textContent = warnings[warned++][1];
     if (left) setTimeout(tick, 1000);
   }
   tick();
 
-  // Scrolled down to the last items, the trainee still sees the clock: it floats once its bar is out of view.
+  // Scrolled down to the last items, the trainee still sees the clock. Once its bar is out of view it moves into
+  // the top bar where that stays in view (it takes its own room there, covering nothing), else it floats as a
+  // strip across the top of the screen.
   const bar = clock.closest(".sitting-bar");
+  const topbar = document.querySelector(".topbar");
+  function place(inView) {
+    const docked = !inView && topbar && getComputedStyle(topbar).position === "sticky";
+    clock.classList.toggle("docked", docked);
+    clock.classList.toggle("floating", !inView && !docked);
+    if (docked) topbar.querySelector(".who")?.before(clock);
+    else if (!bar.contains(clock)) announcer.before(clock);
+  }
   if (bar && "IntersectionObserver" in window) {
-    new IntersectionObserver(([entry]) => clock.classList.toggle("floating", !entry.isIntersecting)).observe(bar);
+    new IntersectionObserver(([entry]) => place(entry.isIntersecting)).observe(bar);
   }
 })();
