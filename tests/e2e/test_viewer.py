@@ -509,9 +509,13 @@ def test_a_mouse_wheel_over_a_row_of_tabs_too_long_to_show_scrolls_it_sideways(p
     tabs.hover()
     page.mouse.wheel(0, 400)
 
-    page.wait_for_function("document.querySelector('[data-tabs]').scrollLeft > 0")
+    wait_until(page, lambda: tabs.evaluate("row => row.scrollLeft") > 0)
     assert page.evaluate("window.scrollY") == page_scroll  # the page stays put
     expect(page.get_by_role("tab").first).to_have_attribute("aria-selected", "true")  # scrolling selects nothing
+
+    tabs.evaluate("row => { row.scrollLeft = row.scrollWidth; }")
+    page.mouse.wheel(0, 200)  # on, with the row at its end: the page scrolls, not trapped by the row
+    wait_until(page, lambda: page.evaluate("window.scrollY") > page_scroll)
 
 
 def test_the_viewer_announces_each_image_it_shows(page, live_server, case):

@@ -171,9 +171,12 @@ class Viewer {
   }
 
   // A mouse wheel (up and down) over a row of tabs too long to show scrolls it sideways: else only the thin
-  // scrollbar reaches the last series. A row that fits, and sideways wheels and trackpads, keep their own way.
+  // scrollbar reaches the last series. A row that fits or is at its end in the wheel's direction, and sideways
+  // wheels and trackpads, leave the page to scroll.
   wheelTabs(e, row) {
-    if (row.scrollWidth <= row.clientWidth || Math.abs(e.deltaX) >= Math.abs(e.deltaY) || e.ctrlKey) return;
+    if (Math.abs(e.deltaX) >= Math.abs(e.deltaY) || e.ctrlKey) return;
+    const end = row.scrollWidth - row.clientWidth;
+    if (e.deltaY < 0 ? row.scrollLeft <= 0 : row.scrollLeft >= end - 1) return;
     e.preventDefault();
     row.scrollLeft += e.deltaY * [1, 40, 800][e.deltaMode];
   }
