@@ -18,7 +18,8 @@ READING = {"location": "semirigid", "pain": "mechanical", "bone_lesion": "lytic"
 COVERED = """clock => { const c = clock.getBoundingClientRect();
     return [...document.querySelectorAll('.topbar a, .topbar button')].filter(el => el !== clock)
         .filter(el => { const b = el.getBoundingClientRect();
-                        return b.width && b.left < c.right && c.left < b.right && b.top < c.bottom && c.top < b.bottom; })
+                        return b.width && b.left < c.right && c.left < b.right
+                               && b.top < c.bottom && c.top < b.bottom; })
         .map(el => el.textContent.trim()); }"""
 
 
