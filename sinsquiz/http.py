@@ -1,4 +1,4 @@
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponseNotAllowed
 from django.middleware.gzip import GZipMiddleware
@@ -40,14 +40,17 @@ class MethodNotAllowedPageMiddleware:
 
 
 class RefuseNulMiddleware:
-    """A NUL character in the address (`%00`) is a 400 before any view: PostgreSQL refuses NUL in text, so a
-    filter or a lookup made from it would end in a 500 (forms refuse NUL in what they post on their own)."""
+    """A NUL character in the address (`%00`) or a cookie is a 400 before any view: PostgreSQL refuses NUL in
+    text, so a filter, a lookup or the session made from it would end in a 500 (forms refuse NUL in what they post
+    on their own)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         query = (part for key, values in request.GET.lists() for part in (key, *values))
-        if "\x00" in request.path or any("\x00" in part for part in query):
-            raise BadRequest("NUL in the address")
+        cookies = (part for item in request.COOKIES.items() for part in item)
+        if "\x00" in request.path or any("\x00" in part for part in (*query, *cookies)):
+            request.user = AnonymousUser()  # the 400 page is drawn for no one: the session is never read
+            raise BadRequest("NUL in the address or a cookie")
         return self.get_response(request)

@@ -74,6 +74,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before the session is read: a NUL in its cookie would reach PostgreSQL.
+    "sinsquiz.http.RefuseNulMiddleware",
     # Compresses the response last, after every middleware below has written it (Django's BREACH padding on).
     "sinsquiz.http.PageGZipMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -82,7 +84,6 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "sinsquiz.http.RefuseNulMiddleware",
     # Deny by default: every view needs a login unless it is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -64,6 +64,14 @@ def test_a_nul_in_the_address_is_a_bad_request_not_a_server_error(client, path):
     assert "This request could not be understood" in response.content.decode()
 
 
+def test_a_nul_in_a_cookie_is_a_bad_request_before_the_session_is_read(client):
+    client.cookies["sessionid"] = "\x00abcdefghijklmnop"
+
+    response = client.get("/cases/")
+
+    assert response.status_code == 400
+
+
 def test_a_form_refused_by_the_csrf_check_says_what_to_do(trainee):
     client = Client(enforce_csrf_checks=True)
     client.force_login(trainee)
