@@ -138,9 +138,9 @@ class Assignment(models.Model):
         errors = {}
         if self.opens and self.closes and self.closes <= self.opens:
             errors["closes"] = "The set must close after it opens."
-        if self.time_limit and self.mode != self.Mode.ASSESSMENT:
+        if self.time_limit and not self.is_assessment:
             errors["time_limit"] = "Only an assessment has a time limit."
-        if self.purpose != self.Purpose.ORDINARY and self.mode != self.Mode.ASSESSMENT:
+        if self.purpose != self.Purpose.ORDINARY and not self.is_assessment:
             # Said beside the purpose: its section is folded away until it holds an error.
             errors["purpose"] = (
                 "A baseline or a retest is an assessment (no feedback until the end): choose Assessment as its mode, "

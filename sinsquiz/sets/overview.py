@@ -88,7 +88,7 @@ def assigned_sets(trainee, now=None) -> list[AssignedSet]:
 
 def released(sitting: Sitting, now) -> bool:
     """Whether the sitting's results are the trainee's to see."""
-    return sitting.assignment.mode == Assignment.Mode.PRACTICE or now >= sittings.released_from(sitting)
+    return not sitting.assignment.is_assessment or now >= sittings.released_from(sitting)
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,7 @@ def record_commit(sender, attempt: Attempt, **kwargs) -> str | None:
         if not answered and not sitting.finished and now < assignment.closes + LATE:
             raise Refused(f"“{title}” closed for you at {when(sitting.deadline)}: this reading came too late and "
                           "was not counted. Your draft is kept.")  # fmt: skip
-        if assignment.mode != Assignment.Mode.ASSESSMENT or now >= max(released_from(sitting), assignment.closes):
+        if not assignment.is_assessment or now >= max(released_from(sitting), assignment.closes):
             continue  # practice, or an assessment over for everyone: an ordinary attempt
         if answered:
             raise Refused(f"You have answered this case in “{title}” already: an assessment takes one attempt "
@@ -169,13 +169,13 @@ def _count(sitting: Sitting, attempt: Attempt, now) -> str:
             sitting.answers.create(case_id=attempt.case_id, attempt=attempt)
     except IntegrityError:  # the same case committed at the same moment from another draft
         raise Refused("You have answered this case in this set already. Your draft is kept, not counted.") from None
-    if assignment.mode == Assignment.Mode.ASSESSMENT:
+    if assignment.is_assessment:
         attempt.feedback_from = released_from(sitting)
         Attempt.objects.filter(pk=attempt.pk).update(feedback_from=attempt.feedback_from)
     if not next_case(sitting):
         finish(sitting, now)
     go_on = reverse("set-next", args=[assignment.pk])
-    if assignment.mode == Assignment.Mode.ASSESSMENT:
+    if assignment.is_assessment:
         return go_on
     return f"{attempt.get_absolute_url()}?next={go_on}"
 
@@ -187,7 +187,7 @@ def finish(sitting: Sitting, now=None) -> bool:
         return False
     sitting.finished = now
     assignment = sitting.assignment
-    if assignment.mode == Assignment.Mode.ASSESSMENT and assignment.feedback_at == Assignment.FeedbackAt.FINISH:
+    if assignment.is_assessment and assignment.feedback_at == Assignment.FeedbackAt.FINISH:
         Attempt.objects.filter(set_answer__sitting=sitting).update(feedback_from=now)
     return True
 
@@ -214,5 +214,5 @@ def reschedule(assignment: Assignment) -> None:
         if deadline != sitting.deadline:
             Sitting.objects.filter(pk=sitting.pk).update(deadline=deadline)
             sitting.deadline = deadline
-        if assignment.mode == Assignment.Mode.ASSESSMENT:
+        if assignment.is_assessment:
             Attempt.objects.filter(set_answer__sitting=sitting).update(feedback_from=released_from(sitting))
