@@ -305,6 +305,13 @@ class ArrangementWidget(forms.Widget):
         return False
 
 
+def is_row_id(value) -> bool:
+    """Whether a value posted or typed in an address is a row's id: plain ASCII digits ("²" is a digit to Python,
+    not to int()), and short enough for the database's integer (a longer one overflows it)."""
+    text = str(value)
+    return text.isascii() and text.isdigit() and len(text) < 10
+
+
 class ArrangementField(forms.Field):
     """New positions and removals for a series' images, as the arrangement widget posts them."""
 
@@ -316,7 +323,7 @@ class ArrangementField(forms.Field):
     def clean(self, value):
         """The images' new order (slice ids) and the ids to remove."""
         current = [slice_.pk for slice_ in self.widget.slices]
-        rows = {int(row["pk"]): row for row in value or [] if str(row["pk"]).isascii() and str(row["pk"]).isdigit()}
+        rows = {int(row["pk"]): row for row in value or [] if is_row_id(row["pk"])}
         keys, removed = {}, set()
         for index, pk in enumerate(current):
             row = rows.get(pk, {"position": "", "remove": False})
@@ -767,6 +774,6 @@ class SeriesAdmin(UploadsAdmin):
         initial = super().get_changeform_initial_data(request)
         # From the case page's "Add a series" link; an edited address starts the form without a case.
         case_id = initial.pop("case", "")
-        if isinstance(case_id, str) and case_id.isascii() and case_id.isdigit() and len(case_id) < 10:
+        if is_row_id(case_id):
             initial |= {"case": case_id, "order": Series.objects.filter(case_id=case_id).count()}
         return initial
