@@ -168,8 +168,8 @@ def _header(ds) -> Header:
     if rows * columns > settings.MAX_IMAGE_PIXELS:
         raise Refused(f"its images are too large; they may have at most {settings.MAX_IMAGE_PIXELS // 1_000_000} "
                       "megapixels")  # fmt: skip
-    if images.too_narrow(columns, rows):
-        raise Refused(f"its images are {columns} × {rows} pixels: too narrow to be an image of the spine")
+    if narrow := images.too_narrow(columns, rows):
+        raise Refused(f"its images are {narrow}")
     if frames > settings.DICOM_MAX_FRAMES:
         raise Refused(f"holds more than {settings.DICOM_MAX_FRAMES} frames")
     samples = int(ds.get("SamplesPerPixel") or 1)

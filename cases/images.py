@@ -28,8 +28,11 @@ SIXTEEN_BIT_MODES = {"I;16", "I;16B", "I;16L", "I;16N", "I"}
 MAX_ASPECT = 20
 
 
-def too_narrow(width: int, height: int) -> bool:
-    return max(width, height) > MAX_ASPECT * min(width, height)
+def too_narrow(width: int, height: int) -> str | None:
+    """Why an image of this size is refused ("1 × 3000 pixels: too narrow…"), or None when it is not."""
+    if max(width, height) <= MAX_ASPECT * min(width, height):
+        return None
+    return f"{width} × {height} pixels: too narrow to be an image of the spine"
 
 
 @dataclass(frozen=True)
@@ -159,10 +162,9 @@ def _open_checked(upload, name: str, limit: int | None = None) -> Image.Image:
                 # Only the header has been read so far: refuse pixel floods before decoding anything.
                 if header.width * header.height > max_pixels:
                     raise _too_many_pixels(name, header.width, header.height, max_pixels)
-                if too_narrow(header.width, header.height):
+                if narrow := too_narrow(header.width, header.height):
                     raise ValidationError(
-                        f"{name} is {header.width} × {header.height} pixels: too narrow to be an image of the "
-                        f"spine (its long side may be at most {MAX_ASPECT} times its short side).",
+                        f"{name} is {narrow} (its long side may be at most {MAX_ASPECT} times its short side).",
                         code="too_narrow",
                     )
                 header.verify()
