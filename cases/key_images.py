@@ -26,7 +26,8 @@ from simple_history.utils import bulk_create_with_history
 from cases.models import Annotation, Case, ReferenceReading, Slice
 from sinsquiz import sins
 
-FIELDS = ("kind", "x1", "y1", "x2", "y2", "label")
+COORDINATES = ("x1", "y1", "x2", "y2")
+FIELDS = ("kind", *COORDINATES, "label")
 
 
 def urls(model_admin) -> list:
@@ -203,7 +204,7 @@ def _readable(shape: dict) -> bool:
     no coordinate is true or false (a bool would pass as 0 or 1). Other wrong values get the model's messages."""
     text = [shape[name] for name in ("kind", "label") if shape.get(name) is not None]
     return all(isinstance(value, str) and "\x00" not in value for value in text) and not any(
-        isinstance(shape.get(name), bool) for name in FIELDS[1:5]
+        isinstance(shape.get(name), bool) for name in COORDINATES
     )
 
 

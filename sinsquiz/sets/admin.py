@@ -109,14 +109,19 @@ class AssignmentAdmin(admin.ModelAdmin):
         others = list(assignment.cohorts.exclude(pk__in=Cohort.objects.for_educator(request.user))) if change else []
         super().save_related(request, form, formsets, change)  # the cohorts are saved here
         assignment.cohorts.add(*others)
+        if not change or {"case_set", "cohorts", "mode", "purpose"} & set(form.changed_data):
+            self.warn_of_cases_seen_before(request, assignment)
+
+    def warn_of_cases_seen_before(self, request, assignment):
         # A retest repeats its baseline's cases on purpose; any other assessment is best taken on unseen cases.
-        if assignment.is_assessment and assignment.purpose != Assignment.Purpose.RETEST:
-            seen = assignment.seen_before()
-            cases, trainees = seen.values("case").distinct().count(), seen.values("trainee").distinct().count()
-            if cases:
-                messages.warning(request, (
-                    f"{assignment.title}: {trainees} trainee{pluralize(trainees)} of its cohorts "
-                    f"{pluralize(trainees, 'has,have')} answered {cases} of its cases before, with feedback. On "
-                    f"{pluralize(cases, 'that case,those cases')} the assessment measures memory as much as "
-                    "reading; cases they have not met measure reading alone."
-                ))  # fmt: skip
+        if not assignment.is_assessment or assignment.purpose == Assignment.Purpose.RETEST:
+            return
+        seen = assignment.seen_before()
+        cases, trainees = seen.values("case").distinct().count(), seen.values("trainee").distinct().count()
+        if cases:
+            messages.warning(request, (
+                f"{assignment.title}: {trainees} trainee{pluralize(trainees)} of its cohorts "
+                f"{pluralize(trainees, 'has,have')} answered {cases} of its cases before, with feedback. On "
+                f"{pluralize(cases, 'that case,those cases')} the assessment measures memory as much as "
+                "reading; cases they have not met measure reading alone."
+            ))  # fmt: skip

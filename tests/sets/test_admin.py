@@ -62,6 +62,35 @@ def test_assigning_an_assessment_of_cases_the_cohort_has_practised_warns_the_edu
         "reading alone."
     ]
     assert not [message for message in practice.context["messages"] if message.level_tag == "warning"]
+    # Saved again with only its dates changed, it says nothing more.
+    assessment_pk = Assignment.objects.filter(mode="assessment").get().pk
+    again = client.post(
+        f"/admin/sets/assignment/{assessment_pk}/change/",
+        form(case_set, cohort, mode="assessment", closes_1="10:00:00"),
+        follow=True,
+    )
+    assert [message.level_tag for message in again.context["messages"]] == ["success"]
+
+
+def test_a_retest_of_practised_cases_is_not_warned_it_repeats_its_baseline_on_purpose(
+    client, clock, educator, cohort, cases, trainee
+):
+    trainee_client = Client()
+    trainee_client.force_login(trainee)
+    commit(trainee_client, cases[0])
+    baseline = make_assignment(
+        cohort,
+        cases,
+        mode="assessment",
+        purpose="baseline",
+        opens=NOW - timedelta(weeks=9),
+        closes=NOW - timedelta(weeks=7),
+    )
+    data = form(baseline.case_set, cohort, mode="assessment", purpose="retest", baseline=baseline.pk)
+
+    response = client.post("/admin/sets/assignment/add/", data, follow=True)
+
+    assert [message.level_tag for message in response.context["messages"]] == ["success"]
 
 
 def test_an_assessment_of_cases_the_cohort_has_not_met_saves_without_a_warning(client, educator, cohort, cases):
