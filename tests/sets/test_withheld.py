@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 
 from cases.models import Case
+from sinsquiz.progress import exports
 from sinsquiz.sets import sittings
 from sinsquiz.sets.models import SetAnswer, Sitting
 from sinsquiz.training import drafts, regrading
@@ -192,3 +193,15 @@ def test_a_regrade_before_the_close_reveals_no_score_and_no_mark(client, taken, 
     assert "egraded" not in feedback.text and "Original result" not in feedback.text
     assert "egraded" not in dashboard and "earlier reference" not in dashboard
     assert Attempt.objects.get(pk=attempt.pk).feedback_from == assignment.closes
+
+
+def test_the_attempts_export_marks_an_answer_given_in_an_assessment(client, clock, cohort, cases, trainee):
+    practised = commit(client, cases[1])
+    assignment = make_assignment(cohort, cases[:1], mode="assessment", feedback_at="close")
+    client.post(f"/sets/{assignment.pk}/start/")
+    answered = commit(client, cases[0])
+
+    header, *rows = exports.attempt_rows(Attempt.objects.all())
+
+    assessment = {row[0]: row[header.index("assessment")] for row in rows}
+    assert assessment == {practised.pk: False, answered.pk: True}
