@@ -125,3 +125,27 @@ def test_an_educator_assigns_an_assessment_two_trainees_take_it_and_feedback_wai
     page.click("text=Back pain 1")
     expect(page.locator(".summary-line")).to_contain_text("5 of 6 SINS components right")
     screenshot("5-trainee-feedback-after-close", full_page=True)
+
+
+def test_the_sittings_clock_tells_a_screen_reader_when_a_minute_is_left(page, live_server, login):
+    trainee = TraineeFactory()
+    cohort = Cohort.objects.create(name="Residents 2026")
+    cohort.trainees.add(trainee)
+    case = published_case(series=1, slices=2)
+    case_set = CaseSet.objects.create(title="Timed")
+    case_set.items.create(case=case, position=1)
+    now = timezone.now()
+    window = {"opens": now - timedelta(hours=1), "closes": now + timedelta(hours=1)}
+    assignment = Assignment.objects.create(case_set=case_set, mode="assessment", time_limit=30, **window)
+    assignment.cohorts.add(cohort)
+    login(trainee)
+    page.goto(f"{live_server.url}/sets/{assignment.pk}/")
+    page.click('button:has-text("Start")')
+    Sitting.objects.update(deadline=timezone.now() + timedelta(seconds=63))
+
+    page.goto(f"{live_server.url}{case.get_absolute_url()}")
+
+    said = page.locator(".sitting-bar [aria-live=assertive]")
+    expect(said).to_have_text("", timeout=1000)  # nothing to say yet: the clock itself is silent
+    expect(said).to_have_text("1 minute left", timeout=8000)
+    expect(page.locator(".countdown")).to_have_attribute("aria-live", "off")
