@@ -14,6 +14,7 @@ from sinsquiz.problems.models import ProblemReport
 from sinsquiz.progress.models import Cohort
 from sinsquiz.sets.models import Assignment
 from sinsquiz.sets.overview import assigned_sets
+from sinsquiz.training import next_case
 from sinsquiz.training import views as training
 from sinsquiz.training.models import Attempt
 
@@ -37,7 +38,12 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     it, because an educator's home reads every app (training may not read cohorts)."""
     if request.user.is_staff:
         return educator_home(request)
-    answers = ProblemReport.objects.of(request.user).answered_since(timezone.now() - timedelta(days=ANSWERS_DAYS))
+    answers = (
+        ProblemReport.objects.of(request.user)
+        .answered_since(timezone.now() - timedelta(days=ANSWERS_DAYS))
+        # An answer may tell the reference: none on a case an assessment keeps for itself.
+        .exclude(case__in=next_case.held_back_cases(request.user, answering_too=True))
+    )
     return training.home(
         request,
         {

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
 from sinsquiz.problems.models import ProblemReport
+from sinsquiz.training.access import is_kept_for_assessment
 from sinsquiz.training.models import Attempt
 
 # A trainee may file at most this many reports in 24 hours, and one open report per case.
@@ -15,8 +16,14 @@ class Refused(Exception):
 
 
 def may_report(user, attempt: Attempt) -> bool:
-    """Only the trainee's own committed attempt, once its feedback is released: the report may discuss the answer."""
-    return attempt.trainee_id == user.pk and attempt.is_submitted and not attempt.is_withheld()
+    """Only the trainee's own committed attempt, once its feedback is released and while no assessment keeps it
+    closed: the report, and its answer, may discuss the reference."""
+    return (
+        attempt.trainee_id == user.pk
+        and attempt.is_submitted
+        and not attempt.is_withheld()
+        and not is_kept_for_assessment(user, attempt)
+    )
 
 
 def file(attempt: Attempt, *, kind: str, text: str) -> ProblemReport:

@@ -11,7 +11,7 @@ from sinsquiz.problems.access import get_report_for_user
 from sinsquiz.problems.context_processors import on_feedback
 from sinsquiz.problems.forms import AnswerForm, ReportForm
 from sinsquiz.problems.models import may_answer
-from sinsquiz.training.access import get_attempt_for_user
+from sinsquiz.training.access import get_attempt_for_user, is_kept_for_assessment
 
 
 @require_http_methods(["GET", "POST"])
@@ -44,6 +44,8 @@ def report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def problem(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One report: its reporter reads it with the answer; an educator who follows the reporter answers and closes it."""
     report = get_report_for_user(request, pk, to_answer=request.method == "POST")
+    if is_kept_for_assessment(request.user, report.attempt):  # its answer may tell the reference
+        return render(request, "training/held_back.html", {"case": PublicCase.of(report.case)})
     form = AnswerForm(request.POST or None, initial={"answer": report.answer, "close": report.is_open})
     if form.is_valid():
         reports.answer(report, text=form.cleaned_data["answer"].strip(), close=form.cleaned_data["close"],

@@ -120,13 +120,14 @@ def assessments_ahead(trainee, now):
     return Assignment.objects.for_trainee(trainee).filter(mode=Assignment.Mode.ASSESSMENT, closes__gt=now)
 
 
-def held_back(sender, trainee, now, **kwargs):
+def held_back(sender, trainee, now, answering_too=False, **kwargs):
     """The cases of an assessment that has not closed are answered in the set, and nowhere else: not listed, not
     offered for practice, their page closed (next_case.held_back), from the day it is assigned until it closes.
-    Only the cases the trainee is answering now, in their sitting under way, stay open to them."""
+    Only the cases the trainee is answering now, in their sitting under way, stay open to them (and are left out
+    unless `answering_too`)."""
     ahead = SetCase.objects.filter(case_set__assignments__in=assessments_ahead(trainee, now))
     kept = set(ahead.values_list("case", flat=True))
-    return kept - answering(trainee, now) if kept else kept
+    return kept - answering(trainee, now) if kept and not answering_too else kept
 
 
 def unpublished(sender, cases, by, **kwargs) -> list[str]:

@@ -32,10 +32,10 @@ def is_withheld(request, attempt: Attempt) -> bool:
 feedback_kept = Signal()
 
 
-def is_kept_for_assessment(request, attempt: Attempt) -> bool:
-    """An earlier reading of the user's own whose feedback, with its reference, an assessment still to be answered
-    keeps closed (educators see all)."""
-    if attempt.trainee_id != request.user.pk:
+def is_kept_for_assessment(user, attempt: Attempt) -> bool:
+    """An earlier reading of the user's own whose feedback, with its reference (or anything said of it, such as
+    the answer to a problem report), an assessment still to be answered keeps closed (educators see all)."""
+    if attempt.trainee_id != user.pk:
         return False
-    answers = feedback_kept.send(sender=Attempt, trainee=request.user, attempt=attempt, now=timezone.now())
+    answers = feedback_kept.send(sender=Attempt, trainee=user, attempt=attempt, now=timezone.now())
     return any(kept for _, kept in answers)

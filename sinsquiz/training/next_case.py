@@ -21,9 +21,10 @@ ALL_COMPONENTS = len(sins.COMPONENTS)
 held_back = Signal()
 
 
-def held_back_cases(user, now=None) -> set[int]:
-    """Ids of the cases the trainee may not practise now."""
-    answers = held_back.send(sender=Case, trainee=user, now=now or timezone.now())
+def held_back_cases(user, now=None, *, answering_too: bool = False) -> set[int]:
+    """Ids of the cases the trainee may not practise now; `answering_too`: with those they are answering in an
+    assessment's sitting under way, whose page is open to them but nothing said of their reference."""
+    answers = held_back.send(sender=Case, trainee=user, now=now or timezone.now(), answering_too=answering_too)
     return {pk for _, ids in answers for pk in ids}
 
 

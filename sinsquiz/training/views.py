@@ -225,7 +225,7 @@ def feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         response = render(request, "training/withdrawn.html", {"attempt": attempt})
         response["Cache-Control"] = "no-store, private"
         return response
-    if is_kept_for_assessment(request, attempt):
+    if is_kept_for_assessment(request.user, attempt):
         response = render(request, "training/held_back.html", {"case": PublicCase.of(attempt.case)})
         response["Cache-Control"] = "no-store, private"
         return response

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 
 from cases.models import Case
+from sinsquiz.problems import reports
 from sinsquiz.progress import exports
 from sinsquiz.sets import sittings
 from sinsquiz.sets.models import SetAnswer, Sitting
@@ -205,3 +206,21 @@ def test_the_attempts_export_marks_an_answer_given_in_an_assessment(client, cloc
 
     assessment = {row[0]: row[header.index("assessment")] for row in rows}
     assert assessment == {practised.pk: False, answered.pk: True}
+
+
+def test_an_answer_to_a_problem_report_is_closed_while_an_assessment_keeps_its_case(
+    client, clock, cohort, cases, trainee
+):
+    practised = commit(client, cases[0])
+    report = reports.file(practised, kind="wrong_reference", text="Is the level really T7?")
+    reports.answer(report, text="Yes: the reference is T7, counted from C2.", close=True, by=EducatorFactory())
+    assert "counted from C2" in client.get("/").text  # on the home page, before any assessment
+    make_assignment(cohort, cases, mode="assessment")
+
+    home = client.get("/").text
+    page = client.get(f"/problems/{report.pk}/")
+    again = client.get(f"/attempts/{practised.pk}/report/")
+
+    assert "counted from C2" not in home
+    assert [t.name for t in page.templates][0] == "training/held_back.html" and "counted from C2" not in page.text
+    assert again.status_code == 404
