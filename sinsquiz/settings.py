@@ -74,11 +74,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Before the session is read: a NUL in its cookie would reach PostgreSQL.
-    "sinsquiz.http.RefuseNulMiddleware",
     # Compresses the response last, after every middleware below has written it (Django's BREACH padding on).
     "sinsquiz.http.PageGZipMiddleware",
     "csp.middleware.CSPMiddleware",
+    # After the CSP (its 400 page has the headers too), before the session is read (a NUL in its cookie would
+    # reach PostgreSQL).
+    "sinsquiz.http.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

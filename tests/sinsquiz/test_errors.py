@@ -62,6 +62,7 @@ def test_a_nul_in_the_address_is_a_bad_request_not_a_server_error(client, path):
 
     assert response.status_code == 400
     assert "This request could not be understood" in response.content.decode()
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
 
 
 def test_a_nul_in_a_cookie_is_a_bad_request_before_the_session_is_read(client):
