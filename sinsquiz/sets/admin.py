@@ -104,12 +104,15 @@ class AssignmentAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         assignment = form.instance
+        before = set(assignment.cohorts.all()) if change else set()
         # The cohorts field offers only the editor's own cohorts: the other educators' cohorts that the assignment
         # also goes to are kept, not dropped by saving it.
-        others = list(assignment.cohorts.exclude(pk__in=Cohort.objects.for_educator(request.user))) if change else []
+        others = before - set(Cohort.objects.for_educator(request.user))
         super().save_related(request, form, formsets, change)  # the cohorts are saved here
         assignment.cohorts.add(*others)
-        if not change or {"case_set", "cohorts", "mode", "purpose"} & set(form.changed_data):
+        # (The form's cohorts always differ from what it started with when others are kept: compare the outcome.)
+        moved = {"case_set", "mode", "purpose"} & set(form.changed_data) or set(assignment.cohorts.all()) != before
+        if not change or moved:
             self.warn_of_cases_seen_before(request, assignment)
 
     def warn_of_cases_seen_before(self, request, assignment):

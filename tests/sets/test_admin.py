@@ -169,6 +169,22 @@ def test_an_educator_saving_a_shared_assignment_keeps_the_cohorts_of_other_educa
     assert set(assignment.cohorts.all()) == {cohort, theirs}
 
 
+def test_a_shared_assessment_saved_with_only_its_dates_changed_does_not_warn_again(
+    client, clock, educator, cohort, cases, trainee
+):
+    trainee_client = Client()
+    trainee_client.force_login(trainee)
+    commit(trainee_client, cases[0])
+    assignment = make_assignment(cohort, cases, mode="assessment")
+    assignment.cohorts.add(Cohort.objects.create(name="Fellows"))
+
+    data = form(assignment.case_set, cohort, mode="assessment", closes_1="10:00:00")
+    response = client.post(f"/admin/sets/assignment/{assignment.pk}/change/", data, follow=True)
+
+    assert [message.level_tag for message in response.context["messages"]] == ["success"]
+    assert assignment.cohorts.count() == 2
+
+
 def test_a_retest_is_offered_only_the_baselines_of_the_educators_own_cohorts(client, educator, cohort, cases):
     mine = make_assignment(cohort, cases, mode="assessment", purpose="baseline", title="Mine")
     theirs = Cohort.objects.create(name="Fellows")
