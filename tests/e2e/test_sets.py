@@ -23,6 +23,14 @@ COVERED = """clock => { const c = clock.getBoundingClientRect();
         .map(el => el.textContent.trim()); }"""
 
 
+# The clock's classes over half a second, sampled at each frame.
+STEADY = """clock => new Promise(done => { const seen = [], end = performance.now() + 500;
+    (function look() {
+        seen.push(clock.className);
+        performance.now() < end ? requestAnimationFrame(look) : done(seen);
+    })(); })"""
+
+
 def answer(page, collapse="lt50"):
     page.select_option("#id_level", "T7")
     for name, value in {**READING, "collapse": collapse}.items():
@@ -82,13 +90,17 @@ def test_an_educator_assigns_an_assessment_two_trainees_take_it_and_feedback_wai
             screenshot("2-trainee-case-in-set", full_page=False)
             # Scrolled down to the last items, the time left stays in sight: in the top bar, covering none of
             # it, or on a phone (whose top bar scrolls away) as a strip across the top.
-            for width, where in ((1366, "docked"), (900, "docked"), (390, "floating")):
+            for width, where in ((1366, "docked"), (900, "docked"), (600, "floating"), (390, "floating")):
                 page.set_viewport_size({"width": width, "height": 844})
+                page.reload()  # whether the top bar is sticky is read once, as the page loads
                 page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
                 clock = page.locator(".countdown")
                 expect(clock).to_have_class(f"countdown {where}")
                 expect(clock).to_be_in_viewport()
                 assert page.evaluate(COVERED, clock.element_handle()) == [], width
+                # It stays put: moving it must not move the page (which would bring its bar back into view).
+                classes = page.evaluate(STEADY, clock.element_handle())
+                assert set(classes) == {f"countdown {where}"}, (width, classes)
                 page.evaluate("window.scrollTo(0, 0)")
                 expect(clock).to_have_class("countdown")
             page.set_viewport_size({"width": 1366, "height": 900})

@@ -25,18 +25,31 @@
   tick();
 
   // Scrolled down to the last items, the trainee still sees the clock. Once its bar is out of view it moves into
-  // the top bar where that stays in view (it takes its own room there, covering nothing), else it floats as a
-  // strip across the top of the screen.
+  // the top bar where that stays in view and has room (covering nothing); where the top bar would have to grow
+  // (which moves the page, and the bar back into view) it floats just under it; where the top bar scrolls away
+  // (a phone) it floats as a strip across the top of the screen.
   const bar = clock.closest(".sitting-bar");
   const topbar = document.querySelector(".topbar");
+  const sticky = topbar && getComputedStyle(topbar).position === "sticky";
   function place(inView) {
-    const docked = !inView && topbar && getComputedStyle(topbar).position === "sticky";
-    clock.classList.toggle("docked", docked);
-    clock.classList.toggle("floating", !inView && !docked);
-    if (docked) topbar.querySelector(".who")?.before(clock);
-    else if (!bar.contains(clock)) announcer.before(clock);
+    clock.classList.remove("docked", "floating");
+    clock.style.top = "";
+    if (!bar.contains(clock)) announcer.before(clock);
+    if (inView) return;
+    if (sticky) {
+      const height = topbar.offsetHeight;
+      topbar.querySelector(".who")?.before(clock);
+      clock.classList.add("docked");
+      if (topbar.offsetHeight === height) return;
+      announcer.before(clock);
+      clock.classList.remove("docked");
+      clock.style.top = `${topbar.getBoundingClientRect().bottom}px`;
+    }
+    clock.classList.add("floating");
   }
   if (bar && "IntersectionObserver" in window) {
-    new IntersectionObserver(([entry]) => place(entry.isIntersecting)).observe(bar);
+    // Behind the sticky top bar counts as out of view.
+    const under = sticky ? `-${topbar.offsetHeight}px 0px 0px 0px` : "0px";
+    new IntersectionObserver(([entry]) => place(entry.isIntersecting), { rootMargin: under }).observe(bar);
   }
 })();
