@@ -337,6 +337,12 @@ class Case(models.Model):
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
+    @property
+    def title_for_trainees(self) -> str:
+        """How a trainee's lists name the case: a case unpublished since is being reworked, and its draft title
+        (which may carry an author's notes) is the educators'."""
+        return self.title if self.is_published else "A withdrawn case"
+
 
 # Sent by the admin with `cases`, published cases an educator (`by`) has just put back to draft; each receiver
 # returns what the educator should know of it (case sets: the open assignments of their cohorts that hold them).

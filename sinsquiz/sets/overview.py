@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.db.models import Count
@@ -125,7 +125,8 @@ def rows(sitting: Sitting, now) -> list[Row]:
         else:
             status = "to do"
         right = attempt.components_right if attempt and show else None
-        listed.append(Row(position, PublicCase.of(cases[pk]), status, attempt and attempt.pk, right))
+        case = replace(PublicCase.of(cases[pk]), title=cases[pk].title_for_trainees)
+        listed.append(Row(position, case, status, attempt and attempt.pk, right))
     return listed
 
 

@@ -123,7 +123,8 @@ def test_unpublishing_a_case_of_an_open_set_warns_the_educator_and_the_trainees_
     assert said["success"].endswith("Trainees' feedback on it is closed until it is published again.")
     assert "1 answered, 1 left" in trainee_client.get(f"/sets/{assignment.pk}/finish/").text  # the withdrawn one not
     set_page = trainee_client.get(f"/sets/{assignment.pk}/").content.decode()
-    assert '<th scope="row">Set case 2</th>' in set_page and "Withdrawn" in set_page  # no link to a closed page
+    # Unnamed (its draft title is the educators'), and no link to a page that is closed.
+    assert '<th scope="row">A withdrawn case</th>' in set_page and "Withdrawn" in set_page
 
 
 def test_putting_a_case_of_an_open_set_back_to_draft_on_its_page_warns_the_same(client, clock, educator, cohort, cases):

@@ -265,6 +265,9 @@ def test_the_feedback_on_a_case_unpublished_since_shows_none_of_its_draft(client
     assert response.status_code == 200 and response["Cache-Control"] == "no-store, private"
     assert "This case has been withdrawn" in html and "is kept" in html
     assert "Reworked title" not in html and "still a draft" not in html and "/media/" not in html
+    for listing in ("/", "/progress/"):  # the trainee's lists name it only as withdrawn
+        page = client.get(listing).text
+        assert "Reworked title" not in page and "A withdrawn case" in page
 
 
 def test_an_educator_still_reads_a_trainees_feedback_on_a_case_unpublished_since(client, trainee):
