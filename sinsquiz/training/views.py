@@ -220,19 +220,9 @@ def feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     attempt = get_attempt_for_user(request, pk)
     if not attempt.is_submitted:
         return redirect(attempt.case.get_absolute_url())
-    if not (attempt.case.is_published or request.user.is_staff):
-        # Unpublished since: its draft's text and images are the educators' until it is published again.
-        response = render(request, "training/withdrawn.html", {"attempt": attempt})
-        response["Cache-Control"] = "no-store, private"
-        return response
-    if is_kept_for_assessment(request.user, attempt):
-        response = render(request, "training/held_back.html", {"case": PublicCase.of(attempt.case)})
-        response["Cache-Control"] = "no-store, private"
-        return response
-    if is_withheld(request, attempt):
-        response = render(request, "training/withheld.html", {"attempt_id": attempt.pk,
-                          "case": PublicCase.of(attempt.case), "feedback_from": attempt.feedback_from})  # fmt: skip
-        response["Cache-Control"] = "no-store, private"
+    if closed := _feedback_closed(request, attempt):
+        response = render(request, *closed)
+        response["Cache-Control"] = "no-store, private"  # it opens later: no copy may outlive the page
         return response
     grade = attempt.grade()
     series_list = public_series(attempt.case)
@@ -267,6 +257,19 @@ def feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     # The reference is on this page: no browser or proxy may keep a copy.
     response["Cache-Control"] = "no-store, private"
     return response
+
+
+def _feedback_closed(request, attempt: Attempt) -> tuple[str, dict] | None:
+    """The page a trainee sees instead of the attempt's feedback, as (template, context); None when it is open."""
+    if not (attempt.case.is_published or request.user.is_staff):
+        # Unpublished since: its draft's text and images are the educators' until it is published again.
+        return "training/withdrawn.html", {"attempt": attempt}
+    if is_kept_for_assessment(request.user, attempt):
+        return "training/held_back.html", {"case": PublicCase.of(attempt.case)}
+    if is_withheld(request, attempt):
+        case, opens = PublicCase.of(attempt.case), attempt.feedback_from
+        return "training/withheld.html", {"attempt_id": attempt.pk, "case": case, "feedback_from": opens}
+    return None
 
 
 def _regrading(attempt: Attempt, grade) -> dict:
