@@ -71,6 +71,7 @@ def test_a_nul_in_a_cookie_is_a_bad_request_before_the_session_is_read(client):
     response = client.get("/cases/")
 
     assert response.status_code == 400
+    assert "This request could not be understood" in response.text and "Log in" in response.text  # for no one
 
 
 def test_a_form_refused_by_the_csrf_check_says_what_to_do(trainee):
