@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.db.models import Avg, Count, Max, Q, QuerySet
 
 from sinsquiz import literature, sins, stats
+from sinsquiz.training.access import results_open_to
 from sinsquiz.training.models import Attempt, Regrade
 
 # Fewer first attempts than this and a kappa says more about chance than about the trainee.
@@ -279,19 +280,17 @@ def curve_axis(curve: list[CurvePoint]) -> str:
 SUMMARY_SECONDS = 3600
 
 
-def summary(trainee, released: bool = False) -> tuple[Agreement, list[CurvePoint]]:
+def summary(trainee, own: bool = False) -> tuple[Agreement, list[CurvePoint]]:
     """A trainee's agreement and learning curve. The counts over their history are read every time; the rest
-    is kept in the cache under those counts, so until the trainee commits again. `released`: only the attempts
-    whose results the trainee may see (what they see of their own; an assessment withholds results a while)."""
-    attempts = Attempt.objects.submitted().of(trainee)
-    if released:
-        attempts = attempts.released()
+    is kept in the cache under those counts, so until the trainee commits again. `own`: only the attempts whose
+    results the trainee may see (access.results_open_to), for their own dashboard."""
+    attempts = results_open_to(trainee) if own else Attempt.objects.submitted().of(trainee)
     history = history_counts(attempts)
     # An assessment's results, once out, change the counts: the key moves with them. So does a regrade, which
     # changes grades without a new commit.
     regraded = Regrade.objects.filter(attempt__trainee=trainee).aggregate(last=Max("pk"))["last"]
     last = history["last"] and history["last"].timestamp()
-    key = f"progress:{trainee.pk}:{released}:{history['attempts']}:{last}:{regraded}"
+    key = f"progress:{trainee.pk}:{own}:{history['attempts']}:{last}:{regraded}"
     return cache.get_or_set(
         key, lambda: (Agreement.of(first_tries(attempts), history), learning_curve(attempts)), SUMMARY_SECONDS
     )

@@ -10,6 +10,7 @@ from sinsquiz.http import AuthenticatedHttpRequest
 from sinsquiz.progress import agreement, charts, cohort_report, exports
 from sinsquiz.progress.access import get_cohort_for_user, get_trainee_for_user
 from sinsquiz.progress.models import Cohort
+from sinsquiz.training.access import results_open_to
 from sinsquiz.training.models import Attempt
 
 HISTORY_PER_PAGE = 20
@@ -28,10 +29,10 @@ def trainee_dashboard(request: AuthenticatedHttpRequest, user_id: int) -> HttpRe
 
 def _progress(request, trainee) -> HttpResponse:
     own = trainee == request.user
-    attempts = Attempt.objects.submitted().of(trainee)
-    if own:  # an assessment withholds a trainee's results from them until its end; their educators see all
-        attempts = attempts.released()
-    summary, curve = agreement.summary(trainee, released=own)
+    # An assessment withholds a trainee's results from them a while, and keeps closed their earlier readings of
+    # its cases; their educators see all.
+    attempts = results_open_to(trainee) if own else Attempt.objects.submitted().of(trainee)
+    summary, curve = agreement.summary(trainee, own=own)
     published = Case.objects.published().count()
     history = Paginator(attempts.select_related("case").with_regrades().order_by("-submitted"), HISTORY_PER_PAGE)
     return render(

@@ -10,6 +10,7 @@ import random
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -147,12 +148,12 @@ def unpublished(sender, cases, by, **kwargs) -> list[str]:
     return warnings
 
 
-def feedback_kept(sender, trainee, attempt, now, **kwargs) -> bool:
-    """While an assessment the trainee has ahead holds the case, their earlier readings' feedback stays closed:
+def feedback_kept(sender, trainee, now, **kwargs) -> QuerySet[Attempt]:
+    """While an assessment the trainee has ahead holds a case, their earlier readings' feedback stays closed:
     else its reference is a click away from a case they are still to answer (or to answer again, at a retest).
     The assessment's own answers follow its release rule instead (released_from)."""
-    holding = assessments_ahead(trainee, now).filter(case_set__items__case=attempt.case_id)
-    return holding.exclude(sittings__answers__attempt=attempt).exists()
+    holding = assessments_ahead(trainee, now).filter(case_set__items__case=OuterRef("case"))
+    return Attempt.objects.of(trainee).filter(Exists(holding.exclude(sittings__answers__attempt=OuterRef("pk"))))
 
 
 def answering(trainee, now) -> set[int]:

@@ -278,12 +278,11 @@ def started_by(user):
     return Exists(Attempt.objects.of(user).started().filter(case=OuterRef("pk")))
 
 
-def last_result_by(user, released: bool = False) -> dict:
-    """Expressions for annotating cases with the user's latest submitted attempt at each: components right,
-    whether the category was right, and the consultation verdict (each None where the user has not committed);
-    `released`: of the attempts whose results the user may see (an assessment withholds them for a time)."""
-    mine = Attempt.objects.of(user).submitted()
-    latest = (mine.released() if released else mine).filter(case=OuterRef("pk")).order_by("-submitted")
+def last_result_by(attempts: AttemptQuerySet) -> dict:
+    """Expressions for annotating cases with the latest of `attempts` (one user's committed readings) at each:
+    components right, whether the category was right, and the consultation verdict (each None where there is
+    none)."""
+    latest = attempts.filter(case=OuterRef("pk")).order_by("-submitted")
     category_right = ExpressionWrapper(Q(category=F("reference_category")), output_field=models.BooleanField())
     return {
         "last_right": Subquery(latest.values("components_right")[:1]),

@@ -18,7 +18,7 @@ from cases.models import Case, PublicCase, PublicImage, PublicSeries, public_ser
 from sinsquiz import sins
 from sinsquiz.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from sinsquiz.training import drafts, next_case, regrading, reviews
-from sinsquiz.training.access import get_attempt_for_user, is_kept_for_assessment, is_withheld
+from sinsquiz.training.access import get_attempt_for_user, is_kept_for_assessment, is_withheld, results_open_to
 from sinsquiz.training.forms import CalculatorForm, CaseListForm, ReadingForm
 from sinsquiz.training.models import Attempt, done_by, last_result_by, started_by
 
@@ -39,7 +39,7 @@ def home(request: AuthenticatedHttpRequest, extra: dict | None = None) -> HttpRe
     )
     drafts = list(Attempt.objects.of(user).started().filter(case__in=published).select_related("case")[:5])
     # Only what a trainee may see of each case, and when the draft was saved: never the Attempt with its case.
-    recent = list(Attempt.objects.of(user).submitted().released().select_related("case")[:5])
+    recent = list(results_open_to(user).select_related("case")[:5])
     return render(
         request,
         "training/home.html",
@@ -92,7 +92,7 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     held_back = next_case.held_back_cases(user)
     cases = form.filter_for(visible.exclude(pk__in=held_back), user)
     cases = cases.with_cover().annotate(
-        done=done_by(user), in_progress=started_by(user), **last_result_by(user, released=True)
+        done=done_by(user), in_progress=started_by(user), **last_result_by(results_open_to(user))
     )
     page = Paginator(cases.prefetch_related("series"), CASES_PER_PAGE).get_page(request.GET.get("page"))
     # Only what a trainee may see of each case, never the Case with its reference.

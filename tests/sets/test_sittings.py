@@ -328,3 +328,28 @@ def test_the_home_page_and_the_library_count_the_same_cases_and_say_how_many_the
 def listed(client) -> list[str]:
     """The slugs of the library's cases, as the trainee's case list shows them."""
     return [card.case.slug for card in client.get("/cases/").context["page"].object_list]
+
+
+def test_an_earlier_reading_an_assessment_keeps_closed_is_left_out_of_the_trainees_lists_and_dashboard(
+    client, clock, trainee, cohort, cases
+):
+    """Its score, its category verdict and its place in the confusion tables would tell the reference of a case
+    still to be answered; the educators still see it."""
+    earlier = commit(client, cases[0], category="stable")
+    assignment = make_assignment(cohort, cases, mode="assessment")
+    start(client, assignment)  # the case is open to the trainee now, in their sitting
+
+    dashboard = client.get("/progress/")
+    cards = {card.case.slug: card for card in client.get("/cases/").context["page"].object_list}
+    home = client.get("/").content.decode()
+
+    assert list(dashboard.context["history"]) == [] and dashboard.context["summary"].attempts == 0
+    assert "Set case 1" not in dashboard.content.decode() and "Set case 1" not in home
+    assert cards[cases[0].slug].last_right is None and cards[cases[0].slug].last_category_right is None
+    client.force_login(cohort.educators.create(username="teacher", is_staff=True))
+    assert list(client.get(f"/progress/{trainee.pk}/").context["history"]) == [earlier]
+
+    clock.move(days=3)  # the assessment has closed
+    client.force_login(trainee)
+    assert earlier in client.get("/progress/").context["history"]
+    assert "Set case 1" in client.get("/").content.decode()
