@@ -113,23 +113,26 @@ def case_rows(firsts: list) -> list[CaseRow]:
     """Per case, in one pass over the first attempts: facility, confusion tables, discrimination.
 
     Discrimination is Moodle's index with cases as the items: 100 x the correlation between the case's score
-    and the rest of each trainee's cases, over the trainees who answered it (from three of them).
+    and each trainee's mean score on their other cases, over the trainees who answered it and at least one
+    other (from three of them). The mean, not Moodle's sum: in a library trainees answer different numbers of
+    cases, and a sum would measure how many they answered rather than how well.
     """
     by_case, scores = defaultdict(list), defaultdict(dict)  # case -> rows; trainee -> {case: score}
     for row in firsts:
         by_case[row.case].append(row)
         scores[row.trainee][row.case] = row.components_right
-    pairs = defaultdict(list)  # case -> [(score, rest of the trainee's cases)]
+    pairs = defaultdict(list)  # case -> [(score, mean of the trainee's other cases)]
     for cases in scores.values():
-        total = sum(cases.values())
+        total, others = sum(cases.values()), len(cases) - 1
         for case, right in cases.items():
-            pairs[case].append((right, total - right))
+            if others:
+                pairs[case].append((right, (total - right) / others))
     rows = []
     for case, answers in by_case.items():
         items, rests = [item for item, _ in pairs[case]], [rest for _, rest in pairs[case]]
         discrimination = stats.discrimination_index(items, rests) if len(items) >= 3 else None
-        facility = sum(items) / len(items) / len(sins.COMPONENTS)
+        facility = sum(row.components_right for row in answers) / len(answers) / len(sins.COMPONENTS)
         components = agreement.component_agreements(answers)
         title, slug = answers[0].case__title, answers[0].case__slug
-        rows.append(CaseRow(case, title, slug, len(items), facility, components, discrimination))
+        rows.append(CaseRow(case, title, slug, len(answers), facility, components, discrimination))
     return sorted(rows, key=lambda row: (row.facility, row.title))

@@ -197,3 +197,25 @@ def test_the_case_summary_csv_lists_a_mistake_as_the_page_does_only_once_it_is_m
     assert by_title["Y"]["most_common_mistake_collapse"] == "gt50 for lt50 (2)"
     assert by_title["X"]["most_common_mistake_pain"] == ""
     assert "Pain: " not in client.get(f"/cohorts/{cohort.pk}/").content.decode()
+
+
+def test_discrimination_compares_a_case_with_each_trainees_mean_not_with_how_many_cases_they_answered(client):
+    """A, who answered eight cases, misses pain on each; B and C answered three and get them all but C's
+    misses on Q. On Z the stronger readers (B, C) score higher: the index is positive, whatever the counts."""
+    educator = EducatorFactory()
+    z, p, q = published_case(title="Z"), published_case(title="P"), published_case(title="Q")
+    extra = [published_case(title=f"E{n}") for n in range(5)]
+    wrong = {"pain": "none"}
+    trainees = [TraineeFactory(username=name) for name in ("a", "b", "c")]
+    for trainee, answered in zip(trainees, [[z, p, q, *extra], [z, p, q], [z, p, q]], strict=True):
+        client.force_login(trainee)
+        for case in answered:
+            commit(client, case, **(wrong if trainee.username == "a" or (trainee.username, case) == ("c", q) else {}))
+    cohort = Cohort.objects.create(name="Year 4")
+    cohort.trainees.set(trainees)
+    cohort.educators.add(educator)
+    client.force_login(educator)
+
+    z_row = next(row for row in client.get(f"/cohorts/{cohort.pk}/").context["report"].cases if row.title == "Z")
+
+    assert z_row.trainees == 3 and z_row.discrimination > 0
