@@ -1,5 +1,5 @@
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -33,7 +33,10 @@ def _progress(request, trainee) -> HttpResponse:
     # its cases; their educators see all.
     attempts = results_open_to(trainee) if own else Attempt.objects.submitted().of(trainee)
     summary, curve = agreement.summary(trainee, own=own)
-    published = Case.objects.published().count()
+    # Cases done of the library as it is now: a case unpublished since is neither done nor left.
+    library = Case.objects.published().aggregate(
+        total=Count("pk"), done=Count("pk", filter=Q(pk__in=attempts.values("case")))
+    )
     history = Paginator(attempts.select_related("case").with_regrades().order_by("-submitted"), HISTORY_PER_PAGE)
     return render(
         request,
@@ -45,8 +48,9 @@ def _progress(request, trainee) -> HttpResponse:
             "their": "your" if own else "their",
             "reader": "You" if own else trainee.get_full_name() or trainee.username,
             "summary": summary,
-            "left": max(0, published - summary.first),
-            "published": published,
+            "done": library["done"],
+            "left": library["total"] - library["done"],
+            "published": library["total"],
             "curve": curve,
             "chart": charts.line_chart(
                 [point.label for point in curve],
