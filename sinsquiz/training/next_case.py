@@ -53,15 +53,15 @@ def for_trainee(user, exclude=()) -> Case | None:
 
 
 def focused_on(user, focus: str, exclude=()) -> Case | None:
-    """The next case for practising one SINS component: cases whose reference answer for it is one the
-    trainee has got wrong before (or, with no mistakes yet, any answer that scores points); untried ones
-    first, then those last answered wrongly on that component; none of the cases in `exclude` (ids).
-    Falls back to for_trainee()."""
+    """The next case for practising one SINS component: cases whose reference answer for it lies on either
+    side of the trainee's mistakes, an answer they missed or one they gave instead (with no mistakes yet, any
+    answer), so that which case comes tells nothing of its answer; untried ones first, then those last answered
+    wrongly on that component; none of the cases in `exclude` (ids). Falls back to for_trainee()."""
     component = sins.COMPONENTS_BY_NAME[focus]
     tried = Attempt.objects.submitted().of(user)
     mine = tried.released()  # withheld results tell nothing, not even which answers were missed
-    missed = set(mine.filter(**{f"{focus}_correct": False}).values_list(f"reference_{focus}", flat=True))
-    targets = missed or {option.code for option in component.options if option.points}
+    mistakes = mine.filter(**{f"{focus}_correct": False}).values_list(f"reference_{focus}", focus).distinct()
+    targets = {answer for mistake in mistakes for answer in mistake} or {option.code for option in component.options}
     candidates = (
         Case.objects.published()
         .filter(readings__is_primary=True, **{f"readings__{focus}__in": targets})

@@ -2,6 +2,7 @@
 
 import pytest
 
+from cases.models import Case
 from sinsquiz.training.models import Attempt
 from tests.factories import TraineeFactory, commit, published_case
 
@@ -64,3 +65,21 @@ def test_a_case_only_looked_at_is_not_offered_as_a_draft(client, trainee):
     client.get(f"/cases/{case.slug}/")
 
     assert "Continue where you left off" not in client.get("/").content.decode()
+
+
+def test_a_practice_run_brings_cases_either_side_of_the_mistake_so_which_case_comes_tells_nothing(client, trainee):
+    """Over-calling collapse (> 50 % for < 50 %): the run mixes both answers, and none with no collapse."""
+    missed = published_case(title="A missed", difficulty=1)  # reference: collapse < 50 %
+    commit(client, missed, collapse="gt50")
+    by_reference = {"lt50": [], "gt50": [], "none": []}
+    for n, collapse in enumerate(["lt50", "none", "gt50", "none", "lt50", "gt50"]):
+        case = published_case(title=f"B{n}", difficulty=2)
+        case.readings.update(collapse=collapse)
+        by_reference[collapse].append(f"/cases/{case.slug}/")
+
+    served = []
+    for _ in range(4):
+        served.append(client.get("/practice/next/?focus=collapse").url)
+        commit(client, next(c for c in Case.objects.all() if c.get_absolute_url() == served[-1]))
+
+    assert sorted(served) == sorted(by_reference["lt50"] + by_reference["gt50"])
