@@ -44,9 +44,7 @@ def test_the_dashboard_shows_the_worked_out_figures(client, history):
     assert "0.79" in html and "0.24" in html  # Fourney 2011 beside the trainee's own
 
 
-def test_cases_done_count_the_library_as_it_is_now_a_case_unpublished_since_is_neither_done_nor_left(
-    client, history
-):
+def test_cases_done_count_the_library_as_it_is_now_a_case_unpublished_since_is_neither_done_nor_left(client, history):
     published_case(title="D")
     history[1].status = "draft"
     history[1].save()
