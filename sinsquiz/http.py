@@ -1,8 +1,11 @@
+from django.contrib.auth import middleware as auth_middleware
 from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponseNotAllowed
 from django.middleware.gzip import GZipMiddleware
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
+from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
 
@@ -22,6 +25,20 @@ class PageGZipMiddleware(GZipMiddleware):
         if response.get("Content-Type", "").startswith("image/"):
             return response
         return super().process_response(request, response)
+
+
+class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
+    """Django's deny-by-default login. Once a login has lapsed, a part of a page that htmx asks for (a filter's
+    results, an autosave) sends the whole page to the login, which brings it back: else the login page would be
+    drawn inside the part, or an autosave would take it for a save."""
+
+    def handle_no_permission(self, request, view_func):
+        if not request.htmx:
+            return super().handle_no_permission(request, view_func)
+        login_url = resolve_url(self.get_login_url(view_func))
+        page = request.htmx.current_url_abs_path or "/"
+        login = redirect_to_login(page, login_url, self.get_redirect_field_name(view_func))
+        return HttpResponseClientRedirect(login.url)
 
 
 class MethodNotAllowedPageMiddleware:

@@ -86,7 +86,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Deny by default: every view needs a login unless it is marked @login_not_required.
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "sinsquiz.http.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "sinsquiz.http.MethodNotAllowedPageMiddleware",
     # Records the signed-in user as the author of each change a request makes to a case (its history).

@@ -65,3 +65,23 @@ def test_logout_is_a_post_and_ends_the_session(client, django_user_model):
     assert response.status_code == 302
     assert "_auth_user_id" not in client.session
     assert client.get("/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_once_a_login_has_lapsed_a_part_of_a_page_sends_the_whole_page_to_the_login_and_back(client):
+    """Else htmx would draw the login page inside the case list's results, or an autosave take it for a save."""
+    from tests.factories import TraineeFactory, published_case
+
+    case = published_case()
+    client.force_login(TraineeFactory())
+    attempt_id = client.get(case.get_absolute_url()).context["attempt_id"]
+    client.logout()  # the session has ended
+    page = {"HX-Request": "true", "HX-Current-URL": f"http://testserver{case.get_absolute_url()}"}
+
+    save = client.post(f"/attempts/{attempt_id}/save/", {"pain": "none"}, headers=page)
+    results = client.get("/cases/?q=lung", headers={**page, "HX-Current-URL": "http://testserver/cases/?q=lun"})
+
+    assert save["HX-Redirect"] == f"/login/?next={case.get_absolute_url()}"
+    assert results["HX-Redirect"] == "/login/?next=/cases/%3Fq%3Dlun"
+    assert b"<form" not in save.content + results.content
+    assert client.get("/cases/").url == "/login/?next=/cases/"  # a whole page is redirected as before
