@@ -25,22 +25,27 @@ class CaseFilterForm(forms.Form):
         required=False,
     )
 
+    def chosen(self) -> dict:
+        """The filters given, by field name; a bad value (an address edited by hand) is ignored, not the rest."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()  # cleaned_data keeps the fields that are valid
+        return {name: value for name, value in self.cleaned_data.items() if value}
+
     def filter(self, cases):
-        if not self.is_valid():
-            return cases
-        data = self.cleaned_data
-        if query := data["q"].strip():
+        data = self.chosen()
+        if query := data.get("q", "").strip():
             cases = cases.filter(
                 Q(title__icontains=query) | Q(primary_tumour__icontains=query) | Q(presentation__icontains=query)
             )
-        if data["region"]:
-            cases = cases.filter(region=data["region"])
-        if data["modality"]:
-            cases = cases.filter(pk__in=Series.objects.filter(modality=data["modality"]).values("case"))
-        if data["difficulty"]:
-            cases = cases.filter(difficulty=data["difficulty"])
+        if region := data.get("region"):
+            cases = cases.filter(region=region)
+        if modality := data.get("modality"):
+            cases = cases.filter(pk__in=Series.objects.filter(modality=modality).values("case"))
+        if difficulty := data.get("difficulty"):
+            cases = cases.filter(difficulty=difficulty)
         return cases
 
     @property
     def is_filtered(self) -> bool:
-        return self.is_valid() and any(self.cleaned_data.values())
+        return bool(self.chosen())

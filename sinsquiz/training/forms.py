@@ -244,7 +244,7 @@ class CaseListForm(CaseFilterForm):
 
     def filter_for(self, cases, user):
         cases = self.filter(cases)
-        progress = self.cleaned_data["progress"] if self.is_valid() else ""
+        progress = self.chosen().get("progress")
         if progress == "todo":
             return cases.filter(~done_by(user))
         if progress == "started":

@@ -45,6 +45,8 @@ def test_educators_see_drafts_marked_as_such(client):
         ("difficulty=3", ["Renal"]),
         ("difficulty=9", ["Renal", "Thoracic breast"]),  # an invalid filter is ignored, not an error
         ("region=nowhere&page=99", ["Renal", "Thoracic breast"]),
+        ("region=lumbar&difficulty=zzz", ["Renal"]),  # only the bad filter is ignored, not the others
+        ("q=kidney&progress=nonsense", ["Renal"]),
     ],
 )
 def test_the_list_filters_and_searches(trainee_client, query, expected):
