@@ -5,10 +5,10 @@ Roles, in the order of every tuple below:
     anonymous, trainee A (owns the attempts), trainee B, an educator of cohort B, the educator of A's cohort A,
     a superuser.
 
-Methods: GET and POST (a complete reading for the app's views, an empty body for the admin's); the app's routes
-also with `HX-Request: true` (GET_HX, POST_HX), which answer as their plain twin unless a row says otherwise. Outcomes
-are statuses, except: LOGIN (302 to /login/ or /admin/login/) and HX_REDIRECT (200 with `HX-Redirect`,
-htmx's client-side redirect). A new URL pattern makes test_access_matrix fail until it is added here.
+Methods: GET and POST (a complete reading for the app's views, an empty body for the admin's); the app's routes also
+with `HX-Request: true` (GET_HX, POST_HX), which answer as their plain twin unless a row says otherwise. Outcomes are
+statuses, except: LOGIN (302 to /login/ or /admin/login/, or for htmx an `HX-Redirect` there) and HX_REDIRECT (200 with
+`HX-Redirect`, htmx's client-side redirect). A new URL pattern makes test_access_matrix fail until it is added here.
 """
 
 from collections.abc import Callable

@@ -228,12 +228,13 @@ def send(client: Client, method: str, path: str, data=None):
 
 
 def outcome(response) -> int | str:
-    """The status, with where a redirect goes when it goes to a login page, and htmx's client-side redirects."""
+    """The status, with where a redirect goes when it goes to a login page (for htmx, the whole page goes there
+    by an `HX-Redirect`), and htmx's other client-side redirects."""
+    to_login = {"/login/", "/admin/login/"}
     if response.status_code == 302:
-        path = urlsplit(response["Location"]).path
-        return LOGIN if path in {"/login/", "/admin/login/"} else 302
+        return LOGIN if urlsplit(response["Location"]).path in to_login else 302
     if response.status_code == 200 and response.has_header("HX-Redirect"):
-        return HX_REDIRECT
+        return LOGIN if urlsplit(response["HX-Redirect"]).path in to_login else HX_REDIRECT
     return response.status_code
 
 
