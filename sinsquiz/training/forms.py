@@ -50,14 +50,15 @@ def component_field(component: sins.Component, **kwargs) -> forms.ChoiceField:
 
 
 class CalculatorForm(forms.Form):
-    """The level and the five components that are not derived from it."""
+    """The level and the five components that are not derived from it. Nothing is required: the result says
+    what is still to choose."""
 
-    level = LevelChoiceField()
-    pain = component_field(sins.PAIN)
-    bone_lesion = component_field(sins.BONE_LESION)
-    alignment = component_field(sins.ALIGNMENT)
-    collapse = component_field(sins.COLLAPSE)
-    posterolateral = component_field(sins.POSTEROLATERAL)
+    level = LevelChoiceField(required=False)
+    pain = component_field(sins.PAIN, required=False)
+    bone_lesion = component_field(sins.BONE_LESION, required=False)
+    alignment = component_field(sins.ALIGNMENT, required=False)
+    collapse = component_field(sins.COLLAPSE, required=False)
+    posterolateral = component_field(sins.POSTEROLATERAL, required=False)
 
     def calculation(self) -> "Calculation":
         """What the valid part of the form scores so far (nothing chosen, for an unbound form)."""
@@ -74,13 +75,7 @@ class CalculatorForm(forms.Form):
             rows=rows,
             total_range=sins.total_range(**chosen),
             score=sins.score(**chosen) if complete else None,
-            problems=[
-                message
-                for field_errors in errors.as_data().values()
-                for error in field_errors
-                if error.code != "required"
-                for message in error.messages
-            ],
+            problems=[message for field_errors in errors.values() for message in field_errors],
         )
 
 

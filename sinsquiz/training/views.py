@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -58,18 +58,16 @@ def home(request: AuthenticatedHttpRequest, extra: dict | None = None) -> HttpRe
 
 
 @login_not_required
-@require_http_methods(["GET", "POST"])
+@require_GET
+@vary_on_headers("HX-Request")
 def calculator(request: HtmxHttpRequest) -> HttpResponse:
-    """A public SINS calculator; htmx posts on every change and swaps in the result partial."""
-    form = CalculatorForm(request.POST or None)
+    """A public SINS calculator. It stores nothing, so its choices travel in the address (a result can be
+    bookmarked or shared); htmx asks on every change and swaps in the result partial."""
+    form = CalculatorForm(request.GET or None)
     template = "training/calculator.html"
     if request.htmx:
         template += "#result"
-    return render(
-        request,
-        template,
-        {"form": form, "calculation": form.calculation(), "categories": sins.CATEGORIES, "live": bool(request.htmx)},
-    )
+    return render(request, template, {"form": form, "calculation": form.calculation(), "categories": sins.CATEGORIES})
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,15 @@ def test_the_calculator_updates_live_as_a_newcomer_chooses(page, live_server, sc
 
     expect(page.locator(".total-num")).to_have_text("9")
     expect(page.locator(".category-badge")).to_have_text("Potentially unstable")
+    expect(page.locator("#calc-said")).to_have_text(
+        "Total 9 of 18: potentially unstable. Surgical consultation warranted."
+    )
     screenshot("desktop")
+
+    # The choices are in the address: a reload (or a shared link) shows the same result.
+    page.reload()
+    expect(page.locator(".total-num")).to_have_text("9")
+    expect(page.locator("#id_level")).to_have_value("T7")
 
 
 def test_on_a_phone_the_total_stays_in_view(page, live_server, screenshot):

@@ -52,7 +52,7 @@ class Row:
 NOT_GET = logged_in(405)  # require_GET views; the login middleware answers anonymous users first
 APP: dict[str, list[Row]] = {
     "": [Row("home", lambda w: "/", GET=logged_in(200), POST=NOT_GET)],
-    "calculator/": [Row("public calculator", lambda w: "/calculator/", GET=every(200), POST=every(200))],
+    "calculator/": [Row("public calculator", lambda w: "/calculator/", GET=every(200), POST=every(405))],
     "cases/": [Row("case list", lambda w: "/cases/", GET=logged_in(200), POST=NOT_GET)],
     "cases/<slug:slug>/": [
         Row("a published case", lambda w: f"/cases/{w.committed_case.slug}/", GET=logged_in(200), POST=NOT_GET),

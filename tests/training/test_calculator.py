@@ -14,7 +14,7 @@ COMPLETE = {
 
 
 def htmx(client, data):
-    return client.post(URL, data, headers={"HX-Request": "true"})
+    return client.get(URL, data, headers={"HX-Request": "true"})
 
 
 def test_it_is_open_without_logging_in(client):
@@ -25,8 +25,8 @@ def test_it_is_open_without_logging_in(client):
     assert b'name="pain"' in response.content
 
 
-def test_a_plain_post_scores_the_reading_on_the_full_page(client):
-    response = client.post(URL, COMPLETE)
+def test_a_plain_get_scores_the_reading_on_the_full_page_so_a_result_can_be_bookmarked_or_shared(client):
+    response = client.get(URL, COMPLETE)
 
     html = response.content.decode()
     assert "<html" in html
@@ -34,9 +34,11 @@ def test_a_plain_post_scores_the_reading_on_the_full_page(client):
     assert "Potentially unstable" in html
     assert "Surgical consultation warranted" in html
     assert "T7 lies in T3–T10: semirigid, 1 point." in html
+    assert '<option value="T7" selected>' in html and 'value="mechanical" id="id_pain_0" checked>' in html
+    assert client.post(URL, COMPLETE).status_code == 405  # it stores nothing: no form to post, no token to lapse
 
 
-def test_an_htmx_post_returns_only_the_result_partial(client):
+def test_an_htmx_request_returns_only_the_result_and_what_a_screen_reader_hears(client):
     response = htmx(client, COMPLETE)
 
     html = response.content.decode()
@@ -44,6 +46,12 @@ def test_an_htmx_post_returns_only_the_result_partial(client):
     assert html.lstrip().startswith('<aside id="calc-result"')
     assert '<span class="total-num">9</span>' in html
     assert "cat-potentially_unstable" in html
+    said = 'aria-live="polite" hx-swap-oob="innerHTML">'
+    assert f"{said}Total 9 of 18: potentially unstable. Surgical consultation warranted.</p>" in html
+    assert (
+        f"{said}4 still to choose; total 5 to 16.</p>"
+        in htmx(client, {"level": "T7", "alignment": "subluxation"}).content.decode()
+    )
 
 
 @pytest.mark.parametrize(
@@ -140,17 +148,17 @@ def test_the_level_is_normalised(client):
     ],
 )
 def test_invalid_input_is_a_form_error_not_a_server_error(client, field, value, message):
-    for response in (htmx(client, {**COMPLETE, field: value}), client.post(URL, {**COMPLETE, field: value})):
+    for response in (htmx(client, {**COMPLETE, field: value}), client.get(URL, {**COMPLETE, field: value})):
         assert response.status_code == 200
         assert message in response.content.decode()
         assert '<span class="total-num">' not in response.content.decode()
 
 
-def test_a_plain_post_with_missing_components_names_them(client):
-    html = client.post(URL, {"level": "L1"}).content.decode()
+def test_a_plain_get_with_missing_components_says_what_is_still_to_choose_without_nagging(client):
+    html = client.get(URL, {"level": "L1"}).content.decode()
 
-    assert "Choose an option for pain." in html
-    assert "Choose an option for posterolateral involvement." in html
+    assert "5 still to choose" in html and html.count("not chosen") == 5
+    assert "Choose an option" not in html
     assert "L1 lies in T11–L1: junctional, 3 points." in html
 
 
