@@ -1,17 +1,18 @@
 import json
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, replace_url
 
 from cases.access import get_case_for_user
 from cases.models import Case, PublicCase, PublicImage, PublicSeries, public_series
@@ -115,7 +116,20 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     partial = request.htmx and not request.htmx.history_restore_request
     template = "training/case_list.html#results" if partial else "training/case_list.html"
     kept = form.filter_for(visible.filter(pk__in=held_back), user).count() if held_back else 0
-    return render(request, template, {"form": form, "page": page, "query": query.urlencode(), "kept": kept})
+    response = render(request, template, {"form": form, "page": page, "query": query.urlencode(), "kept": kept})
+    if partial and _only_the_search_changed(request):
+        replace_url(response, request.get_full_path())  # one history entry for the search, not one per pause
+    return response
+
+
+def _only_the_search_changed(request: HtmxHttpRequest) -> bool:
+    """Is this request the list the page shows now with other search text (typing), or the same again?"""
+    shown = request.htmx.current_url_abs_path
+    if not shown or urlsplit(shown).path != request.path:
+        return False
+    before, now = QueryDict(urlsplit(shown).query, mutable=True), request.GET.copy()
+    before.pop("q", None), now.pop("q", None)
+    return before == now
 
 
 @require_GET

@@ -71,6 +71,22 @@ def test_an_htmx_request_returns_only_the_results(trainee_client):
     assert "Only" in html
 
 
+def test_typing_replaces_the_address_while_a_filter_adds_a_history_entry_and_a_screen_reader_hears_the_count(
+    trainee_client,
+):
+    published_case(title="Lung one", primary_tumour="Lung")
+    typing = {"HX-Request": "true", "HX-Current-URL": "http://testserver/cases/?region=thoracic&q=lun"}
+
+    typed = trainee_client.get("/cases/?region=thoracic&q=lung", headers=typing)
+    filtered = trainee_client.get("/cases/?region=lumbar&q=lun", headers=typing)
+
+    assert typed["HX-Replace-Url"] == "/cases/?region=thoracic&q=lung"  # one entry for the search, not one per pause
+    assert not filtered.has_header("HX-Replace-Url")  # the form pushes a new entry, as it says
+    said = 'id="results-said" class="visually-hidden" aria-live="polite" hx-swap-oob="innerHTML">'
+    assert f"{said}1 case matches.</p>" in typed.content.decode()
+    assert f"{said}0 cases match.</p>" in filtered.content.decode()
+
+
 def test_going_back_draws_the_whole_page_with_the_filters_of_its_address(trainee_client):
     published_case(title="Only")
     restore = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
