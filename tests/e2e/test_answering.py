@@ -80,6 +80,7 @@ def test_answers_changed_offline_are_saved_when_the_connection_is_back(page, liv
     page.click("label[for=id_collapse_1]")
 
     expect(page.locator("[data-save-state]")).to_have_text("not saved — retrying")
+    expect(page.locator("#panel-said")).to_have_text("Answers not saved — retrying.")
     screenshot("offline")
     assert Attempt.objects.get(pk=draft.pk).level == ""
     # Leaving now asks first; staying keeps the answers on the page.

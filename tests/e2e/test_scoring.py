@@ -27,6 +27,7 @@ def test_a_trainee_scores_reloads_commits_and_reads_the_feedback(page, live_serv
     for name, index in CHOICES[:4]:
         page.click(f"label[for=id_{name}_{index}]")
     expect(page.locator("#panel-status")).to_contain_text("5 of 9 answered")
+    expect(page.locator("#panel-said")).to_have_text("Saved: 5 of 9 answered.")  # what a screen reader hears
 
     page.reload()
     expect(page.locator("#id_pain_0")).to_be_checked()

@@ -161,16 +161,18 @@ def test_an_autosaved_level_says_where_it_lies_beside_the_location_and_leaves_th
 ):
     attempt = open_case(client, case)
     assert (
-        '<span id="location-mapping" class="hint" aria-live="polite">Follows from the index level.</span>'
+        '<span id="location-mapping" class="hint">Follows from the index level.</span>'
         in client.get(f"/cases/{case.slug}/").content.decode()
     )
 
     response = client.post(f"/attempts/{attempt.pk}/save/", {"level": "L5"}, headers=HX)
 
     assert (
-        '<span id="location-mapping" class="hint mapping" aria-live="polite" hx-swap-oob="true">'
+        '<span id="location-mapping" class="hint mapping" hx-swap-oob="true">'
         "L5 lies in L5–S1: junctional, 3 points.</span>"
     ) in response.content.decode()
+    said = '<p id="panel-said" class="visually-hidden" aria-live="polite" hx-swap-oob="innerHTML">'
+    assert f"{said}Saved: 1 of 9 answered.</p>" in response.content.decode()  # the line a screen reader hears
     html = client.get(f"/cases/{case.slug}/").content.decode()
     assert "L5 lies in L5–S1: junctional, 3 points." in html
     assert not re.search(r'name="location"[^>]* checked', html)

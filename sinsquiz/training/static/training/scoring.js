@@ -127,6 +127,8 @@
     status?.classList.add("unsaved");
     const state = status?.querySelector("[data-save-state]");
     if (state) state.textContent = text;
+    const said = document.getElementById("panel-said"); // the line a screen reader hears
+    if (said) said.textContent = `Answers ${text}.`;
   }
 
   function retry() {
