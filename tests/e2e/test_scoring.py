@@ -107,3 +107,27 @@ def test_a_digit_pressed_on_a_link_outside_the_panel_answers_nothing(page, live_
     expect(page.locator("[data-item=pain] input:checked")).to_have_count(0)
     expect(page.locator("footer a").first).to_be_focused()
     assert Attempt.objects.get().pain == ""
+
+
+# The element drawn where the focused control is: the control itself, or a bar over it.
+COVERED_BY = """() => {
+  const el = document.activeElement;
+  const shown = el.matches("input[type=radio]") && el.labels.length ? el.labels[0] : el;
+  const box = shown.getBoundingClientRect();
+  const top = document.elementFromPoint(box.left + box.width / 2, box.top + Math.min(box.height / 2, 10));
+  return top && !shown.contains(top) && !top.contains(shown) ? top.className : null;
+}"""
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (768, 1024)])
+def test_tabbing_through_the_form_never_leaves_the_focus_under_a_bar(page, live_server, case, width, height):
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"{live_server.url}/cases/{case.slug}/")
+    page.focus("#id_level")
+
+    covered = []
+    for key in ["Tab"] * 30 + ["Shift+Tab"] * 30:
+        page.keyboard.press(key)
+        covered.append(page.evaluate(COVERED_BY))
+
+    assert [bar for bar in covered if bar] == []
