@@ -1,5 +1,7 @@
 """A signed-in user changes their own password from the link under every page."""
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -58,3 +60,13 @@ def test_a_refused_change_says_why_on_the_form_and_keeps_the_old_password(traine
     assert said in response.content.decode()
     trainee.refresh_from_db()
     assert trainee.check_password("old-secret-4821")
+
+
+def test_each_field_is_described_by_its_rules_and_errors_so_a_screen_reader_reads_them_with_it(trainee_client):
+    client, _ = trainee_client
+
+    html = change(client, "wrong-old-password", "short", "other").content.decode()
+
+    described = {ref for refs in re.findall(r'aria-describedby="([^"]+)"', html) for ref in refs.split()}
+    assert described >= {"id_old_password_error", "id_new_password1_helptext", "id_new_password2_error"}
+    assert all(f'id="{ref}"' in html for ref in described)
