@@ -131,3 +131,15 @@ def test_tabbing_through_the_form_never_leaves_the_focus_under_a_bar(page, live_
         covered.append(page.evaluate(COVERED_BY))
 
     assert [bar for bar in covered if bar] == []
+
+
+def test_in_a_high_contrast_mode_the_chosen_answer_is_still_marked(page, live_server, case):
+    page.emulate_media(forced_colors="active")  # which replaces the colours that mark it otherwise
+    page.goto(f"{live_server.url}/cases/{case.slug}/")
+
+    page.click("label[for=id_pain_0]")
+
+    chosen = page.locator("label[for=id_pain_0] .option-body")
+    other = page.locator("label[for=id_pain_1] .option-body")
+    expect(chosen).to_have_css("border-top-width", "3px")
+    expect(other).to_have_css("border-top-width", "1px")
