@@ -82,6 +82,21 @@ def test_on_a_phone_a_wide_table_keeps_its_rows_a_line_or_two_high(page, live_se
     assert max(heights) < 80, heights  # ~120 px when the bias column was squeezed to a sliver
 
 
+def test_on_a_phone_each_rows_name_stays_in_view_while_its_figures_scroll_past(page, live_server, busy_trainee):
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/progress/")
+    scroller = page.locator(".table-scroll", has=page.locator("table.components"))
+    scroller.scroll_into_view_if_needed()
+
+    scroller.evaluate("box => { box.scrollLeft = box.scrollWidth; }")
+
+    name = scroller.locator("tbody th").first
+    assert name.bounding_box()["x"] == pytest.approx(scroller.bounding_box()["x"], abs=1)
+    assert name.evaluate(
+        "th => document.elementFromPoint(th.getBoundingClientRect().x + 5, th.getBoundingClientRect().y + 5) === th"
+    )
+
+
 def test_on_a_laptop_the_dashboard_shows_every_x_label_and_no_table_scrolls(
     page, live_server, busy_trainee, screenshot
 ):
