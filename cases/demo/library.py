@@ -17,6 +17,7 @@ from pathlib import Path
 from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -766,6 +767,16 @@ def create_history(password: str) -> int:
             Attempt.objects.filter(pk=attempt.pk).update(submitted=when, started=when - spent, time_spent=spent)
             made += 1
     return made
+
+
+def mark_first_tries(trainees) -> None:
+    """Each trainee's earliest commit at each case is their first try, as a commit on the day would have marked it:
+    the demo commits its history and sets first, then dates them back, out of that order."""
+    mine = Attempt.objects.submitted().filter(trainee__in=trainees)
+    earliest = mine.filter(trainee=OuterRef("trainee"), case=OuterRef("case")).order_by("submitted", "pk")
+    firsts = list(mine.filter(pk=Subquery(earliest.values("pk")[:1])).values_list("pk", flat=True))
+    mine.exclude(pk__in=firsts).update(first_try=False)
+    mine.filter(pk__in=firsts).update(first_try=True)
 
 
 def simulated_answers(case: Case, rng: random.Random, care: float) -> dict:

@@ -39,8 +39,10 @@ class Command(BaseCommand):
         if missing:
             self.stdout.write("")
         history = library.create_history(password)
-        assignments.create_assignments()
-        retest.create_retest_pair()
+        answered = assignments.create_assignments()
+        retested = retest.create_retest_pair()
+        if history or answered or retested:
+            library.mark_first_tries(User.objects.filter(username__in=library.PRACTISING))
         if history:
             # The history is dated back after it is committed: schedule the reviews from those dates.
             for trainee in User.objects.filter(username__in=library.PRACTISING):

@@ -257,3 +257,13 @@ def test_there_is_a_baseline_and_a_retest_that_reads_better_at_retest(library, c
     client.force_login(cohort.educators.get())
     page = client.get(f"/sets/{retest.pk}/retest/").content.decode()
     assert "Demo cohort" in page and "better at retest" in page
+
+
+def test_each_residents_first_try_at_a_case_is_their_earliest_commit_at_it_dated_back_or_not(library, db):
+    """The demo commits its practice, then its sets, and dates them back; the first try follows the dates."""
+    attempts = Attempt.objects.submitted().filter(trainee__username__in=["resident3", "resident4", "resident7"])
+    earliest = {}
+    for attempt in attempts.order_by("submitted", "pk"):
+        earliest.setdefault((attempt.trainee_id, attempt.case_id), attempt.pk)
+
+    assert set(attempts.filter(first_try=True).values_list("pk", flat=True)) == set(earliest.values())
