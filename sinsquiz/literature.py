@@ -19,6 +19,9 @@ class Study:
     binary_kappa: float | None = None
     binary_kappa_vs_experts: float | None = None
     binary_kappa_intra: float | None = None  # each rater with themselves, the same cases weeks later
+    # The raters' call for a surgical opinion (potentially unstable or unstable) against the expert consensus.
+    consultation_sensitivity: float | None = None
+    consultation_specificity: float | None = None
 
 
 FOURNEY_INTER = Study(
@@ -29,6 +32,8 @@ FOURNEY_INTER = Study(
     {"location": 0.790, "pain": 0.841, "bone_lesion": 0.244, "alignment": 0.456, "collapse": 0.462,
      "posterolateral": 0.492},
     total_icc=0.846,
+    consultation_sensitivity=0.957,
+    consultation_specificity=0.795,
 )  # fmt: skip
 FOURNEY_INTRA = Study(
     "Fourney 2011",
@@ -68,6 +73,7 @@ FISHER_RADIATION_ONCOLOGISTS = Study(
 )
 
 COMPONENT_STUDIES = (FOURNEY_INTER, CAMPOS)
+CONSULTATION_STUDY = FOURNEY_INTER  # sensitivity and specificity of the call for a surgical opinion
 BINARY_STUDIES = (FISHER_RADIOLOGISTS, FISHER_RADIATION_ONCOLOGISTS)
 # Test–retest: each rater against themselves on the same cases after a washout.
 INTRA_COMPONENT_STUDY = FOURNEY_INTRA

@@ -65,6 +65,7 @@ def _progress(request, trainee) -> HttpResponse:
             "history": history.get_page(request.GET.get("page")),
             "studies": literature.COMPONENT_STUDIES,
             "binary_studies": literature.BINARY_STUDIES,
+            "consultation_study": literature.CONSULTATION_STUDY,
             "kappa_minimum": agreement.KAPPA_MINIMUM,
         },
     )
@@ -85,6 +86,7 @@ def cohort(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "cohort": cohort,
         "report": cohort_report.cached_report(cohort),
         "studies": literature.COMPONENT_STUDIES,
+        "consultation_study": literature.CONSULTATION_STUDY,
         "kappa_minimum": agreement.KAPPA_MINIMUM,
         "hardest": cohort_report.HARDEST_SHOWN,
     }

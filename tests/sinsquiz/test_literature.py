@@ -19,3 +19,13 @@ def test_fisher_2014_gives_agreement_with_the_experts_beside_agreement_between_r
     figures = [(s.binary_kappa_vs_experts, s.binary_kappa) for s in literature.BINARY_STUDIES]
 
     assert figures == [(0.88, 0.76), (0.85, 0.76)]  # radiologists (AJR), radiation oncologists (Radiat Oncol)
+
+
+def test_fourney_2011_gives_the_sensitivity_and_specificity_of_the_call_for_a_surgical_opinion():
+    study = literature.CONSULTATION_STUDY
+
+    assert (study.short, study.consultation_sensitivity, study.consultation_specificity) == (
+        "Fourney 2011",
+        0.957,
+        0.795,
+    )
