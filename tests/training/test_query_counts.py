@@ -20,7 +20,7 @@ def costs(client, case, attempt) -> dict[str, int]:
         "commit": count_queries(client, f"/attempts/{draft}/commit/", method="post", data=ANSWER, headers=HX),
         "feedback": count_queries(client, attempt.get_absolute_url()),
         "next case": count_queries(client, "/practice/next/", status=302),
-        "calculator": count_queries(client, "/calculator/", method="post", data={"level": "T7"}, headers=HX),
+        "calculator": count_queries(client, "/calculator/", data={"level": "T7"}, headers=HX),
     }
 
 
