@@ -113,7 +113,6 @@ TEMPLATES = [
                 "sinsquiz.context_processors.sins_numbers",
                 "sinsquiz.context_processors.nav",
                 "sinsquiz.sets.context_processors.sitting_bar",
-                "sinsquiz.problems.context_processors.problem_reports",
             ],
             # Same partial syntax as Django 6.0 core, without {% load %}: the upgrade deletes this line.
             "builtins": ["template_partials.templatetags.partials"],

@@ -3,6 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
+from sinsquiz.problems.forms import ReportForm
 from sinsquiz.problems.models import ProblemReport
 from sinsquiz.training.access import is_kept_for_assessment
 from sinsquiz.training.models import Attempt
@@ -62,3 +63,18 @@ def answer(report: ProblemReport, *, text: str, close: bool, by) -> ProblemRepor
     if fields:
         report.save(update_fields=fields)
     return report
+
+
+def on_feedback(user, attempt: Attempt, form: ReportForm | None = None, **extra) -> dict:
+    """The reports part of the feedback page: the user's reports on the case and, unless one is still open (the
+    rules allow one open report per case), the form to send another."""
+    reports = list(ProblemReport.objects.of(user).select_related("answered_by").filter(case_id=attempt.case_id))
+    waits = any(report.is_open for report in reports)
+    offered = may_report(user, attempt) and (not waits or (form is not None and form.errors))
+    return {
+        "problem_reports": reports,
+        "problem_form": (form or ReportForm()) if offered else None,
+        "problem_attempt_id": attempt.pk,
+        "report_waits": waits,
+        **extra,
+    }

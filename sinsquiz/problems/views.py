@@ -8,7 +8,6 @@ from cases.models import PublicCase
 from sinsquiz.http import AuthenticatedHttpRequest
 from sinsquiz.problems import reports
 from sinsquiz.problems.access import get_report_for_user
-from sinsquiz.problems.context_processors import on_feedback
 from sinsquiz.problems.forms import AnswerForm, ReportForm
 from sinsquiz.problems.models import may_answer
 from sinsquiz.training.access import get_attempt_for_user, is_kept_for_assessment
@@ -35,7 +34,7 @@ def report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "Thank you: your report is sent to your educators.")
                 return redirect(f"{attempt.get_absolute_url()}#problem-reports")
             form, reported = None, True
-    context = on_feedback(request.user, attempt, form, reported=reported, case=PublicCase.of(attempt.case))
+    context = reports.on_feedback(request.user, attempt, form, reported=reported, case=PublicCase.of(attempt.case))
     template = "problems/includes/reports.html" if request.htmx else "problems/report.html"
     return render(request, template, context)
 

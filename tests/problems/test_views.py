@@ -110,6 +110,18 @@ def test_no_report_while_an_assessment_withholds_the_feedback(client, attempt):
     assert ProblemReport.objects.count() == 0
 
 
+def test_a_page_shown_instead_of_the_feedback_carries_no_report_nor_answer_even_unshown(client, attempt, grace):
+    """An answer may state the reference: it is not in the page's data, not only left out of its HTML."""
+    report_on(attempt, answer="Right: it is T8.", answered_by=grace)
+    Attempt.objects.filter(pk=attempt.pk).update(feedback_from=timezone.now() + timedelta(hours=2))
+
+    page = client.get(f"/attempts/{attempt.pk}/")
+
+    assert "Right: it is T8." not in page.content.decode()
+    names = page.context.keys()  # every template's context (a ContextList iterates over contexts, not names)
+    assert not any(name.startswith(("problem_", "report_")) for name in names)
+
+
 def test_the_educator_answers_and_closes_and_the_trainee_reads_the_answer_on_the_feedback(client, attempt, ada, grace):
     report = report_on(attempt)
     client.force_login(grace)
