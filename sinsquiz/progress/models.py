@@ -7,8 +7,11 @@ from django.urls import reverse
 
 class CohortQuerySet(models.QuerySet):
     def for_educator(self, user):
-        """The cohorts an educator follows; a superuser follows them all."""
-        return self if user.is_superuser else self.filter(educators=user)
+        """The cohorts an educator follows; a superuser follows them all. Educators are staff users: anyone else
+        named as one follows nothing."""
+        if user.is_superuser:
+            return self
+        return self.filter(educators=user) if user.is_staff else self.none()
 
 
 class Cohort(models.Model):
@@ -21,7 +24,12 @@ class Cohort(models.Model):
         settings.AUTH_USER_MODEL, related_name="cohorts", blank=True, db_table="sinsquiz_cohort_trainees"
     )
     educators = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, related_name="taught_cohorts", blank=True, db_table="sinsquiz_cohort_educators"
+        settings.AUTH_USER_MODEL,
+        related_name="taught_cohorts",
+        blank=True,
+        db_table="sinsquiz_cohort_educators",
+        limit_choices_to={"is_staff": True},
+        help_text="Staff users who follow the cohort: its trainees' progress, attempts and sets.",
     )
     created = models.DateTimeField(auto_now_add=True)
 

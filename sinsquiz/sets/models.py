@@ -60,8 +60,8 @@ class AssignmentQuerySet(models.QuerySet):
         return self.filter(cohorts__trainees=user).distinct()
 
     def for_educator(self, user):
-        """Assignments to a cohort the educator follows; a superuser, all of them."""
-        return self if user.is_superuser else self.filter(cohorts__educators=user).distinct()
+        """Assignments to a cohort the educator follows (Cohort.objects.for_educator); a superuser, all of them."""
+        return self if user.is_superuser else self.filter(cohorts__in=Cohort.objects.for_educator(user)).distinct()
 
     def retests(self):
         """Retests of a baseline (the test–retest report's subjects)."""

@@ -292,11 +292,14 @@ def last_result_by(attempts: AttemptQuerySet) -> dict:
 
 
 def followed_by(user):
-    """The users whose attempts and progress `user` may read: their own, and those of the trainees in the
-    cohorts they teach (`cohorts` is progress.Cohort's relation to its trainees); everyone's, for a superuser."""
+    """The users whose attempts and progress `user` may read: their own, and, for an educator (a staff user),
+    those of the trainees in the cohorts they teach (`cohorts` is progress.Cohort's relation to its trainees);
+    everyone's, for a superuser."""
     users = get_user_model().objects.all()
     if user.is_superuser:
         return users
+    if not user.is_staff:
+        return users.filter(pk=user.pk)
     return users.filter(Q(pk=user.pk) | Q(cohorts__educators=user)).distinct()
 
 

@@ -4,6 +4,7 @@ import csv
 import io
 
 import pytest
+from django.forms import modelform_factory
 
 from cases.models import Case
 from sinsquiz.progress.models import Cohort
@@ -222,3 +223,20 @@ def test_discrimination_compares_a_case_with_each_trainees_mean_not_with_how_man
     z_row = next(row for row in client.get(f"/cohorts/{cohort.pk}/").context["report"].cases if row.title == "Z")
 
     assert z_row.trainees == 3 and z_row.discrimination > 0
+
+
+def test_a_user_who_is_not_staff_named_as_a_cohorts_educator_follows_nothing(client, cohort):
+    """Educators are staff users: the admin offers only them, and anyone else named as one sees no trainee."""
+    from sinsquiz.training.models import Attempt
+
+    outsider = TraineeFactory(username="not-staff")
+    cohort.educators.add(outsider)
+    trainee = cohort.trainees.get(username="t1")
+    attempt = Attempt.objects.filter(trainee=trainee).first()
+    client.force_login(outsider)
+
+    paths = [f"/cohorts/{cohort.pk}/", f"/cohorts/{cohort.pk}/attempts.csv", f"/cohorts/{cohort.pk}/trainees.csv",
+             f"/progress/{trainee.pk}/", f"/attempts/{attempt.pk}/"]  # fmt: skip
+    assert [client.get(path).status_code for path in paths] == [404] * len(paths)
+    offered = modelform_factory(Cohort, fields=["educators"])().fields["educators"].queryset
+    assert outsider not in offered and cohort.educators.get(is_staff=True) in offered
