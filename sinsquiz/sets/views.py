@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sinsquiz import literature
@@ -14,13 +15,14 @@ from sinsquiz.sets.models import Sitting
 
 
 @require_GET
+@cache_control(no_store=True, private=True)  # a sitting's state changes as it goes: Back must not show an old one
 def case_set(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A set as its trainee sees it: what it is, its window, and once started, its cases and where they stand."""
     assignment = get_assignment_for_trainee(request, pk)
     now = timezone.now()
     sitting = Sitting.objects.of(request.user, assignment)
     rows = overview.rows(sitting, now) if sitting else []
-    response = render(
+    return render(
         request,
         "sets/set.html",
         {
@@ -36,8 +38,6 @@ def case_set(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "can_go_on": sitting and sittings.counts(sitting, now),
         },
     )
-    response["Cache-Control"] = "no-store, private"
-    return response
 
 
 @require_POST

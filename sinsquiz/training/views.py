@@ -10,6 +10,7 @@ from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, replace_url
@@ -133,7 +134,7 @@ def _only_the_search_changed(request: HtmxHttpRequest) -> bool:
 
 
 @require_GET
-@vary_on_headers("HX-Request")
+@cache_control(no_store=True, private=True)  # not kept for Back: after a commit, an editable copy of a frozen reading
 def case_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """The case with its images, history and the scoring panel (the trainee's draft, opened here)."""
     case = get_case_for_user(request, slug)
@@ -141,10 +142,7 @@ def case_page(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         return render(request, "training/held_back.html", {"case": PublicCase.of(case)})
     draft = drafts.open_draft(request.user, case)
     form = ReadingForm(initial=draft.answers(), asks_escc=case.asks_escc)
-    response = render(request, "training/case.html", _case_context(request, case, _panel_context(draft, form)))
-    # Never kept for Back: after a commit the old copy would be an editable form of a frozen attempt.
-    response["Cache-Control"] = "no-store, private"
-    return response
+    return render(request, "training/case.html", _case_context(request, case, _panel_context(draft, form)))
 
 
 def _panel_context(attempt: Attempt, form: ReadingForm) -> dict:
@@ -190,6 +188,7 @@ def autosave(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@cache_control(no_store=True, private=True)  # an incomplete commit draws the case page again, as the case page
 def commit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     attempt = get_attempt_for_user(request, pk, to_change=True)
     if attempt.is_submitted:
@@ -227,15 +226,15 @@ def _go(request, url: str) -> HttpResponse:
 
 
 @require_GET
+# The reference is on this page, and the pages shown instead of it open later: no browser or proxy keeps a copy.
+@cache_control(no_store=True, private=True)
 def feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The feedback on a committed attempt, graded from its own snapshot of the reference."""
     attempt = get_attempt_for_user(request, pk)
     if not attempt.is_submitted:
         return redirect(attempt.case.get_absolute_url())
     if closed := _feedback_closed(request, attempt):
-        response = render(request, *closed)
-        response["Cache-Control"] = "no-store, private"  # it opens later: no copy may outlive the page
-        return response
+        return render(request, *closed)
     grade = attempt.grade()
     series_list = public_series(attempt.case)
     key_images = _key_images(series_list, grade, attempt.reference)
@@ -245,7 +244,7 @@ def feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     earlier = _earlier(attempt.trainee_id, attempt.case_id).only(
         "submitted", "components_right", "category", "case_version", "first_try"
     )
-    response = render(
+    return render(
         request,
         "training/feedback.html",
         {
@@ -266,9 +265,6 @@ def feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "regrading": _regrading(attempt, grade),
         },
     )
-    # The reference is on this page: no browser or proxy may keep a copy.
-    response["Cache-Control"] = "no-store, private"
-    return response
 
 
 def _feedback_closed(request, attempt: Attempt) -> tuple[str, dict] | None:

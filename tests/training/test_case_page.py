@@ -222,6 +222,7 @@ def test_without_javascript_an_incomplete_commit_shows_the_whole_page_with_the_e
     html = response.content.decode()
     assert response.status_code == 200 and "<html" in html
     assert "Still to answer before you commit: index level, location" in html
+    assert response["Cache-Control"] == "no-store, private"  # the case page again, kept no more than the first
 
 
 @pytest.mark.parametrize(("field", "value"), [("pain", "severe"), ("tomita", "9"), ("level", "C8"),
