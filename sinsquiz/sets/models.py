@@ -209,7 +209,7 @@ class Sitting(models.Model):
 
     assignment = models.ForeignKey(Assignment, related_name="sittings", on_delete=models.CASCADE)
     trainee = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="sittings", on_delete=models.CASCADE)
-    started = models.DateTimeField(auto_now_add=True)
+    started = models.DateTimeField(default=timezone.now, help_text="The moment the time limit is counted from.")
     deadline = models.DateTimeField(help_text="The set's close, or sooner with a time limit.")
     finished = models.DateTimeField(null=True, blank=True)
     order = models.JSONField(default=list, help_text="The cases' pks, in the order this trainee meets them.")

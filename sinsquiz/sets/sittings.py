@@ -49,15 +49,8 @@ def start(assignment: Assignment, trainee, now=None) -> Sitting:
     deadline = assignment.closes
     if assignment.time_limit:
         deadline = min(deadline, now + timedelta(minutes=assignment.time_limit))
-    try:
-        with transaction.atomic():
-            sitting = Sitting.objects.create(assignment=assignment, trainee=trainee, deadline=deadline, order=order)
-    except IntegrityError:
-        return Sitting.objects.get(assignment=assignment, trainee=trainee)
-    # `started` is auto_now_add; keep it the moment the deadline was counted from.
-    Sitting.objects.filter(pk=sitting.pk).update(started=now)
-    sitting.started = now
-    return sitting
+    fields = {"started": now, "deadline": deadline, "order": order}
+    return Sitting.objects.get_or_create(assignment=assignment, trainee=trainee, defaults=fields)[0]
 
 
 def counts(sitting: Sitting, now) -> bool:

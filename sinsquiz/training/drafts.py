@@ -1,6 +1,6 @@
 """Writes that span several rows: a trainee's draft and the atomic commit of an attempt."""
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists, F
 from django.dispatch import Signal
 from django.utils import timezone
@@ -27,14 +27,9 @@ committed = Signal()
 
 
 def open_draft(trainee, case: Case) -> Attempt:
-    """The trainee's draft for the case, created on first opening; safe when two tabs open at once."""
-    if draft := Attempt.objects.filter(trainee=trainee, case=case, state=Attempt.State.DRAFT).first():
-        return draft
-    try:
-        with transaction.atomic():
-            return Attempt.objects.get_or_create(trainee=trainee, case=case, state=Attempt.State.DRAFT)[0]
-    except IntegrityError:
-        return Attempt.objects.get(trainee=trainee, case=case, state=Attempt.State.DRAFT)
+    """The trainee's draft for the case, created on first opening; safe when two tabs open at once (the
+    database holds one draft per trainee and case, and get_or_create reads the other tab's)."""
+    return Attempt.objects.get_or_create(trainee=trainee, case=case, state=Attempt.State.DRAFT)[0]
 
 
 def save_draft(attempt: Attempt, values: dict) -> bool:

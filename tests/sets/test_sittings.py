@@ -3,14 +3,17 @@
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from fsrs import Card
 
 from sinsquiz.progress.models import Cohort
+from sinsquiz.sets import sittings
 from sinsquiz.sets.models import Sitting
 from sinsquiz.training import drafts, reviews
 from sinsquiz.training.models import Attempt, ReviewCard
-from tests.factories import ANSWER, commit, published_case
+from tests.factories import ANSWER, TraineeFactory, commit, published_case
 from tests.sets.conftest import NOW, make_assignment
+from tests.threads import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -353,3 +356,17 @@ def test_an_earlier_reading_an_assessment_keeps_closed_is_left_out_of_the_traine
     client.force_login(trainee)
     assert earlier in client.get("/progress/").context["history"]
     assert "Set case 1" in client.get("/").content.decode()
+
+
+def test_a_set_started_from_two_tabs_at_once_makes_one_sitting(migration_data):
+    trainee = TraineeFactory()
+    cohort = Cohort.objects.create(name="Residents 2026")
+    cohort.trainees.add(trainee)
+    now = timezone.now()
+    cases = [published_case(series=0) for _ in range(3)]
+    assignment = make_assignment(cohort, cases, opens=now - timedelta(days=1), closes=now + timedelta(days=2))
+
+    started = run_together(6, lambda: sittings.start(assignment, trainee))
+
+    assert not [result for result in started if isinstance(result, Exception)], started
+    assert len({sitting.pk for sitting in started}) == 1 and Sitting.objects.count() == 1

@@ -4,12 +4,12 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import close_old_connections, connection
 
 from cases.models import Case, ReferenceReading
 from sinsquiz.training import drafts
 from sinsquiz.training.models import Attempt
 from tests.factories import ANSWER, ReferenceReadingFactory, TraineeFactory, published_case
+from tests.threads import run_together
 
 
 @pytest.fixture
@@ -130,29 +130,6 @@ def test_time_spent_counts_gaps_between_saves_up_to_the_idle_limit(case, trainee
     attempt, _ = drafts.submit(Attempt.objects.get(pk=draft.pk), ANSWER)
 
     assert timedelta(minutes=13) <= attempt.time_spent < timedelta(minutes=14)
-
-
-def run_together(count: int, work) -> list:
-    """Run `work` in `count` threads released at the same moment; collect results and exceptions."""
-    barrier = threading.Barrier(count)
-    results = []
-
-    def run():
-        try:
-            barrier.wait()
-            results.append(work())
-        except Exception as error:  # noqa: BLE001 - the test inspects every outcome
-            results.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    close_old_connections()
-    return results
 
 
 def test_concurrent_commits_of_one_draft_give_exactly_one_attempt(migration_data):
