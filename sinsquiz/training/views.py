@@ -111,13 +111,11 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
         for case in page.object_list
     ]
-    query = request.GET.copy()
-    query.pop("page", None)
     # Back (htmx's history restore request) wants the whole page; a filter's change only the results.
     partial = request.htmx and not request.htmx.history_restore_request
     template = "training/case_list.html#results" if partial else "training/case_list.html"
     kept = form.filter_for(visible.filter(pk__in=held_back), user).count() if held_back else 0
-    response = render(request, template, {"form": form, "page": page, "query": query.urlencode(), "kept": kept})
+    response = render(request, template, {"form": form, "page": page, "kept": kept})
     if partial and _only_the_search_changed(request):
         replace_url(response, request.get_full_path())  # one history entry for the search, not one per pause
     return response

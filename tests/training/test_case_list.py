@@ -103,9 +103,12 @@ def test_the_list_is_paginated(trainee_client):
         CaseFactory(title=f"Case {n:02}")
 
     first, second = trainee_client.get("/cases/"), trainee_client.get("/cases/?page=2")
+    filtered = trainee_client.get("/cases/?q=case&page=2&region=").content.decode()
 
     assert len(titles(first)) == 12 and len(titles(second)) == 2
     assert "Page 1 of 2" in first.content.decode()
+    assert 'href="?page=2"' in first.content.decode() and 'href="?page=1"' in second.content.decode()
+    assert 'href="?q=case&amp;page=1&amp;region="' in filtered  # the filters travel with the page
 
 
 def test_the_search_box_is_a_search_field_that_htmx_listens_to_as_the_trainee_types(trainee_client):
