@@ -150,32 +150,6 @@ def discrimination_index(item_scores: Sequence[float], rest_scores: Sequence[flo
     return None if r is None else 100 * r
 
 
-def accuracy(reference: Sequence, yours: Sequence) -> float:
-    _paired(reference, yours)
-    return sum(x == y for x, y in zip(reference, yours, strict=True)) / len(reference)
-
-
-def mean_signed_error(reference: Sequence[float], yours: Sequence[float]) -> float:
-    """Bias: positive when you score higher than the reference on average."""
-    _paired(reference, yours)
-    return sum(y - x for x, y in zip(reference, yours, strict=True)) / len(reference)
-
-
-def mean_absolute_error(reference: Sequence[float], yours: Sequence[float]) -> float:
-    _paired(reference, yours)
-    return sum(abs(y - x) for x, y in zip(reference, yours, strict=True)) / len(reference)
-
-
-def sensitivity_specificity(reference: Sequence[bool], yours: Sequence[bool]) -> tuple[float | None, float | None]:
-    """Of the truly positive, the share you called positive; of the truly negative, the share you cleared."""
-    _paired(reference, yours)
-    positives = [y for x, y in zip(reference, yours, strict=True) if x]
-    negatives = [y for x, y in zip(reference, yours, strict=True) if not x]
-    sensitivity = sum(positives) / len(positives) if positives else None
-    specificity = sum(not y for y in negatives) / len(negatives) if negatives else None
-    return sensitivity, specificity
-
-
 KAPPA_LABELS = (
     (0.20, "slight"),
     (0.40, "fair"),

@@ -131,7 +131,7 @@ def case_rows(firsts: list) -> list[CaseRow]:
     for case, answers in by_case.items():
         items, rests = [item for item, _ in pairs[case]], [rest for _, rest in pairs[case]]
         discrimination = stats.discrimination_index(items, rests) if len(items) >= 3 else None
-        facility = sum(row.components_right for row in answers) / len(answers) / len(sins.COMPONENTS)
+        facility = stats.facility_index([row.components_right for row in answers], len(sins.COMPONENTS))
         components = agreement.component_agreements(answers)
         title, slug = answers[0].case__title, answers[0].case__slug
         rows.append(CaseRow(case, title, slug, len(answers), facility, components, discrimination))

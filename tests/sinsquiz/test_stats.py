@@ -130,17 +130,6 @@ def test_discrimination_index_is_a_hundred_times_numpys_correlation(seed):
 def test_item_statistics_by_hand():
     assert stats.facility_index([6, 3, 0, 3], 6) == pytest.approx(0.5)
     assert stats.discrimination_index([1, 1, 1], [3, 4, 5]) is None  # nobody differs on the item
-    assert stats.accuracy(["a", "b", "c", "d"], ["a", "b", "x", "y"]) == 0.5
-    assert stats.mean_signed_error([2, 2, 3], [3, 2, 4]) == pytest.approx(2 / 3)
-    assert stats.mean_absolute_error([2, 2, 3], [1, 2, 4]) == pytest.approx(2 / 3)
-
-
-def test_sensitivity_and_specificity_of_the_consultation_call():
-    reference = [True, True, True, True, False, False]
-    yours = [True, True, True, False, False, True]
-
-    assert stats.sensitivity_specificity(reference, yours) == (0.75, 0.5)
-    assert stats.sensitivity_specificity([True, True], [True, False]) == (0.5, None)
 
 
 @pytest.mark.parametrize(
