@@ -8,8 +8,6 @@ trainee missed weeks ago is overdue today and what they read right lately is not
 
 from sinsquiz.training import reviews
 
-DEMO_TRAINEE = "resident2"
-
 
 def create_review_queue(trainee) -> int:
     """Make `trainee`'s review cards again from their committed attempts, oldest first; returns how many cases are

@@ -95,10 +95,6 @@ class ComponentAgreement:
         return stats.kappa_from_table(self.table, weights) if self.n >= KAPPA_MINIMUM else None
 
     @property
-    def kappa_label(self) -> str:
-        return stats.kappa_label(self.kappa)
-
-    @property
     def bias(self) -> float | None:
         """Mean points given minus points of the reference: positive means over-calling."""
         if not self.n:
@@ -191,10 +187,6 @@ class Agreement:
     @property
     def category_kappa(self) -> float | None:
         return stats.kappa_from_table(self.category_table, "linear") if self.first >= KAPPA_MINIMUM else None
-
-    @property
-    def category_rows(self) -> list[tuple[sins.Category, list[int]]]:
-        return list(zip(sins.CATEGORIES, self.category_table, strict=True))
 
     @property
     def sensitivity(self) -> float | None:

@@ -67,9 +67,6 @@ class AssignmentQuerySet(models.QuerySet):
         """Retests of a baseline (the test–retest report's subjects)."""
         return self.filter(purpose=Assignment.Purpose.RETEST, baseline__isnull=False)
 
-    def open_at(self, when):
-        return self.filter(opens__lte=when, closes__gt=when)
-
 
 class Assignment(models.Model):
     """A case set given to one or more cohorts for a time, as practice or as an assessment."""
