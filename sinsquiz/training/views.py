@@ -269,12 +269,12 @@ def _feedback_closed(request, attempt: Attempt) -> tuple[str, dict] | None:
     """The page a trainee sees instead of the attempt's feedback, as (template, context); None when it is open."""
     if not (attempt.case.is_published or request.user.is_staff):
         # Unpublished since: its draft's text and images are the educators' until it is published again.
-        return "training/withdrawn.html", {"attempt": attempt}
+        return "training/withdrawn.html", {"submitted": attempt.submitted}
     if is_kept_for_assessment(request.user, attempt):
         return "training/held_back.html", {"case": PublicCase.of(attempt.case)}
     if is_withheld(request, attempt):
         case, opens = PublicCase.of(attempt.case), attempt.feedback_from
-        return "training/withheld.html", {"attempt_id": attempt.pk, "case": case, "feedback_from": opens}
+        return "training/withheld.html", {"case": case, "feedback_from": opens}
     return None
 
 
