@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 from django.contrib.auth.decorators import login_not_required
-from django.db.models import Count, Max, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -56,13 +55,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 def educator_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     since = timezone.now() - timedelta(days=ACTIVE_DAYS)
-    this_week = Q(trainees__attempts__state=Attempt.State.SUBMITTED, trainees__attempts__submitted__gte=since)
-    cohorts = Cohort.objects.for_educator(user).annotate(
-        size=Count("trainees", distinct=True),
-        active=Count("trainees", distinct=True, filter=this_week),
-        commits=Count("trainees__attempts", filter=this_week),
-        last_commit=Max("trainees__attempts__submitted"),
-    )
+    cohorts = Cohort.objects.for_educator(user).with_activity(since)
     commits = Attempt.objects.visible_to(user).submitted().exclude(trainee=user).select_related("trainee", "case")
     drafts = Case.objects.drafts().select_related("author").order_by("-updated")
     # The open reports of the trainees they follow (their own, if they report, are not theirs to answer).

@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.db.models import Count
 
 from sinsquiz.progress.models import Cohort
 
@@ -13,7 +12,7 @@ class CohortAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         # Educators manage the cohorts they follow; superusers all of them.
         cohorts = super().get_queryset(request).for_educator(request.user)
-        return cohorts.annotate(size=Count("trainees", distinct=True))
+        return cohorts.with_size()
 
     @admin.display(description="Trainees", ordering="size")
     def size(self, cohort):

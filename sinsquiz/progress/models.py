@@ -2,10 +2,27 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Count, Max, Q
 from django.urls import reverse
+
+from sinsquiz.training.models import Attempt
 
 
 class CohortQuerySet(models.QuerySet):
+    def with_size(self):
+        """Each cohort with `size`, its number of trainees."""
+        return self.annotate(size=Count("trainees", distinct=True))
+
+    def with_activity(self, since):
+        """Each cohort with `size`, and since `since`: `active` (trainees who committed) and `commits`; and the
+        moment of its `last_commit` ever."""
+        committed = Q(trainees__attempts__state=Attempt.State.SUBMITTED, trainees__attempts__submitted__gte=since)
+        return self.with_size().annotate(
+            active=Count("trainees", distinct=True, filter=committed),
+            commits=Count("trainees__attempts", filter=committed),
+            last_commit=Max("trainees__attempts__submitted"),
+        )
+
     def for_educator(self, user):
         """The cohorts an educator follows; a superuser follows them all. Educators are staff users: anyone else
         named as one follows nothing."""

@@ -75,7 +75,7 @@ def _progress(request, trainee) -> HttpResponse:
 def cohort_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not request.user.is_staff:
         raise Http404("Cohorts are for educators.")
-    cohorts = Cohort.objects.for_educator(request.user).annotate(size=Count("trainees", distinct=True))
+    cohorts = Cohort.objects.for_educator(request.user).with_size()
     return render(request, "progress/cohort_list.html", {"cohorts": cohorts})
 
 
