@@ -197,20 +197,18 @@ def commit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         drafts.save_draft(attempt, form.valid_values())
         if request.htmx:
             return render(request, "training/case.html#panel", _panel_context(attempt, form))
-        case = get_case_for_user(request, case.slug)
         return render(request, "training/case.html", _case_context(request, case, _panel_context(attempt, form)))
     try:
         attempt, _ = drafts.submit(attempt, form.cleaned_data)
     except drafts.NoReference:
-        messages.error(request, "This case has no complete expert reading yet, so it cannot be graded. "
-                       "Your draft is saved.")  # fmt: skip
-        drafts.save_draft(attempt, form.cleaned_data)
-        return _go(request, case.get_absolute_url())
-    except drafts.Refused as refusal:  # a case set's rule (a deadline, say): nothing committed, the draft kept
-        messages.error(request, str(refusal))
-        drafts.save_draft(attempt, form.cleaned_data)
-        return _go(request, case.get_absolute_url())
-    return _go(request, attempt.next_url or attempt.get_absolute_url())
+        refusal = "This case has no complete expert reading yet, so it cannot be graded. Your draft is saved."
+    except drafts.Refused as refused:  # a case set's rule (a deadline, say): nothing committed, the draft kept
+        refusal = str(refused)
+    else:
+        return _go(request, attempt.next_url or attempt.get_absolute_url())
+    messages.error(request, refusal)
+    drafts.save_draft(attempt, form.cleaned_data)
+    return _go(request, case.get_absolute_url())
 
 
 def _already_committed(request, attempt: Attempt) -> HttpResponse:
