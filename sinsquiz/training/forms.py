@@ -117,7 +117,7 @@ HELP_TEXTS = {
 class ReadingForm(forms.Form):
     """A trainee's reading of a case. Any part may be saved as a draft; a commit needs every item.
 
-    Its fields are the Attempt model's (below), but it is a plain form: services write the draft column by
+    Its fields are the Attempt model's (below), but it is a plain form: drafts.save_draft writes the draft column by
     column (so two tabs saving different items never undo each other), never through form.save().
     """
 

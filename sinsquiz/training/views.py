@@ -39,7 +39,7 @@ def home(request: AuthenticatedHttpRequest, extra: dict | None = None) -> HttpRe
         done=Count("pk", filter=Q(done_by(user)) & ~kept),
         kept=Count("pk", filter=kept),
     )
-    drafts = list(Attempt.objects.of(user).started().filter(case__in=published).select_related("case")[:5])
+    started = list(Attempt.objects.of(user).started().filter(case__in=published).select_related("case")[:5])
     # Only what a trainee may see of each case, and when the draft was saved: never the Attempt with its case.
     recent = list(results_open_to(user).select_related("case")[:5])
     return render(
@@ -49,11 +49,11 @@ def home(request: AuthenticatedHttpRequest, extra: dict | None = None) -> HttpRe
             "left": counts["total"] - counts["done"],
             "total": counts["total"],
             "kept": counts["kept"],
-            "drafts": [(PublicCase.of(draft.case), draft.saved) for draft in drafts],
+            "drafts": [(PublicCase.of(draft.case), draft.saved) for draft in started],
             "recent": recent,
             "due_reviews": reviews.due_for(user),
             # Nothing answered yet: the page says how the quiz works.
-            "first_visit": not drafts and not recent,
+            "first_visit": not started and not recent,
             **(extra or {}),
         },
     )
