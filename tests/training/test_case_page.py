@@ -247,12 +247,15 @@ def test_a_commit_grades_the_reading_and_sends_the_trainee_to_the_feedback(clien
     assert stored.state == Attempt.State.SUBMITTED and stored.components_right == 6
 
 
-def test_without_javascript_a_commit_redirects_to_the_feedback(client, trainee, case):
+def test_without_javascript_a_commit_grades_the_reading_and_redirects_to_the_feedback(client, trainee, case):
     attempt = open_case(client, case)
 
-    response = client.post(f"/attempts/{attempt.pk}/commit/", ANSWER)
+    response = client.post(f"/attempts/{attempt.pk}/commit/", {**ANSWER, "pain": "none"}, follow=True)
 
-    assert response.status_code == 302 and response.url == f"/attempts/{attempt.pk}/"
+    assert response.redirect_chain == [(f"/attempts/{attempt.pk}/", 302)]
+    stored = Attempt.objects.get(pk=attempt.pk)
+    assert stored.state == Attempt.State.SUBMITTED and stored.components_right == 5 and not stored.pain_correct
+    assert "5 of 6 SINS components right" in response.content.decode()
 
 
 def test_a_double_click_or_a_second_tab_or_a_stale_form_gives_one_attempt(client, trainee, case):
