@@ -210,6 +210,28 @@ def test_zoom_pan_and_reset(page, live_server, case):
     assert image.bounding_box()["width"] == pytest.approx(fit)
 
 
+def test_from_the_keyboard_shift_and_the_arrows_move_a_zoomed_image_and_the_plain_arrows_the_stack(
+    page, live_server, case
+):
+    open_case(page, live_server, case)
+    frame, image, counter = shown(page)
+    frame.focus()
+    page.keyboard.press("Shift+ArrowLeft")  # at fit: nothing to move, nor does the stack
+    expect(counter).to_have_text("image 3 / 5")
+
+    page.keyboard.press("+")
+    page.keyboard.press("+")
+    before = image.bounding_box()
+    page.keyboard.press("Shift+ArrowLeft")  # to see what lies left: the image moves right
+    page.keyboard.press("Shift+ArrowUp")
+    after = image.bounding_box()
+
+    assert after["x"] > before["x"] + 5 and after["y"] > before["y"] + 5
+    expect(counter).to_have_text("image 3 / 5")
+    page.keyboard.press("ArrowDown")
+    expect(counter).to_have_text("image 4 / 5")
+
+
 @pytest.mark.browser_context_args(**DESKTOP)
 def test_a_preset_changes_the_filter_and_reset_restores_it(page, live_server, case, screenshot):
     open_case(page, live_server, case)

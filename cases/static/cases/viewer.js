@@ -83,7 +83,7 @@ class Viewer {
     this.resetView(st);
     st.counter.hidden = st.info.hidden = st.img.draggable = false;
     frame.tabIndex = 0;
-    const label = `${el.dataset.label || "Images"}: up and down arrows change the image`;
+    const label = `${el.dataset.label || "Images"}: up and down arrows change the image; zoomed in, Shift and the arrows move it`;
     attrs(frame, { role: "group", "aria-label": label });
     // The right button adjusts brightness (no context menu); Safari's own pinch gesture must not zoom the page.
     const handlers = { wheel: "wheel", pointerdown: "down", pointermove: "move", pointerup: "up", pointercancel: "up" };
@@ -327,6 +327,18 @@ class Viewer {
     this.renderView();
   }
 
+  // Shift and an arrow key move a zoomed image an eighth of the frame, to see the part that way; false at fit.
+  panBy(key) {
+    const st = this.cur;
+    const [dx, dy] = { ArrowLeft: [1, 0], ArrowRight: [-1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] }[key] || [0, 0];
+    if (!st.frame || st.s <= 1 || !(dx || dy)) return false;
+    const r = this.rect || st.frame.getBoundingClientRect();
+    const step = Math.min(r.width, r.height) / 8;
+    Object.assign(st, { x: st.x + dx * step, y: st.y + dy * step });
+    this.pan();
+    return true;
+  }
+
   // A point on the screen, relative to the frame's centre.
   at(x, y) {
     const r = this.rect;
@@ -519,6 +531,7 @@ class Viewer {
         return this.select(this.stacks[j % n], true);
       }
     }
+    if (e.shiftKey && this.panBy(k)) return e.preventDefault();
     if (this.run(KEYS[k.length === 1 ? k.toLowerCase() : k])) e.preventDefault();
   }
 
