@@ -33,6 +33,8 @@ def _progress(request, trainee) -> HttpResponse:
     # its cases; their educators see all.
     attempts = results_open_to(trainee) if own else Attempt.objects.submitted().of(trainee)
     summary, curve = agreement.summary(trainee, own=own)
+    # Said to the trainee, so that an empty page does not read as readings lost.
+    kept_back = Attempt.objects.submitted().of(trainee).count() - summary.attempts if own else 0
     # Cases done of the library as it is now: a case unpublished since is neither done nor left.
     library = Case.objects.published().aggregate(
         total=Count("pk"), done=Count("pk", filter=Q(pk__in=attempts.values("case")))
@@ -48,6 +50,7 @@ def _progress(request, trainee) -> HttpResponse:
             "their": "your" if own else "their",
             "reader": "You" if own else trainee.get_full_name() or trainee.username,
             "summary": summary,
+            "kept_back": kept_back,
             "done": library["done"],
             "left": library["total"] - library["done"],
             "published": library["total"],
