@@ -1,4 +1,3 @@
-import json
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -16,11 +15,12 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, replace_url
 
 from cases.access import get_case_for_user
-from cases.models import Case, PublicCase, PublicImage, PublicSeries, public_series
+from cases.models import Case, PublicCase, public_series
 from sinsquiz import sins
 from sinsquiz.http import AuthenticatedHttpRequest, HtmxHttpRequest
-from sinsquiz.training import drafts, next_case, regrading, reviews
+from sinsquiz.training import drafts, next_case, reviews
 from sinsquiz.training.access import get_attempt_for_user, is_kept_for_assessment, is_withheld, results_open_to
+from sinsquiz.training.feedback import key_images, regrading_notes, spine_levels
 from sinsquiz.training.forms import CalculatorForm, CaseListForm, ReadingForm
 from sinsquiz.training.models import Attempt, done_by, last_result_by, started_by
 
@@ -233,7 +233,7 @@ def feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return render(request, *closed)
     grade = attempt.grade()
     series_list = public_series(attempt.case)
-    key_images = _key_images(series_list, grade, attempt.reference)
+    shown = key_images(series_list, grade, attempt.reference)
     # Whose reading it is, when it is not the reader's own (an educator's view).
     own = attempt.trainee_id == request.user.pk
     reader = "" if own else attempt.trainee.get_full_name() or attempt.trainee
@@ -252,13 +252,13 @@ def feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "teaching": attempt.reference.get("teaching")
             or {"points": attempt.case.teaching_points, "discussion": attempt.case.discussion},
             "grade": grade,
-            "results": [(result, key_images.get(result.item)) for result in grade.items],
+            "results": [(result, shown.get(result.item)) for result in grade.items],
             "spine": spine_levels(grade.item("level").reference, attempt.level),
             "locations": sins.LOCATION.options,
             # The trainee's own list leaves out what an assessment still withholds (an educator sees every one).
             "earlier": (earlier.released() if own else earlier).with_regrades(),
             **_next_step(request),
-            "regrading": _regrading(attempt, grade),
+            "regrading": regrading_notes(attempt, grade),
         },
     )
 
@@ -274,69 +274,6 @@ def _feedback_closed(request, attempt: Attempt) -> tuple[str, dict] | None:
         case, opens = PublicCase.of(attempt.case), attempt.feedback_from
         return "training/withheld.html", {"case": case, "feedback_from": opens}
     return None
-
-
-def _regrading(attempt: Attempt, grade) -> dict:
-    """What the feedback says about corrections of the reference: the regrade and the original result, if any, and,
-    whenever the reference was corrected after the grade shown (regraded or not), that it was and when."""
-    context = {}
-    if attempt.outdated:
-        context = {"outdated": True, "version": attempt.case_version, "corrected": attempt.case.reference_changed,
-                   "answers_changed": regrading.answers_changed(attempt)}  # fmt: skip
-    regrades = list(attempt.regrades.all())
-    if regrades:
-        first = regrades[0]
-        original = first.original_grade()
-        changed = [
-            (before, after)
-            for before, after in zip(original.items, grade.items, strict=True)
-            if before.verdict != after.verdict or before.reference != after.reference
-        ]
-        context |= {"regraded": regrades[-1], "first": first, "original": original, "changed": changed}
-    return context
-
-
-@dataclass(frozen=True)
-class KeyImage:
-    """An item's key image in the feedback, with the shapes the educator drew on it."""
-
-    series: PublicSeries
-    number: int  # 1-based, as the viewer counts
-    image: PublicImage
-    shapes: tuple[dict, ...] = ()
-
-    @property
-    def shapes_json(self) -> str:
-        return json.dumps(self.shapes)
-
-
-def _key_images(series_list, grade, snapshot: dict) -> dict[str, KeyImage]:
-    """Item -> its key image, from the reference the attempt was graded against (annotations included; an
-    attempt committed before there were any has none)."""
-    images = {
-        image.pk: (series, number, image) for series in series_list for number, image in enumerate(series.images, 1)
-    }
-    shapes = snapshot["primary"].get("annotations", {})
-    return {
-        result.item: KeyImage(*images[result.key_slice], shapes=tuple(shapes.get(result.item, ())))
-        for result in grade.items
-        if result.key_slice in images
-    }
-
-
-def spine_levels(reference_level: str, your_level: str | None) -> list[dict]:
-    """The levels of the spine diagram, each with its location class and marks for the two readings."""
-    return [
-        {
-            "code": level,
-            "label": sins.level_label(level),
-            "location": sins.location_for_level(level),
-            "reference": level == reference_level,
-            "yours": level == your_level,
-            "y": 14 + index * 16,
-        }
-        for index, level in enumerate(sins.LEVELS)
-    ]
 
 
 @require_GET
