@@ -742,8 +742,11 @@ class Slice(models.Model):
 @receiver([post_save, post_delete], sender=Slice)
 def _touch_case(sender, instance, **kwargs) -> None:
     # A case's `updated` stands for its series and images too: cached viewers are keyed on it.
-    case_id = instance.case_id if sender is Series else Series.objects.filter(pk=instance.series_id).values("case")
-    Case.objects.filter(pk__in=[case_id] if sender is Series else case_id).update(updated=timezone.now())
+    if sender is Series:
+        cases = Case.objects.filter(pk=instance.case_id)
+    else:
+        cases = Case.objects.filter(series=instance.series_id)
+    cases.update(updated=timezone.now())
 
 
 @receiver(post_delete, sender=Slice)
