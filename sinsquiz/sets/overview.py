@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from cases.models import Case, PublicCase
 from sinsquiz.sets import sittings
 from sinsquiz.sets.models import Assignment, SetAnswer, Sitting
+from sinsquiz.training import access
 from sinsquiz.training.models import Attempt
 
 # A closed set stays on the home page this long once its results are out.
@@ -113,6 +114,8 @@ def rows(sitting: Sitting, now) -> list[Row]:
         .values_list("case", flat=True)
     )
     show = released(sitting, now)
+    # An answer an assessment ahead keeps closed (this set's, or a baseline's at its retest) shows no score either.
+    kept = set(access.kept_for_assessment(sitting.trainee, now).values_list("pk", flat=True)) if show else set()
     listed = []
     for position, pk in enumerate((pk for pk in sitting.order if pk in cases), 1):
         attempt = answers.get(pk)
@@ -124,7 +127,7 @@ def rows(sitting: Sitting, now) -> list[Row]:
             status = "late — not counted" if pk in late else "not answered"
         else:
             status = "to do"
-        right = attempt.components_right if attempt and show else None
+        right = attempt.components_right if attempt and show and attempt.pk not in kept else None
         case = replace(PublicCase.of(cases[pk]), title=cases[pk].title_for_trainees)
         listed.append(Row(position, case, status, attempt and attempt.pk, right))
     return listed

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from cases.models import Case
 from sinsquiz import sins
+from sinsquiz.training import access
 from sinsquiz.training.models import Attempt
 
 ALL_COMPONENTS = len(sins.COMPONENTS)
@@ -40,7 +41,7 @@ def for_trainee(user, exclude=()) -> Case | None:
     if fresh:
         return fresh
     # Only results the trainee may see: serving a withheld assessment answer as "missed" would tell its score.
-    latest = mine.released().filter(case=OuterRef("pk")).order_by("-submitted")
+    latest = access.results_open_to(user).filter(case=OuterRef("pk")).order_by("-submitted")
     return (
         published.annotate(
             last_right=Subquery(latest.values("components_right")[:1]),
@@ -55,11 +56,12 @@ def for_trainee(user, exclude=()) -> Case | None:
 def focused_on(user, focus: str, exclude=()) -> Case | None:
     """The next case for practising one SINS component: cases whose reference answer for it lies on either
     side of the trainee's mistakes, an answer they missed or one they gave instead (with no mistakes yet, any
-    answer), so that which case comes tells nothing of its answer; untried ones first, then those last answered
-    wrongly on that component; none of the cases in `exclude` (ids). Falls back to for_trainee()."""
+    answer), so that the run mixes them and a case's coming does not tell which is its answer; untried ones
+    first, then those last answered wrongly on that component; none of the cases in `exclude` (ids). Falls back
+    to for_trainee()."""
     component = sins.COMPONENTS_BY_NAME[focus]
     tried = Attempt.objects.submitted().of(user)
-    mine = tried.released()  # withheld results tell nothing, not even which answers were missed
+    mine = access.results_open_to(user)  # withheld or kept results tell nothing, not even which answers were missed
     mistakes = mine.filter(**{f"{focus}_correct": False}).values_list(f"reference_{focus}", focus).distinct()
     targets = {answer for mistake in mistakes for answer in mistake} or {option.code for option in component.options}
     candidates = (

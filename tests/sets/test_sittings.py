@@ -370,3 +370,15 @@ def test_a_set_started_from_two_tabs_at_once_makes_one_sitting(migration_data):
 
     assert not [result for result in started if isinstance(result, Exception)], started
     assert len({sitting.pk for sitting in started}) == 1 and Sitting.objects.count() == 1
+
+
+def test_a_practice_sets_answer_shows_no_score_while_an_assessment_ahead_keeps_its_case(client, clock, cohort, cases):
+    practice = make_assignment(cohort, cases, title="Practice first")
+    start(client, practice)
+    commit(client, cases[0])
+    assert "<td>6 of 6</td>" in client.get(f"/sets/{practice.pk}/").content.decode()
+
+    make_assignment(cohort, cases[:1], mode="assessment", title="Assessment next")
+
+    page = client.get(f"/sets/{practice.pk}/").content.decode()
+    assert "<td>6 of 6</td>" not in page and "answered" in page
