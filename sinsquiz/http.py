@@ -33,7 +33,8 @@ class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
     drawn inside the part, or an autosave would take it for a save."""
 
     def handle_no_permission(self, request, view_func):
-        if not request.htmx:
+        # Back asks htmx for a whole page, which it draws as it comes: it follows a redirect, not an HX-Redirect.
+        if not request.htmx or request.htmx.history_restore_request:
             return super().handle_no_permission(request, view_func)
         login_url = resolve_url(self.get_login_url(view_func))
         page = request.htmx.current_url_abs_path or "/"

@@ -85,3 +85,5 @@ def test_once_a_login_has_lapsed_a_part_of_a_page_sends_the_whole_page_to_the_lo
     assert results["HX-Redirect"] == "/login/?next=/cases/%3Fq%3Dlun"
     assert b"<form" not in save.content + results.content
     assert client.get("/cases/").url == "/login/?next=/cases/"  # a whole page is redirected as before
+    back = client.get("/cases/?q=lun", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert back.url == "/login/?next=/cases/%3Fq%3Dlun"  # Back: htmx draws what comes, so a plain redirect
