@@ -53,7 +53,7 @@ def home(request: AuthenticatedHttpRequest, extra: dict | None = None) -> HttpRe
             "recent": recent,
             "due_reviews": reviews.due_for(user),
             # Nothing answered yet: the page says how the quiz works.
-            "first_visit": not started and not recent,
+            "first_visit": not started and not Attempt.objects.submitted().of(user).exists(),
             **(extra or {}),
         },
     )

@@ -348,6 +348,7 @@ def test_an_earlier_reading_an_assessment_keeps_closed_is_left_out_of_the_traine
 
     assert list(dashboard.context["history"]) == [] and dashboard.context["summary"].attempts == 0
     assert "Set case 1" not in dashboard.content.decode() and "Set case 1" not in home
+    assert "How the quiz works" not in home  # they have answered before: no welcome as on a first visit
     assert cards[cases[0].slug].last_right is None and cards[cases[0].slug].last_category_right is None
     client.force_login(cohort.educators.create(username="teacher", is_staff=True))
     assert list(client.get(f"/progress/{trainee.pk}/").context["history"]) == [earlier]
