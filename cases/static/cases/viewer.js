@@ -531,7 +531,8 @@ class Viewer {
         return this.select(this.stacks[j % n], true);
       }
     }
-    if (e.shiftKey && this.panBy(k)) return e.preventDefault();
+    // Shift and an arrow move a zoomed image, and at fit do nothing (never the stack, as the plain arrows do).
+    if (e.shiftKey && k.startsWith("Arrow")) return this.panBy(k) && e.preventDefault();
     if (this.run(KEYS[k.length === 1 ? k.toLowerCase() : k])) e.preventDefault();
   }
 
