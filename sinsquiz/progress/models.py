@@ -45,7 +45,6 @@ class Cohort(models.Model):
         related_name="taught_cohorts",
         blank=True,
         db_table="sinsquiz_cohort_educators",
-        limit_choices_to={"is_staff": True},
         help_text="Staff users who follow the cohort: its trainees' progress, attempts and sets.",
     )
     created = models.DateTimeField(auto_now_add=True)

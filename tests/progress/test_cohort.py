@@ -4,9 +4,9 @@ import csv
 import io
 
 import pytest
-from django.forms import modelform_factory
 
 from cases.models import Case
+from sinsquiz.progress.admin import CohortForm
 from sinsquiz.progress.models import Cohort
 from tests.factories import ANSWER, EducatorFactory, TraineeFactory, commit, published_case
 from tests.tables import row_cells
@@ -226,7 +226,7 @@ def test_discrimination_compares_a_case_with_each_trainees_mean_not_with_how_man
 
 
 def test_a_user_who_is_not_staff_named_as_a_cohorts_educator_follows_nothing(client, cohort):
-    """Educators are staff users: the admin offers only them, and anyone else named as one sees no trainee."""
+    """Educators are staff users: anyone else named as one sees no trainee, and the admin refuses them."""
     from sinsquiz.training.models import Attempt
 
     outsider = TraineeFactory(username="not-staff")
@@ -238,5 +238,11 @@ def test_a_user_who_is_not_staff_named_as_a_cohorts_educator_follows_nothing(cli
     paths = [f"/cohorts/{cohort.pk}/", f"/cohorts/{cohort.pk}/attempts.csv", f"/cohorts/{cohort.pk}/trainees.csv",
              f"/progress/{trainee.pk}/", f"/attempts/{attempt.pk}/"]  # fmt: skip
     assert [client.get(path).status_code for path in paths] == [404] * len(paths)
-    offered = modelform_factory(Cohort, fields=["educators"])().fields["educators"].queryset
-    assert outsider not in offered and cohort.educators.get(is_staff=True) in offered
+    # The admin says so by name, rather than keep or drop them without a word.
+    staff = cohort.educators.get(is_staff=True)
+    form = CohortForm({"name": cohort.name, "educators": [staff.pk, outsider.pk]}, instance=cohort)
+    assert (
+        not form.is_valid()
+        and "Not staff users, so they would follow nothing: not-staff." in form.errors["educators"][0]
+    )
+    assert CohortForm({"name": cohort.name, "educators": [staff.pk]}, instance=cohort).is_valid()

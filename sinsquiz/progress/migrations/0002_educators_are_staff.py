@@ -15,6 +15,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='cohort',
             name='educators',
-            field=models.ManyToManyField(blank=True, db_table='sinsquiz_cohort_educators', help_text="Staff users who follow the cohort: its trainees' progress, attempts and sets.", limit_choices_to={'is_staff': True}, related_name='taught_cohorts', to=settings.AUTH_USER_MODEL),
+            field=models.ManyToManyField(blank=True, db_table='sinsquiz_cohort_educators', help_text="Staff users who follow the cohort: its trainees' progress, attempts and sets.", related_name='taught_cohorts', to=settings.AUTH_USER_MODEL),
         ),
     ]
