@@ -145,8 +145,10 @@ def feedback_kept(sender, trainee, now, **kwargs) -> QuerySet[Attempt]:
     """While an assessment the trainee has ahead holds a case, their earlier readings' feedback stays closed:
     else its reference is a click away from a case they are still to answer (or to answer again, at a retest).
     The assessment's own answers follow its release rule instead (released_from)."""
-    holding = assessments_ahead(trainee, now).filter(case_set__items__case=OuterRef("case"))
-    return Attempt.objects.of(trainee).filter(Exists(holding.exclude(sittings__answers__attempt=OuterRef("pk"))))
+    ahead = assessments_ahead(trainee, now)
+    held = SetCase.objects.filter(case_set__assignments__in=ahead).values("case")  # a few cases, seldom any
+    holding = ahead.filter(case_set__items__case=OuterRef("case")).exclude(sittings__answers__attempt=OuterRef("pk"))
+    return Attempt.objects.of(trainee).filter(case__in=held).filter(Exists(holding))
 
 
 def answering(trainee, now) -> set[int]:
