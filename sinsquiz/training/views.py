@@ -115,7 +115,7 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     partial = request.htmx and not request.htmx.history_restore_request
     template = "training/case_list.html#results" if partial else "training/case_list.html"
     kept = form.filter_for(visible.filter(pk__in=held_back), user).count() if held_back else 0
-    response = render(request, template, {"form": form, "page": page, "kept": kept})
+    response = render(request, template, {"form": form, "page": page, "kept": kept, "oob": partial})
     if partial and _only_the_search_changed(request):
         replace_url(response, request.get_full_path())  # one history entry for the search, not one per pause
     return response

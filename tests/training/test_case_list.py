@@ -85,6 +85,9 @@ def test_typing_replaces_the_address_while_a_filter_adds_a_history_entry_and_a_s
     said = 'id="results-said" class="visually-hidden" aria-live="polite" hx-swap-oob="innerHTML">'
     assert f"{said}1 case matches.</p>" in typed.content.decode()
     assert f"{said}0 cases match.</p>" in filtered.content.decode()
+    # Back draws the whole page: the line is in place for the next change, not sent out of band to nowhere.
+    restore = trainee_client.get("/cases/?q=lung", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert '<p id="results-said" class="visually-hidden" aria-live="polite"></p>' in restore.content.decode()
 
 
 def test_going_back_draws_the_whole_page_with_the_filters_of_its_address(trainee_client):
