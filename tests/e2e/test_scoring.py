@@ -97,15 +97,16 @@ def test_the_points_toggle_hides_the_points(page, live_server, case):
     expect(points).to_be_hidden()  # remembered
 
 
-def test_a_digit_pressed_on_a_link_outside_the_panel_answers_nothing(page, live_server, case):
+@pytest.mark.parametrize("elsewhere", ["footer a", "#show-points"], ids=["a link elsewhere", "a toggle in the panel"])
+def test_a_digit_pressed_off_the_items_answers_nothing(page, live_server, case, elsewhere):
     page.goto(f"{live_server.url}/cases/{case.slug}/")
     page.locator("[data-item=pain] input").first.focus()
-    page.locator("footer a").first.focus()  # a link elsewhere on the page
+    page.locator(elsewhere).first.focus()
 
     page.keyboard.press("2")
 
     expect(page.locator("[data-item=pain] input:checked")).to_have_count(0)
-    expect(page.locator("footer a").first).to_be_focused()
+    expect(page.locator(elsewhere).first).to_be_focused()
     assert Attempt.objects.get().pain == ""
 
 

@@ -69,14 +69,14 @@
       return;
     }
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
-    // Single keys answer only in the scoring panel, so a stray key on a link elsewhere changes nothing; with
-    // nothing focused (a page just opened) they may still go somewhere.
-    const inPanel = Boolean(event.target.closest?.("#scoring"));
-    if (!inPanel && event.target !== document.body) return;
+    // Single keys answer only on an item of the reading, so a stray key on a link, a button or a toggle changes
+    // nothing; the others work anywhere in the panel, or with nothing focused (a page just opened).
+    const onItem = Boolean(event.target.closest?.("#reading-form [data-item]"));
+    if (!event.target.closest?.("#scoring") && event.target !== document.body) return;
     const key = event.key;
-    if (/^[1-9]$/.test(key) && inPanel) choose(Number(key));
-    else if ((key === "]" || key === "n") && inPanel) focusItem(current + 1);
-    else if ((key === "[" || key === "p") && inPanel) focusItem(current - 1);
+    if (/^[1-9]$/.test(key) && onItem) choose(Number(key));
+    else if ((key === "]" || key === "n") && onItem) focusItem(current + 1);
+    else if ((key === "[" || key === "p") && onItem) focusItem(current - 1);
     else if (key === "l") document.querySelector("#reading-form select")?.focus();
     else if (key === "v") document.querySelector("[data-viewer] [data-frame]:not([hidden])")?.focus();
     else if (key === "?") toggleKeys();
