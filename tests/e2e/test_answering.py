@@ -68,6 +68,11 @@ def test_committing_an_unfinished_reading_brings_the_trainee_to_the_first_missin
     screenshot("missing")
     assert Attempt.objects.submitted().count() == 0
 
+    page.click("label[for=id_alignment_0]")  # answered now: its mark goes, the others' stay
+    expect(page.locator("[data-item=alignment]")).not_to_have_class(re.compile("missing"))
+    expect(page.locator("[data-item=alignment]")).not_to_contain_text("Still to answer.")
+    expect(page.locator(".item.missing")).to_have_count(3)
+
 
 def test_answers_changed_offline_are_saved_when_the_connection_is_back(page, live_server, case, problems, screenshot):
     page.goto(f"{live_server.url}/cases/{case.slug}/")

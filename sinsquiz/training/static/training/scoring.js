@@ -149,6 +149,14 @@
     },
     true,
   );
+  // An item a refused commit marked as missing is answered now: its mark goes.
+  document.addEventListener("change", (event) => {
+    const item = event.target.closest?.("#reading-form [data-item].missing");
+    if (!item || !event.target.value) return;
+    item.classList.remove("missing");
+    item.removeAttribute("aria-describedby");
+    item.querySelector(".field-error")?.remove();
+  });
   document.addEventListener("submit", (event) => {
     if (event.target === form()) leaving = true; // a plain post carries every answer
   });
