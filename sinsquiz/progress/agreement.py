@@ -189,9 +189,14 @@ class Agreement:
         return stats.kappa_from_table(self.category_table, "linear") if self.first >= KAPPA_MINIMUM else None
 
     @property
+    def consultation_needed(self) -> int:
+        """First attempts whose reference calls for a surgical opinion (what the sensitivity is a share of)."""
+        return self.consult_table[True, True] + self.consult_table[True, False]
+
+    @property
     def sensitivity(self) -> float | None:
         """Of the first attempts whose reference calls for a surgical opinion, the share that asked for one."""
-        needed = self.consult_table[True, True] + self.consult_table[True, False]
+        needed = self.consultation_needed
         return self.consult_table[True, True] / needed if needed else None
 
     @property

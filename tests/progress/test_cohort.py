@@ -40,7 +40,8 @@ def test_the_cohort_page_shows_trainees_cases_and_agreement(client, cohort):
     y = next(row for row in report.cases if row.title == "Y")
     assert y.facility == pytest.approx((6 + 5 + 5) / 18)
     assert (
-        "Fourney 2011's raters against the experts: 96\u00a0% and 80\u00a0%" in response.content.decode()
+        "Fourney 2011's raters against the experts: sensitivity 96\u00a0%, specificity 80\u00a0%"
+        in response.content.decode()
     )  # the published anchor beside the call
     mistake = y.components[4].most_common_mistake
     assert (mistake[0].code, mistake[1].code, mistake[2]) == ("lt50", "gt50", 2)
