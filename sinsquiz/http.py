@@ -1,3 +1,4 @@
+from django.contrib import messages
 from django.contrib.auth import middleware as auth_middleware
 from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.auth.views import redirect_to_login
@@ -36,6 +37,8 @@ class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
         # Back asks htmx for a whole page, which it draws as it comes: it follows a redirect, not an HX-Redirect.
         if not request.htmx or request.htmx.history_restore_request:
             return super().handle_no_permission(request, view_func)
+        messages.info(request, "Your login had lapsed: log in again to carry on. A change you had just made may "
+                      "not have been saved.")  # fmt: skip
         login_url = resolve_url(self.get_login_url(view_func))
         page = request.htmx.current_url_abs_path or "/"
         login = redirect_to_login(page, login_url, self.get_redirect_field_name(view_func))

@@ -84,6 +84,9 @@ def test_once_a_login_has_lapsed_a_part_of_a_page_sends_the_whole_page_to_the_lo
     assert save["HX-Redirect"] == f"/login/?next={case.get_absolute_url()}"
     assert results["HX-Redirect"] == "/login/?next=/cases/%3Fq%3Dlun"
     assert b"<form" not in save.content + results.content
+    login = client.get(save["HX-Redirect"]).content.decode()
+    assert "Your login had lapsed: log in again to carry on." in login  # said on the login page, once
+    assert "Your login had lapsed" not in client.get(save["HX-Redirect"]).content.decode()
     assert client.get("/cases/").url == "/login/?next=/cases/"  # a whole page is redirected as before
     back = client.get("/cases/?q=lun", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
     assert back.url == "/login/?next=/cases/%3Fq%3Dlun"  # Back: htmx draws what comes, so a plain redirect
