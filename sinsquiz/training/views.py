@@ -307,4 +307,8 @@ def _next_step(request) -> dict:
     if (wanted := request.GET.get("next", "")) and url_has_allowed_host_and_scheme(wanted, allowed_hosts=None):
         return {"next_url": wanted, "next_label": "Back to the set"}
     run = next_case.PracticeRun.in_session(request.session)
-    return {"next_url": reverse("next-case") + (f"?focus={run.focus}" if run else ""), "next_label": "Next case"}
+    if not run:
+        return {"next_url": reverse("next-case"), "next_label": "Next case"}
+    # Past the run's last case, the way on is its summary.
+    label = "How the run went" if run.done and not run.still_open(request.user) else "Next case"
+    return {"next_url": f"{reverse('next-case')}?focus={run.focus}", "next_label": label}

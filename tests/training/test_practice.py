@@ -43,7 +43,10 @@ def test_a_finished_run_says_how_it_went_and_leaves_the_pages(client, trainee, c
     by_url = {case.get_absolute_url(): case for case in cases}
     for number in range(RUN_LENGTH):
         url = client.get("/practice/next/?focus=collapse").url
-        commit(client, by_url[url], collapse="gt50" if number < 2 else "lt50")  # the first two wrong
+        last = commit(client, by_url[url], collapse="gt50" if number < 2 else "lt50")  # the first two wrong
+    feedback = client.get(last.get_absolute_url()).content.decode()
+    assert _status(client, last.get_absolute_url()) == RUN.format(5) + " How the run went →"  # no "Carry on"
+    assert '<a class="button primary" href="/practice/next/?focus=collapse">How the run went →</a>' in feedback
 
     response = client.get("/practice/next/?focus=collapse", follow=True)
 
