@@ -173,6 +173,16 @@ def test_after_the_level_is_chosen_the_keys_go_on_to_the_location_which_is_expla
     screenshot("location")
 
 
+def test_on_the_level_the_bracket_keys_move_on_as_from_any_item(page, live_server, case):
+    page.goto(f"{live_server.url}/cases/{case.slug}/")
+    page.keyboard.press("l")
+
+    page.keyboard.press("]")
+
+    expect(page.locator("[data-item=location] input").first).to_be_focused()
+    expect(page.locator("#id_level")).to_have_value("")  # the level is left as it was
+
+
 def test_arrow_keys_browse_the_levels_and_enter_goes_on_to_the_location(page, live_server, case):
     page.goto(f"{live_server.url}/cases/{case.slug}/")
     page.keyboard.press("l")

@@ -57,6 +57,12 @@
       }
       // Space and Alt+Down open the list; a pick from it moves on.
       browsing = !event.altKey && (/^(Arrow|Page|Home$|End$)/.test(event.key) || /^\S$/.test(event.key));
+      // ] and [ move on from the level as from any item (no level starts with them; letters stay the list's).
+      if (event.key === "]" || event.key === "[") {
+        event.preventDefault();
+        focusItem(items().indexOf(event.target.closest("[data-item]")) + (event.key === "]" ? 1 : -1));
+        return;
+      }
     }
     if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
       event.preventDefault();
