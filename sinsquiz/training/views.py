@@ -66,10 +66,11 @@ def calculator(request: HtmxHttpRequest) -> HttpResponse:
     """A public SINS calculator. It stores nothing, so its choices travel in the address (a result can be
     bookmarked or shared); htmx asks on every change and swaps in the result partial."""
     form = CalculatorForm(request.GET or None)
-    template = "training/calculator.html"
-    if request.htmx:
-        template += "#result"
-    return render(request, template, {"form": form, "calculation": form.calculation(), "categories": sins.CATEGORIES})
+    # Back, when htmx has no copy of the page, asks for the whole page; a change only for the result.
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "training/calculator.html#result" if partial else "training/calculator.html"
+    context = {"form": form, "calculation": form.calculation(), "categories": sins.CATEGORIES, "oob": partial}
+    return render(request, template, context)
 
 
 @dataclass(frozen=True)

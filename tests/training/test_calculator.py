@@ -52,6 +52,10 @@ def test_an_htmx_request_returns_only_the_result_and_what_a_screen_reader_hears(
         f"{said}4 still to choose; total 5 to 16.</p>"
         in htmx(client, {"level": "T7", "alignment": "subluxation"}).content.decode()
     )
+    # Back without htmx's copy of the page asks for the whole page: it gets it, the line in place.
+    restore = client.get(URL, COMPLETE, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "<html" in restore.content.decode()
+    assert '<p id="calc-said" class="visually-hidden" aria-live="polite">' in restore.content.decode()
 
 
 @pytest.mark.parametrize(
