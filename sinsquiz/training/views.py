@@ -128,7 +128,8 @@ def _only_the_search_changed(request: HtmxHttpRequest) -> bool:
     if not shown or urlsplit(shown).path != request.path:
         return False
     before, now = QueryDict(urlsplit(shown).query, mutable=True), request.GET.copy()
-    before.pop("q", None), now.pop("q", None)
+    for query in (before, now):
+        query.pop("q", None)
     return before == now
 
 
