@@ -22,9 +22,9 @@ def duration(value: timedelta | None) -> str:
 
 
 @register.filter
-def percent(value: float | None) -> str:
-    """A share as a whole percentage, or a dash when there is nothing to measure."""
-    return f"{round(100 * value)}\u00a0%" if isinstance(value, int | float) else "—"  # no break before the sign
+def percent(value: float | None, places: int = 0) -> str:
+    """A share as a percentage (whole unless told the decimals), or a dash when there is nothing to measure."""
+    return f"{100 * value:.{places}f}\u00a0%" if isinstance(value, int | float) else "—"  # no break before the sign
 
 
 @register.filter
