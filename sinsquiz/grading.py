@@ -342,7 +342,7 @@ def _teaching(yours: sins.Reading, reference: sins.Reading, prior_treatment: str
             f"{appearance.name} lesions: on CT {appearance.ct}; T1 {appearance.t1}, T2 {appearance.t2}{other}."
         )
     if prior_treatment != "none" and reference.bone_lesion in {"blastic", "mixed"}:
-        texts.append("This patient has been treated: " + sins.TREATED_LESIONS_NOTE)
+        texts.append(f"This patient has been treated. {sins.TREATED_LESIONS_NOTE}")
     if reference.absent_pedicle == "present":
         differential = ", ".join(sins.ABSENT_PEDICLE_DIFFERENTIAL)
         texts.append(
