@@ -615,7 +615,7 @@ LESION_APPEARANCES: tuple[LesionAppearance, ...] = (
     LesionAppearance(
         "lytic",
         "Lytic",
-        "soft-tissue attenuation with irregular margins; may breach the cortex",
+        "bone replaced by soft-tissue density with ragged edges, sometimes breaking through the cortex",
         "intermediate to hypointense",
         "hyperintense or isointense",
         "usually enhances after gadolinium",
@@ -633,7 +633,7 @@ LESION_APPEARANCES: tuple[LesionAppearance, ...] = (
     LesionAppearance(
         "blastic",
         "Osteoblastic (sclerotic)",
-        "hyperdense, irregular; less likely to extend beyond the vertebra",
+        "hyperdense and ill-defined; tends to stay inside the vertebra, unlike many lytic deposits",
         "hypointense",
         "hypointense",
         "",

@@ -138,8 +138,8 @@ CASES = (
         },
         teaching_points="Mechanical pain and a lytic lesion drive this score up, even with modest collapse.\n"
         "A total of 9 sits in the potentially unstable band: ask a spine surgeon for an opinion.",
-        discussion="Metastases favour the posterior body and pedicle, so the absent pedicle sign on the AP "
-        "radiograph is a useful, subtle clue to a lytic deposit.",
+        discussion="Metastases favour the back of the body and the pedicle, so check every pedicle outline on "
+        "the AP radiograph: one gone missing is easy to overlook and points to a lytic deposit.",
     ),
     DemoCase(
         from_dicom=True,
@@ -197,7 +197,7 @@ CASES = (
         rationale={
             "level": "T12, the last rib-bearing vertebra, has collapsed and carries the epidural tumour.",
             "pain": MECHANICAL,
-            "bone_lesion": "Expansile lytic destruction, typical of renal carcinoma: 2 points.",
+            "bone_lesion": "Lytic destruction of the body, typical of renal carcinoma: 2 points.",
             "alignment": "A new focal kyphosis at T12 without translation: de novo deformity, 2 points.",
             "collapse": "Less than half of the body's height remains: more than 50 % collapse, 3 points.",
             "posterolateral": "Tumour replaces both pedicles and facets: bilateral, 3 points.",
