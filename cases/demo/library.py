@@ -628,10 +628,11 @@ def create_case(demo: DemoCase, author: User | None) -> Case:
         key_slices[code] = made[len(made) // 2]
         key_seeds[code] = (order, len(made) // 2)
     rationales = {"location": _level_rationale(reading["level"]), **demo.rationale}
+    asked = {item for item in KEY_SERIES if item != "escc" or demo.asks_escc}
     expert = {
         **reading,
         **{f"{item}_rationale": text for item, text in rationales.items()},
-        **{f"{item}_key_slice": key_slices.get(code) for item, code in KEY_SERIES.items()},
+        **{f"{item}_key_slice": key_slices.get(code) for item, code in KEY_SERIES.items() if item in asked},
     }
     primary = ReferenceReading.objects.create(case=case, reader_name="Dr A. Okafor (spine radiology)",
                                               is_primary=True, **expert)  # fmt: skip

@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass
 
 from cases.models import PublicImage, PublicSeries
-from sinsquiz import sins
+from sinsquiz import grading, sins
 from sinsquiz.training import regrading
 from sinsquiz.training.models import Attempt
 
@@ -46,7 +46,7 @@ class KeyImage:
 
 def key_images(series_list, grade, snapshot: dict) -> dict[str, KeyImage]:
     """Item -> its key image, from the reference the attempt was graded against (annotations included; an
-    attempt committed before there were any has none)."""
+    attempt committed before there were any has none). An item the case does not ask has none."""
     images = {
         image.pk: (series, number, image) for series in series_list for number, image in enumerate(series.images, 1)
     }
@@ -54,7 +54,7 @@ def key_images(series_list, grade, snapshot: dict) -> dict[str, KeyImage]:
     return {
         result.item: KeyImage(*images[result.key_slice], shapes=tuple(shapes.get(result.item, ())))
         for result in grade.items
-        if result.key_slice in images
+        if result.key_slice in images and result.verdict != grading.NOT_ASKED
     }
 
 

@@ -50,6 +50,20 @@ def test_an_item_the_case_does_not_ask_says_so_rather_than_showing_a_blank_answe
     assert "You:" not in escc
 
 
+def test_an_item_the_case_does_not_ask_shows_no_key_image_even_if_the_reference_names_one(client, trainee):
+    case = published_case(series=1, slices=3, asks_escc=False)
+    key = case.series.get().slices.all()[1]
+    ReferenceReading.objects.filter(case=case).update(escc_key_slice=key, collapse_key_slice=key)
+    attempt = commit(client, case)
+
+    html = client.get(f"/attempts/{attempt.pk}/").content.decode()
+
+    escc = re.search(r'<li class="item-result not_asked">.*?</li>', html, re.S).group()
+    collapse = re.search(r'result-label">[^<]*collapse</span>.*?</li>', html, re.S | re.I).group()
+    assert key.thumbnail.url not in escc
+    assert key.thumbnail.url in collapse
+
+
 def test_try_again_and_next_case_are_offered_at_the_top_of_the_feedback_and_at_its_end(client, trainee):
     case = published_case()
     attempt = commit(client, case)

@@ -189,6 +189,12 @@ def test_the_key_images_carry_valid_shapes_that_circle_the_index_body(primaries)
     assert {a.label for a in circles} == {sins.level_label(reading.level) for reading in primaries}
 
 
+def test_only_the_cases_that_ask_for_the_escc_grade_name_a_key_image_for_it(primaries):
+    assert {reading.case.slug for reading in primaries if reading.escc_key_slice_id} == {
+        reading.case.slug for reading in primaries if reading.case.asks_escc
+    }
+
+
 def test_the_whole_library_survives_an_archive_round_trip_unchanged(library, db, settings, tmp_path):
     """Exported, imported where the cases are not, and exported again: the same manifest and the same image bytes.
     The demo's own cases step aside (new slugs) rather than go, since the demo's attempts and case sets keep them;
