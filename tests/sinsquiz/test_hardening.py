@@ -41,6 +41,30 @@ def test_the_lock_spares_other_users_and_other_addresses(client):
     assert log_in(client, "ada", PASSWORD, address="10.0.0.2").status_code == 302  # same user, elsewhere
 
 
+def test_directly_reached_the_lock_falls_on_the_connecting_address_whatever_x_forwarded_for_says(client):
+    TraineeFactory(username="ada")
+    for n in range(5):
+        client.post("/login/", {"username": "ada", "password": "wrong"}, HTTP_X_FORWARDED_FOR=f"10.9.9.{n}")
+
+    assert log_in(client, "ada", PASSWORD, address="127.0.0.1").status_code == 429
+
+
+def test_behind_a_proxy_the_lock_falls_on_the_address_the_proxy_was_reached_from(client, settings):
+    """nginx appends the address it was reached from to what the client sent: the client writes the rest."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    TraineeFactory(username="ada")
+
+    def through_proxy(password, forwarded):
+        return client.post("/login/", {"username": "ada", "password": password}, REMOTE_ADDR="127.0.0.1",
+                           HTTP_X_FORWARDED_FOR=forwarded)  # fmt: skip
+
+    for n in range(5):
+        through_proxy("wrong", f"10.9.9.{n}, 203.0.113.1")  # a made-up address on the left changes nothing
+
+    assert through_proxy(PASSWORD, "203.0.113.1").status_code == 429
+    assert through_proxy(PASSWORD, "203.0.113.1, 198.51.100.7").status_code == 302  # another client is let in
+
+
 def test_the_lock_lifts_after_the_cool_off(client, settings):
     TraineeFactory(username="ada")
     for _ in range(5):
