@@ -78,7 +78,7 @@ def finish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         left = len(sittings.cases_left(sitting))
         context = {"assignment": assignment, "answered": answered, "left": left}
         return render(request, "sets/finish.html", context)
-    if sitting and sittings.finish(sitting):
+    if sitting and sittings.counts(sitting, timezone.now()) and sittings.finish(sitting):
         messages.success(request, "You have finished this set. The cases you left out count as not answered.")
     return redirect("set", pk=assignment.pk)
 

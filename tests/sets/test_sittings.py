@@ -383,3 +383,15 @@ def test_a_practice_sets_answer_shows_no_score_while_an_assessment_ahead_keeps_i
 
     page = client.get(f"/sets/{practice.pk}/").content.decode()
     assert "<td>6 of 6</td>" not in page and "answered" in page
+
+
+def test_finish_once_the_time_is_up_records_no_finish(client, clock, cohort, cases):
+    assignment = make_assignment(cohort, cases, mode="assessment", time_limit=30)
+    start(client, assignment)
+    commit(client, cases[0])
+    clock.move(minutes=40)
+
+    page = client.post(f"/sets/{assignment.pk}/finish/", follow=True).content.decode()
+
+    assert Sitting.objects.get().finished is None
+    assert "Your time is up" in page and "You have finished this set" not in page
