@@ -110,7 +110,7 @@ def rows(sitting: Sitting, now) -> list[Row]:
     late = set(
         Attempt.objects.of(sitting.trainee_id)
         .started()
-        .filter(case__in=sitting.order, saved__gte=sitting.started)
+        .filter(case__in=sitting.order, saved__gte=sitting.started, started__lt=sitting.deadline)
         .values_list("case", flat=True)
     )
     show = released(sitting, now)
@@ -159,7 +159,7 @@ def bar_for_case(trainee, case_slug: str, now=None) -> SittingBar | None:
         .annotate(done=Count("answers"))
     )
     case = Case.objects.filter(slug=case_slug).values_list("pk", flat=True).first()
-    for sitting in under_way:
+    for sitting in sorted(under_way, key=lambda s: not s.assignment.is_assessment):  # where a commit counts
         if case in sitting.order and not sitting.answers.filter(case=case).exists():
             # A countdown in a timed sitting, and in any sitting's last hour.
             timed = sitting.assignment.time_limit or sitting.deadline - now < timedelta(hours=1)

@@ -20,8 +20,9 @@ from sinsquiz.sets.models import Assignment, SetCase, Sitting
 from sinsquiz.training.drafts import Refused
 from sinsquiz.training.models import Attempt
 
-# A reading of a sitting's case committed this long after the set closes is refused as late (and its draft shown
-# so on the set's page), not taken as practice: the trainee learns it did not count.
+# A reading of a sitting's case begun before the sitting's time ran out and committed up to this long after the set
+# closes is refused as late (and its draft shown so on the set's page), not taken as practice: the trainee learns
+# it did not count. One begun later is practice.
 LATE = timedelta(days=1)
 
 
@@ -67,23 +68,31 @@ def released_from(sitting: Sitting):
 
 
 def record_commit(sender, attempt: Attempt, **kwargs) -> str | None:
-    """Count a committed attempt in the trainee's sitting that holds its case; refuse it (Refused) when it is late,
-    early, or a second answer in an assessment. Returns where the trainee goes next (None: their feedback)."""
+    """Count a committed attempt in the trainee's sitting that holds its case (an assessment's first); refuse it
+    (Refused) when it is late, early, a second answer in an assessment, or of a case an assessment not started yet
+    keeps. Returns where the trainee goes next (None: their feedback)."""
     now = attempt.submitted
     # Locked until the commit ends: a Finish in another tab waits for it, or it for the Finish.
     mine = Sitting.objects.select_for_update(of=("self",)).filter(trainee=attempt.trainee_id)
     sittings = [s for s in mine.select_related("assignment__case_set") if attempt.case_id in s.order]
-    # The sitting the commit counts in first; then the others that may refuse it.
-    for sitting in sorted(sittings, key=lambda s: not counts(s, now)):
+    # The sitting the commit counts in first (an assessment's before a practice set's); then those that may refuse it.
+    for sitting in sorted(sittings, key=lambda s: (not counts(s, now), not s.assignment.is_assessment)):
         assignment = sitting.assignment
         answered = sitting.answers.filter(case=attempt.case_id).exists()
         title = assignment.title
         if counts(sitting, now) and not answered:
+            if not assignment.is_assessment:
+                _refuse_if_kept_for_an_assessment_not_started(attempt, now)
             return _count(sitting, attempt, now)
         if now < assignment.opens:
             raise Refused(f"“{title}” opens on {when(assignment.opens)}: this reading was not counted. "
                           "Your draft is kept.")  # fmt: skip
-        if not answered and not sitting.finished and now < assignment.closes + LATE:
+        if (
+            not answered
+            and not sitting.finished
+            and attempt.started < sitting.deadline
+            and now < assignment.closes + LATE
+        ):
             raise Refused(f"“{title}” closed for you at {when(sitting.deadline)}: this reading came too late and "
                           "was not counted. Your draft is kept.")  # fmt: skip
         if not assignment.is_assessment or now >= max(released_from(sitting), assignment.closes):
@@ -92,6 +101,11 @@ def record_commit(sender, attempt: Attempt, **kwargs) -> str | None:
             raise Refused(f"You have answered this case in “{title}” already: an assessment takes one attempt "
                           "per case. Your draft is kept, not counted.")  # fmt: skip
         raise Refused(f"You have finished “{title}”: this reading was not counted. Your draft is kept.")
+    _refuse_if_kept_for_an_assessment_not_started(attempt, now)
+    return None
+
+
+def _refuse_if_kept_for_an_assessment_not_started(attempt: Attempt, now) -> None:
     unstarted = (
         assessments_ahead(attempt.trainee_id, now)
         .filter(case_set__items__case=attempt.case_id)
@@ -106,7 +120,6 @@ def record_commit(sender, attempt: Attempt, **kwargs) -> str | None:
     if unstarted:
         raise Refused(f"This case is part of “{unstarted.title}”, an assessment that opens on "
                       f"{when(unstarted.opens)}: answer it there. Your draft is kept, not counted.")  # fmt: skip
-    return None
 
 
 def assessments_ahead(trainee, now):
@@ -152,9 +165,11 @@ def feedback_kept(sender, trainee, now, **kwargs) -> QuerySet[Attempt]:
 
 
 def answering(trainee, now) -> set[int]:
-    """The cases of the trainee's sittings under way that they have not answered yet."""
+    """The cases of the trainee's assessment sittings under way that they have not answered yet (a practice set
+    opens no case an assessment keeps)."""
     cases = set()
-    for sitting in Sitting.objects.filter(trainee=trainee).under_way(now).prefetch_related("answers"):
+    under_way = Sitting.objects.filter(trainee=trainee, assignment__mode=Assignment.Mode.ASSESSMENT).under_way(now)
+    for sitting in under_way.prefetch_related("answers"):
         cases |= set(sitting.order) - {answer.case_id for answer in sitting.answers.all()}
     return cases
 

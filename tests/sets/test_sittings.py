@@ -7,8 +7,8 @@ from django.utils import timezone
 from fsrs import Card
 
 from sinsquiz.progress.models import Cohort
-from sinsquiz.sets import sittings
-from sinsquiz.sets.models import Sitting
+from sinsquiz.sets import overview, sittings
+from sinsquiz.sets.models import SetAnswer, Sitting
 from sinsquiz.training import drafts, reviews
 from sinsquiz.training.models import Attempt, ReviewCard
 from tests.factories import ANSWER, TraineeFactory, commit, published_case
@@ -383,6 +383,56 @@ def test_a_practice_sets_answer_shows_no_score_while_an_assessment_ahead_keeps_i
 
     page = client.get(f"/sets/{practice.pk}/").content.decode()
     assert "<td>6 of 6</td>" not in page and "answered" in page
+
+
+def test_a_case_in_an_assessment_and_a_practice_set_under_way_is_answered_and_counted_in_the_assessment(
+    client, clock, cohort, cases
+):
+    practice = make_assignment(cohort, cases, title="Practice alongside")
+    assessment = make_assignment(cohort, cases[:2], mode="assessment", title="The assessment")
+    start(client, practice)
+    start(client, assessment)
+
+    page = client.get(cases[0].get_absolute_url()).content.decode()
+    attempt = commit(client, cases[0])
+
+    assert "The assessment</a>" in page and "Practice alongside</a>" not in page
+    assert SetAnswer.objects.get(attempt=attempt).sitting.assignment == assessment
+
+
+def test_a_practice_set_under_way_does_not_open_a_case_an_assessment_not_yet_started_keeps(
+    client, clock, cohort, cases, trainee
+):
+    draft = drafts.open_draft(trainee, cases[0])  # begun before either set was assigned
+    practice = make_assignment(cohort, cases, title="Practice alongside")
+    make_assignment(cohort, cases[:1], mode="assessment", title="The assessment")
+    start(client, practice)
+
+    page = client.get(cases[0].get_absolute_url())
+    response = client.post(f"/attempts/{draft.pk}/commit/", ANSWER, follow=True)
+
+    assert "This case is kept for an assessment" in page.content.decode() and "attempt_id" not in page.context
+    assert "is part of “The assessment”, an assessment open to you now" in response.content.decode()
+    assert Attempt.objects.get(pk=draft.pk).state == Attempt.State.DRAFT and not SetAnswer.objects.exists()
+
+
+def test_once_a_timed_practice_sitting_is_over_its_cases_are_practised_as_ever_but_its_own_drafts_are_late(
+    client, clock, cohort, cases
+):
+    assignment = make_assignment(cohort, cases, time_limit=30)
+    start(client, assignment)
+    begun = client.get(cases[0].get_absolute_url()).context["attempt_id"]
+    clock.move(minutes=31)
+
+    late = client.post(f"/attempts/{begun}/commit/", ANSWER, follow=True).content.decode()
+    fresh = client.get(cases[1].get_absolute_url()).context["attempt_id"]
+    client.post(f"/attempts/{fresh}/commit/", ANSWER)
+    client.get(cases[2].get_absolute_url())  # a draft begun after the time ran out is not late either
+
+    assert "closed for you at" in late and Attempt.objects.get(pk=begun).state == Attempt.State.DRAFT
+    assert Attempt.objects.get(pk=fresh).state == Attempt.State.SUBMITTED and not SetAnswer.objects.exists()
+    rows = {row.case.slug: row.status for row in overview.rows(Sitting.objects.get(), clock.now)}
+    assert rows == {cases[0].slug: "late — not counted", cases[1].slug: "not answered", cases[2].slug: "not answered"}
 
 
 def test_finish_once_the_time_is_up_records_no_finish(client, clock, cohort, cases):
