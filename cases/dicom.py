@@ -255,8 +255,23 @@ def _window(ds) -> tuple[float, float] | None:
     center, width = _first(ds.get("WindowCenter")), _first(ds.get("WindowWidth"))
     if center is None or width is None or width <= 0:
         return None
-    # Our windows are in the modality's units; a header's window is too unless a VOI LUT says otherwise.
-    return width, center
+    # Our windows are in the modality's units; a header's window is too unless a VOI LUT says otherwise. Inverted
+    # greyscale is mirrored on the way in (_in_units): its window is mirrored with it.
+    mirror = _mirror(ds)
+    return width, (center if mirror is None else mirror - center)
+
+
+def _mirror(ds) -> float | None:
+    """For inverted greyscale (MONOCHROME1, the highest value black): the sum that mirrors a value within the
+    stored range, in the modality's units; None for any other image."""
+    if str(ds.get("PhotometricInterpretation", "")).strip().upper() != "MONOCHROME1":
+        return None
+    bits = int(ds.get("BitsStored") or 16)
+    signed = int(ds.get("PixelRepresentation") or 0) == 1
+    low, high = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if signed else (0, 2**bits - 1)
+    with _quiet():
+        bounds = apply_rescale(np.array([low, high], dtype=np.float64), ds)
+    return float(bounds.min()) + float(bounds.max())
 
 
 def _signed(ds) -> bool:
@@ -394,12 +409,6 @@ def _in_units(frame: np.ndarray, ds) -> np.ndarray:
         return frame
     with _quiet():
         values = apply_rescale(frame, ds).astype(np.float32, copy=False)
-    if str(ds.get("PhotometricInterpretation", "")).strip().upper() == "MONOCHROME1":
-        # Inverted greyscale: the highest value is black. Mirror the values within the stored range.
-        bits = int(ds.get("BitsStored") or 16)
-        signed = int(ds.get("PixelRepresentation") or 0) == 1
-        low, high = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if signed else (0, 2**bits - 1)
-        with _quiet():
-            bounds = apply_rescale(np.array([low, high], dtype=np.float64), ds)
-        values = (float(bounds.min()) + float(bounds.max())) - values
+    if (mirror := _mirror(ds)) is not None:
+        values = mirror - values
     return values

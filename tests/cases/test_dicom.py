@@ -135,6 +135,15 @@ def test_monochrome1_is_turned_into_the_monochrome2_sense():
     assert values.min() == values.max() == 4095
 
 
+def test_a_monochrome1_headers_window_is_turned_with_its_values():
+    ds = ct_slice(slab(0), index=0, series_uid="1.2.3", rescale=(1.0, 0.0))
+    ds.Modality, ds.PhotometricInterpretation = "DX", "MONOCHROME1"
+    ds.BitsStored, ds.HighBit = 12, 11
+    ds.WindowCenter, ds.WindowWidth = 1200, 1000  # stored values 700–1700: mirrored, 2395–3395
+
+    assert dicom.read_header(io.BytesIO(encoded(ds))).window == (1000, 4095 - 1200)
+
+
 def test_no_warning_quotes_an_odd_header_value(recwarn):
     ds = dcmread(io.BytesIO(encoded(ct_slice(slab(0), index=0, series_uid="1.2.3"))))
     ds.PatientBirthDate = "DOE-NOT-A-DATE"
