@@ -10,12 +10,15 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
 from cases.models import Case
 from sinsquiz.progress.models import Cohort
 from sinsquiz.training.models import Attempt
+
+MAX_TIME_LIMIT = 24 * 60  # minutes: a timed assessment of more than a day is a set with a close, not a limit
 
 
 class CaseSet(models.Model):
@@ -93,7 +96,11 @@ class Assignment(models.Model):
         "assessment feedback", max_length=16, choices=FeedbackAt.choices, default=FeedbackAt.FINISH
     )
     time_limit = models.PositiveSmallIntegerField(
-        "time limit (minutes)", null=True, blank=True, help_text="Assessments only; counted from the start."
+        "time limit (minutes)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_TIME_LIMIT)],
+        help_text="Assessments only; counted from the start; at most a day (1440).",
     )
     purpose = models.CharField(max_length=16, choices=Purpose.choices, default=Purpose.ORDINARY)
     baseline = models.ForeignKey(

@@ -243,6 +243,18 @@ def test_a_time_limit_on_practice_and_a_retest_inside_the_washout_are_refused_wi
     assert Assignment.objects.count() == 1
 
 
+@pytest.mark.parametrize("minutes", ["0", "1441", "99999999999"])
+def test_a_time_limit_of_none_or_more_than_a_day_is_refused_where_the_educator_typed_it(
+    client, educator, cohort, cases, minutes
+):
+    case_set = CaseSet.objects.create(title="Timed")
+
+    response = client.post("/admin/sets/assignment/add/", form(case_set, cohort, mode="assessment", time_limit=minutes))
+
+    assert response.status_code == 200 and "time_limit" in response.context["adminform"].form.errors
+    assert not Assignment.objects.exists()
+
+
 def test_the_educator_home_links_to_the_results(client, clock, educator, cohort, cases):
     assignment = make_assignment(cohort, cases)
 
