@@ -416,13 +416,14 @@ def test_a_practice_set_under_way_does_not_open_a_case_an_assessment_not_yet_sta
     assert Attempt.objects.get(pk=draft.pk).state == Attempt.State.DRAFT and not SetAnswer.objects.exists()
 
 
-def test_once_a_timed_practice_sitting_is_over_its_cases_are_practised_as_ever_but_its_own_drafts_are_late(
-    client, clock, cohort, cases
+def test_once_an_assessment_closes_its_cases_are_practised_at_once_but_a_draft_begun_in_time_is_late(
+    client, clock, cohort, cases, trainee
 ):
-    assignment = make_assignment(cohort, cases, time_limit=30)
+    assignment = make_assignment(cohort, cases, mode="assessment", time_limit=30)
     start(client, assignment)
     begun = client.get(cases[0].get_absolute_url()).context["attempt_id"]
-    clock.move(minutes=31)
+    clock.move(days=2, minutes=1)  # the set closed a minute ago
+    client.force_login(trainee)  # the session has outlived its age meanwhile
 
     late = client.post(f"/attempts/{begun}/commit/", ANSWER, follow=True).content.decode()
     fresh = client.get(cases[1].get_absolute_url()).context["attempt_id"]
