@@ -324,7 +324,7 @@ class ArrangementField(forms.Field):
         """The images' new order (slice ids) and the ids to remove."""
         current = [slice_.pk for slice_ in self.widget.slices]
         rows = {int(row["pk"]): row for row in value or [] if is_row_id(row["pk"])}
-        keys, removed = {}, set()
+        order, moved, removed = [], [], set()
         for index, pk in enumerate(current):
             row = rows.get(pk, {"position": "", "remove": False})
             if row["remove"]:
@@ -334,9 +334,14 @@ class ArrangementField(forms.Field):
                 position = int(row["position"] or index + 1)
             except ValueError:
                 raise ValidationError("Give each image's position as a whole number.", code="position") from None
-            # An image moved to a position goes before the one already there.
-            keys[pk] = (position, position == index + 1, index)
-        return sorted(keys, key=keys.get), removed
+            if position == index + 1:
+                order.append(pk)
+            else:
+                moved.append((position, index, pk))
+        # The images moved go in at the numbers typed, lowest first, so that each ends at its number.
+        for position, _, pk in sorted(moved):
+            order.insert(max(position - 1, 0), pk)
+        return order, removed
 
     def has_changed(self, initial, data):
         return any(row["remove"] or str(row["position"]) != str(n) for n, row in enumerate(data or [], start=1))

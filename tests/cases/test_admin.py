@@ -469,6 +469,24 @@ def test_the_case_page_shows_every_thumbnail_and_reorders_and_removes_images(edu
     assert remaining[5].alt_text == "Sagittal T2 MRI, image 6 of 6"
 
 
+@pytest.mark.parametrize(("moves", "order"), [({0: 2}, [1, 0, 2, 3, 4, 5]), ({0: 6}, [1, 2, 3, 4, 5, 0]),
+                                               ({5: 1, 1: 4}, [5, 0, 2, 1, 3, 4])])  # fmt: skip
+def test_an_image_moved_down_or_up_ends_at_the_number_typed(educator_client, moves, order):
+    case = published_case(series=1, slices=6)
+    stack = list(Slice.objects.filter(series__case=case).order_by("position"))
+    page = educator_client.get(f"/admin/cases/case/{case.pk}/change/")
+    arrangement = {"series-0-arrangement": [str(s.pk) for s in stack]}
+    arrangement |= {f"series-0-arrangement-{s.pk}-position": str(n) for n, s in enumerate(stack, start=1)}
+    for index, number in moves.items():
+        arrangement[f"series-0-arrangement-{stack[index].pk}-position"] = str(number)
+
+    educator_client.post(f"/admin/cases/case/{case.pk}/change/", admin_post_data(page, **arrangement))
+
+    assert list(Slice.objects.filter(series__case=case).order_by("position").values_list("pk", flat=True)) == [
+        stack[n].pk for n in order
+    ]
+
+
 def test_a_bad_file_added_from_the_case_page_is_named_there_and_the_good_ones_are_kept(educator_client):
     case = published_case(series=1, slices=1, status=Case.Status.DRAFT)
     page = educator_client.get(f"/admin/cases/case/{case.pk}/change/")
