@@ -247,3 +247,25 @@ def test_a_user_who_is_not_staff_named_as_a_cohorts_educator_follows_nothing(cli
         and "Not staff users, so they would follow nothing: not-staff." in form.errors["educators"][0]
     )
     assert CohortForm({"name": cohort.name, "educators": [staff.pk]}, instance=cohort).is_valid()
+
+
+def test_the_cohort_admin_offers_trainees_who_are_not_staff_and_educators_who_are(client, cohort):
+    colleague = EducatorFactory(username="colleague")
+
+    form = client.get(f"/admin/progress/cohort/{cohort.pk}/change/").context["adminform"].form
+
+    trainees, educators = form.fields["trainees"].queryset, form.fields["educators"].queryset
+    assert colleague not in trainees and not trainees.filter(is_staff=True).exists()
+    assert set(cohort.trainees.all()) <= set(trainees)
+    assert colleague in educators and not educators.filter(is_staff=False).exists()
+
+
+def test_an_educator_cannot_take_themselves_off_a_cohort_and_lose_it(client, cohort):
+    educator = cohort.educators.get()
+    colleague = EducatorFactory(username="colleague")
+    data = {"name": cohort.name, "trainees": [t.pk for t in cohort.trainees.all()], "educators": [colleague.pk]}
+
+    response = client.post(f"/admin/progress/cohort/{cohort.pk}/change/", data)
+
+    assert "You would no longer follow this cohort" in response.content.decode()
+    assert list(cohort.educators.all()) == [educator]
