@@ -29,6 +29,15 @@ class PageGZipMiddleware(GZipMiddleware):
         return super().process_response(request, response)
 
 
+def shown_page(request: HtmxHttpRequest) -> str | None:
+    """The page an htmx request comes from (HX-Current-URL) as a path on this site; None when it is missing,
+    elsewhere, or not a URL at all (a hand-made header)."""
+    try:
+        return request.htmx.current_url_abs_path
+    except ValueError:
+        return None
+
+
 class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
     """Django's deny-by-default login. Once a login has lapsed, a part of a page that htmx asks for (a filter's
     results, an autosave) sends the whole page to the login, which brings it back: else the login page would be
@@ -41,7 +50,7 @@ class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
         messages.info(request, "Your login had lapsed: log in again to carry on. A change you had just made may "
                       "not have been saved.")  # fmt: skip
         login_url = resolve_url(self.get_login_url(view_func))
-        page = request.htmx.current_url_abs_path or "/"
+        page = shown_page(request) or "/"
         login = redirect_to_login(page, login_url, self.get_redirect_field_name(view_func))
         return HttpResponseClientRedirect(login.url)
 

@@ -17,7 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect, replace_url
 from cases.access import get_case_for_user
 from cases.models import Case, PublicCase, public_series
 from sinsquiz import sins
-from sinsquiz.http import AuthenticatedHttpRequest, HtmxHttpRequest
+from sinsquiz.http import AuthenticatedHttpRequest, HtmxHttpRequest, shown_page
 from sinsquiz.training import drafts, next_case, reviews
 from sinsquiz.training.access import get_attempt_for_user, is_kept_for_assessment, is_withheld, results_open_to
 from sinsquiz.training.feedback import key_images, regrading_notes, spine_levels
@@ -124,7 +124,7 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def _only_the_search_changed(request: HtmxHttpRequest) -> bool:
     """Is this request the list the page shows now with other search text (typing), or the same again?"""
-    shown = request.htmx.current_url_abs_path
+    shown = shown_page(request)
     if not shown or urlsplit(shown).path != request.path:
         return False
     before, now = QueryDict(urlsplit(shown).query, mutable=True), request.GET.copy()

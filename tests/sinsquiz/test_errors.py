@@ -65,6 +65,23 @@ def test_a_nul_in_the_address_is_a_bad_request_not_a_server_error(client, path):
     assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
 
 
+BROKEN_CURRENT_URL = {"HX-Request": "true", "HX-Current-URL": "http://[::1/cases/"}  # not a URL at all
+
+
+def test_a_malformed_htmx_current_url_is_ignored_after_a_lapsed_login(client):
+    response = client.get("/cases/?q=x", headers=BROKEN_CURRENT_URL)
+
+    assert response.status_code == 200 and response["HX-Redirect"] == "/login/?next=/"
+
+
+def test_a_malformed_htmx_current_url_is_ignored_by_the_case_lists_search(client, trainee):
+    client.force_login(trainee)
+
+    response = client.get("/cases/?q=x", headers=BROKEN_CURRENT_URL)
+
+    assert response.status_code == 200 and "HX-Replace-Url" not in response
+
+
 def test_a_nul_in_a_cookie_is_a_bad_request_before_the_session_is_read(client):
     client.cookies["sessionid"] = "\x00abcdefghijklmnop"
 
