@@ -40,6 +40,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     answers = (
         ProblemReport.objects.of(request.user)
         .answered_since(timezone.now() - timedelta(days=ANSWERS_DAYS))
+        .filter(case__in=Case.objects.published())  # a withdrawn case's draft is the educators' for now
         # An answer may tell the reference: none on a case an assessment keeps for itself.
         .exclude(case__in=next_case.held_back_cases(request.user, answering_too=True))
     )

@@ -43,6 +43,8 @@ def report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def problem(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One report: its reporter reads it with the answer; an educator who follows the reporter answers and closes it."""
     report = get_report_for_user(request, pk, to_answer=request.method == "POST")
+    if not (report.case.is_published or request.user.is_staff):  # its draft is the educators' until published
+        return render(request, "training/withdrawn.html", {"submitted": report.attempt.submitted})
     if is_kept_for_assessment(request.user, report.attempt):  # its answer may tell the reference
         return render(request, "training/held_back.html", {"case": PublicCase.of(report.case)})
     form = AnswerForm(request.POST or None, initial={"answer": report.answer, "close": report.is_open})

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from cases.models import Case
 from sinsquiz.problems import reports
 from sinsquiz.problems.models import ProblemReport
 from sinsquiz.training import drafts
@@ -204,3 +205,17 @@ def test_the_reporter_reads_their_report_but_cannot_answer_it(client, attempt):
     assert client.post(f"/problems/{report.pk}/", {"answer": "Me again", "close": "on"}).status_code == 404
     report.refresh_from_db()
     assert report.is_open and report.answer == ""
+
+
+def test_a_report_on_a_case_withdrawn_since_shows_the_reporter_neither_its_draft_title_nor_the_answer(
+    client, attempt, grace
+):
+    report = report_on(attempt, answer="Right: it is T8.", answered_by=grace, answered=timezone.now())
+    Case.objects.filter(pk=attempt.case_id).update(status=Case.Status.DRAFT, title="Draft: the T8 case, rework")
+
+    page = client.get(f"/problems/{report.pk}/").content.decode()
+    home = client.get("/").content.decode()
+
+    for shown in (page, home):
+        assert "Right: it is T8." not in shown and "Draft: the T8 case" not in shown
+    assert "This case has been withdrawn" in page
