@@ -30,8 +30,8 @@ class ProblemReportAdmin(admin.ModelAdmin):
     list_select_related = ["case", "reporter"]
     search_fields = ["text", "case__title", "reporter__username", "reporter__last_name"]
     date_hierarchy = "created"
-    fields = ["case", "reporter", "reading", "kind", "text", "created", "answer", "status", "answered_by", "answered"]
-    readonly_fields = ["case", "reporter", "reading", "kind", "text", "created", "answered_by", "answered"]
+    fields = ["case", "reporter_name", "reading", "kind", "text", "created", "answer", "status", "answerer", "answered"]
+    readonly_fields = ["case", "reporter_name", "reading", "kind", "text", "created", "answerer", "answered"]
     actions = ["close"]
 
     def get_queryset(self, request):
@@ -44,6 +44,16 @@ class ProblemReportAdmin(admin.ModelAdmin):
     @admin.display(description="Report")
     def summary(self, report):
         return Truncator(report.text).chars(80)
+
+    # Names, not the admin's links to the accounts, which only a user manager may open.
+    @admin.display(description="Reporter")
+    def reporter_name(self, report):
+        return report.reporter.get_full_name() or report.reporter.get_username()
+
+    @admin.display(description="Answered by")
+    def answerer(self, report):
+        user = report.answered_by
+        return (user.get_full_name() or user.get_username()) if user else "—"
 
     @admin.display(description="Reported from")
     def reading(self, report):

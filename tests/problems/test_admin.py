@@ -39,6 +39,17 @@ def test_an_answer_in_the_admin_records_who_gave_it_and_when(client, educator, a
     assert report.status == "closed"
 
 
+def test_the_report_names_its_reporter_and_answerer_without_links_to_accounts_an_educator_cannot_open(
+    client, educator, attempt, grace
+):
+    report = report_on(attempt, answer="Seen.", answered_by=grace)
+
+    page = client.get(f"{LIST}{report.pk}/change/").content.decode()
+
+    assert "Ada Byron" in page and "Grace Hopper" in page
+    assert "/admin/auth/user/" not in page
+
+
 def test_changing_only_the_status_leaves_the_answer_and_its_author_alone(client, educator, attempt, grace):
     report = report_on(attempt)
     report.record_answer("First answer.", grace)
