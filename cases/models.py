@@ -2,6 +2,7 @@
 
 import math
 import os
+import re
 import secrets
 from collections.abc import Collection
 from contextlib import suppress
@@ -303,10 +304,15 @@ class Case(models.Model):
         )
 
     def level_named_in_series(self) -> list[str]:
-        """The series whose description names the index level."""
+        """The series whose name or description, or one of whose images' text, names the index level."""
         if not self.pk:
             return []
-        return [str(s.label) for s in self.series.all() if self.names_index_level(s.description)]
+        named = []
+        for series in self.series.select_related("case").prefetch_related("slices"):
+            texts = [series.sequence, series.description, *(s.alt_text for s in series.slices.all())]
+            if any(series.names_index_level(text) for text in texts):
+                named.append(series.label)
+        return named
 
     def has_images(self) -> bool:
         return bool(self.pk) and Slice.objects.shown().filter(series__case=self).exists()
@@ -324,7 +330,7 @@ class Case(models.Model):
             problems += error.messages
         if self.status == self.Status.PUBLISHED and (named := self.level_named_in_series()):
             problems.append(
-                f"A series description names the index level: {', '.join(named)}. " + self.names_level_message()
+                f"A series or an image's text names the index level: {', '.join(named)}. " + self.names_level_message()
             )
         problems += reading_problems(self, self.readings.all() if readings is None else readings)
         return problems
@@ -572,6 +578,9 @@ class ReadySeriesManager(models.Manager):
         return super().get_queryset().filter(ready=True)
 
 
+MR_WEIGHTINGS = re.compile(r"\bT[12](?:W|WI)?\b", re.IGNORECASE)  # "T2", "T1W": not the levels T1 and T2
+
+
 class Series(models.Model):
     class Modality(models.TextChoices):
         RADIOGRAPH = "radiograph", "Radiograph"
@@ -643,10 +652,18 @@ class Series(models.Model):
         if self.modality == self.Modality.RADIOGRAPH and self.plane not in {self.Plane.AP, self.Plane.LATERAL}:
             errors["plane"] = "A radiograph is a projection: choose AP or lateral."
         case = self.case if self.case_id or Series.case.is_cached(self) else None  # a new case's inline: cached
-        if case and case.is_published and case.names_index_level(self.description):
-            errors["description"] = case.names_level_message()
+        if case and case.is_published:
+            for name in ("sequence", "description"):
+                if self.names_index_level(getattr(self, name)):
+                    errors[name] = case.names_level_message()
         if errors:
             raise ValidationError(errors)
+
+    def names_index_level(self, text: str) -> bool:
+        """Whether a text of the series names its case's index level. On MRI, "T1" and "T2" are weightings."""
+        if self.modality == self.Modality.MRI:
+            text = MR_WEIGHTINGS.sub(" ", text)
+        return self.case.names_index_level(text)
 
     @property
     def label(self) -> str:
@@ -701,6 +718,11 @@ class Slice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.series.label} · image {self.position + 1}"
+
+    def clean(self) -> None:
+        case = self.series.case if self.series_id else None
+        if case and case.is_published and self.series.names_index_level(self.alt_text):
+            raise ValidationError({"alt_text": case.names_level_message()})
 
     def set_image(self, processed: images.ProcessedImage) -> None:
         """Store a processed upload and its derivatives under random names (through the storage API)."""

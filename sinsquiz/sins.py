@@ -54,10 +54,24 @@ def level_label(level: str) -> str:
     return "Occiput" if level == "OCCIPUT" else level
 
 
+# How texts write a level: the letter (thoracic also "Th" or "D", for dorsal) and the number, or in words.
+_LEVEL_LETTERS = {"C": "C", "T": "T|Th|D", "L": "L", "S": "S"}
+_REGION_WORDS = {"C": "cervical", "T": "thoracic|dorsal", "L": "lumbar", "S": "sacral"}
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+             "eleventh", "twelfth")  # fmt: skip
+
+
 def names_level(text: str, level: str) -> bool:
-    """Whether `text` names `level` ("T4", "t 4"; "occiput" or "C0"): a history that does gives the answer away."""
+    """Whether `text` names `level` ("T4", "t 4", "T-4", "Th4", "D4", "fourth thoracic"; "occiput" or "C0"): a
+    history that does gives the answer away."""
     code = normalise_level(level)
-    pattern = r"occiput|C\s?0" if code == "OCCIPUT" else rf"{code[0]}\s?{code[1:]}"
+    if code == "OCCIPUT":
+        pattern = r"occiput|C\s?0"
+    else:
+        letter, number = code[0], int(code[1:])
+        pattern = rf"(?:{_LEVEL_LETTERS[letter]})[\s-]?{number}"
+        if number <= len(_ORDINALS):
+            pattern += rf"|{_ORDINALS[number - 1]}\s+(?:{_REGION_WORDS[letter]})"
     return re.search(rf"\b(?:{pattern})\b", text, re.IGNORECASE) is not None
 
 

@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
-from cases.models import Case, PublicSeries, ReferenceReading, Series
+from cases.models import Case, PublicSeries, ReferenceReading, Series, Slice
 from sinsquiz import sins
 from tests.factories import (
     CaseFactory,
@@ -119,11 +119,26 @@ def test_a_published_case_may_not_name_its_index_level_where_trainees_read_befor
     problems = case.publication_problems()
 
     assert any("names the index level (T4)" in p and "describe the patient" in p for p in problems)
-    assert any(p.startswith("A series description names the index level") for p in problems)
+    assert any(p.startswith("A series or an image's text names the index level") for p in problems)
     series = Series.objects.get(case=case, order=0)
     with pytest.raises(ValidationError) as refused:
         series.full_clean()
     assert "description" in refused.value.message_dict
+
+
+def test_a_published_case_may_not_name_its_index_level_in_a_series_sequence_or_an_images_alt_text():
+    case = published_case(index_level="L1", region="lumbar", series=2, slices=2)
+    first, second = Series.objects.filter(case=case).order_by("order")
+    Series.objects.filter(pk=first.pk).update(sequence="bone window L1")
+    Slice.objects.filter(series=second).update(alt_text="Sagittal CT, the L-1 body collapsed")
+
+    (problem,) = case.publication_problems()
+
+    assert problem.startswith("A series or an image's text names the index level:")
+    for refused, field in ((Series.objects.get(pk=first.pk), "sequence"), (second.slices.first(), "alt_text")):
+        with pytest.raises(ValidationError) as error:
+            refused.full_clean()
+        assert field in error.value.message_dict
 
 
 def test_naming_another_level_or_a_draft_is_fine():
