@@ -434,6 +434,25 @@ class UploadsAdmin(admin.ModelAdmin):
             )
             request.rejected_uploads = True  # stay on the page: the educator fixes these files there
 
+    def back_to_draft_if_imageless(self, request, case: Case) -> None:
+        """A published case whose last images were just removed goes back to draft: trainees would meet a case
+        with nothing to read."""
+        if case.is_published and not case.has_images():
+            case.status = Case.Status.DRAFT
+            case.save(update_fields=["status", "updated"])
+            self.message_user(
+                request,
+                f"“{case}” has no images left, so it is back to draft and trainees no longer see it: add images, "
+                "then publish it again.",
+                messages.WARNING,
+            )
+            self.say_unpublished(request, [case])
+
+    def say_unpublished(self, request, cases):
+        for _, warnings in unpublished.send(sender=Case, cases=cases, by=request.user):
+            for warning in warnings:
+                self.message_user(request, warning, messages.WARNING)
+
     def response_add(self, request, obj, post_url_continue=None):
         return self._stay_if_rejected(request, obj) or super().response_add(request, obj, post_url_continue)
 
@@ -549,6 +568,7 @@ class CaseAdmin(UploadsAdmin):
         # saved after it pointing at it again.
         formsets = sorted(formsets, key=lambda formset: formset.model is Series)
         super().save_related(request, form, formsets, change)
+        self.back_to_draft_if_imageless(request, form.instance)
 
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
@@ -636,11 +656,6 @@ class CaseAdmin(UploadsAdmin):
         super().save_model(request, obj, form, change)
         if change and form.initial.get("status") == Case.Status.PUBLISHED and not obj.is_published:
             self.say_unpublished(request, [obj])
-
-    def say_unpublished(self, request, cases):
-        for _, warnings in unpublished.send(sender=Case, cases=cases, by=request.user):
-            for warning in warnings:
-                self.message_user(request, warning, messages.WARNING)
 
     @admin.action(description="Publish the selected cases", permissions=["change"])
     def publish(self, request, queryset):
@@ -768,6 +783,7 @@ class SeriesAdmin(UploadsAdmin):
         self.report_stack(request, form.instance, form.save_images())
         for note in form.lost_key_images:
             self.message_user(request, note, messages.WARNING)
+        self.back_to_draft_if_imageless(request, form.instance.case)
 
     def save_formset(self, request, form, formset, change):
         lost = key_images.clear_for_removal(Slice.objects.filter(pk__in=[f.instance.pk for f in formset.deleted_forms]))

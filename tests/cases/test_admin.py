@@ -487,6 +487,23 @@ def test_an_image_moved_down_or_up_ends_at_the_number_typed(educator_client, mov
     ]
 
 
+def test_removing_a_published_cases_last_images_puts_it_back_to_draft_and_says_so(educator_client):
+    case = published_case(series=1, slices=2)
+    stack = list(Slice.objects.filter(series__case=case))
+    page = educator_client.get(f"/admin/cases/case/{case.pk}/change/")
+    arrangement = {"series-0-arrangement": [str(s.pk) for s in stack]}
+    arrangement |= {f"series-0-arrangement-{s.pk}-position": str(n) for n, s in enumerate(stack, start=1)}
+    arrangement |= {f"series-0-arrangement-{s.pk}-remove": "on" for s in stack}
+
+    response = educator_client.post(
+        f"/admin/cases/case/{case.pk}/change/", admin_post_data(page, **arrangement), follow=True
+    )
+
+    case.refresh_from_db()
+    assert case.status == Case.Status.DRAFT and not Slice.objects.filter(series__case=case).exists()
+    assert "has no images left, so it is back to draft" in response.content.decode()
+
+
 def test_a_bad_file_added_from_the_case_page_is_named_there_and_the_good_ones_are_kept(educator_client):
     case = published_case(series=1, slices=1, status=Case.Status.DRAFT)
     page = educator_client.get(f"/admin/cases/case/{case.pk}/change/")
