@@ -148,6 +148,11 @@ class SittingBar:
     def next_url(self) -> str:
         return reverse("set-next", args=[self.assignment.pk])
 
+    @property
+    def seconds_left(self) -> int:
+        """What the countdown starts from: the server's clock, not the device's, which may be minutes out."""
+        return max(0, int((self.deadline - timezone.now()).total_seconds())) if self.deadline else 0
+
 
 def bar_for_case(trainee, case_slug: str, now=None) -> SittingBar | None:
     """The trainee's sitting under way that holds this case, still unanswered."""

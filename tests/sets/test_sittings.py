@@ -128,10 +128,11 @@ def test_a_time_limit_is_enforced_by_the_server_and_the_late_draft_is_kept_and_s
     start(client, assignment)
     assert Sitting.objects.get().deadline == NOW + timedelta(minutes=30)
     first = commit(client, cases[0])
+    clock.move(minutes=5)
     page = client.get(f"/cases/{cases[1].slug}/")
-    assert 'class="countdown"' in page.content.decode() and "Case 2 of 3" in page.content.decode()
+    assert 'class="countdown" data-left="1500"' in page.content.decode() and "Case 2 of 3" in page.content.decode()
 
-    clock.move(minutes=30)
+    clock.move(minutes=25)
     response = client.post(f"/attempts/{page.context['attempt_id']}/commit/", ANSWER, follow=True)
 
     late = Attempt.objects.get(pk=page.context["attempt_id"])

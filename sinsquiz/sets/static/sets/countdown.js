@@ -1,9 +1,10 @@
-// The time left in a timed sitting. Only a display: the server refuses a commit after the deadline.
+// The time left in a timed sitting. Only a display: the server refuses a commit after the deadline. It counts from
+// the seconds left by the server's clock when the page was made: a device's own clock may be minutes out.
 (function () {
   "use strict";
-  const clock = document.querySelector(".countdown[data-deadline]");
+  const clock = document.querySelector(".countdown[data-left]");
   if (!clock) return;
-  const deadline = new Date(clock.dataset.deadline).getTime();
+  const deadline = Date.now() + Number(clock.dataset.left) * 1000;
   const pad = (n) => String(n).padStart(2, "0");
   // The clock itself is silent (a reading every second would drown a screen reader); these moments are said.
   const announcer = document.createElement("span");
