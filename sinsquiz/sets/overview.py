@@ -157,19 +157,17 @@ class SittingBar:
 def bar_for_case(trainee, case_slug: str, now=None) -> SittingBar | None:
     """The trainee's sitting under way that holds this case, still unanswered."""
     now = now or timezone.now()
-    under_way = (
-        Sitting.objects.filter(trainee=trainee)
-        .under_way(now)
-        .select_related("assignment__case_set")
-        .annotate(done=Count("answers"))
-    )
+    under_way = Sitting.objects.filter(trainee=trainee).under_way(now).select_related("assignment__case_set")
     case = Case.objects.filter(slug=case_slug).values_list("pk", flat=True).first()
     for sitting in sorted(under_way, key=lambda s: not s.assignment.is_assessment):  # where a commit counts
         if case in sitting.order and not sitting.answers.filter(case=case).exists():
             # A countdown in a timed sitting, and in any sitting's last hour.
             timed = sitting.assignment.time_limit or sitting.deadline - now < timedelta(hours=1)
-            return SittingBar(
-                sitting.assignment, sitting.done + 1, len(sitting.order), sitting.deadline if timed else None
+            return SittingBar(  # the case's number in the set, as its page lists it, whichever order it is taken in
+                sitting.assignment,
+                sitting.order.index(case) + 1,
+                len(sitting.order),
+                sitting.deadline if timed else None,
             )
     return None
 

@@ -447,3 +447,11 @@ def test_finish_once_the_time_is_up_records_no_finish(client, clock, cohort, cas
 
     assert Sitting.objects.get().finished is None
     assert "Your time is up" in page and "You have finished this set" not in page
+
+
+def test_the_bar_numbers_a_case_opened_out_of_order_by_its_place_in_the_set(client, clock, cohort, cases):
+    start(client, make_assignment(cohort, cases))
+
+    page = client.get(cases[2].get_absolute_url()).content.decode()
+
+    assert "Case 3 of 3" in page
