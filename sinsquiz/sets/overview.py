@@ -81,8 +81,9 @@ def assigned_sets(trainee, now=None) -> list[AssignedSet]:
             when = f"opens {day(assignment.opens, now)}"
         elif now >= assignment.closes:
             when = f"closed {day(assignment.closes, now)}"
-        else:
-            when = f"closes {day(sitting.deadline if sitting else assignment.closes, now)}"
+        else:  # the trainee's own deadline while their sitting runs; the set's close once it has ended
+            counting = sitting and sittings.counts(sitting, now)
+            when = f"closes {day(sitting.deadline if counting else assignment.closes, now)}"
         shown.append(AssignedSet(assignment, assignment.total, sitting.done if sitting else 0, state, when))
     return shown
 

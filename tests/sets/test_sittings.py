@@ -455,3 +455,16 @@ def test_the_bar_numbers_a_case_opened_out_of_order_by_its_place_in_the_set(clie
     page = client.get(cases[2].get_absolute_url()).content.decode()
 
     assert "Case 3 of 3" in page
+
+
+def test_the_home_page_gives_a_timed_sittings_own_deadline_while_it_runs_and_the_sets_close_after(
+    client, clock, cohort, cases
+):
+    start(client, make_assignment(cohort, cases, mode="assessment", time_limit=30))  # closes Friday, 09:00
+    running = client.get("/").content.decode()
+    clock.move(minutes=31)
+
+    over = client.get("/").content.decode()
+
+    assert "closes today, 09:30" in running
+    assert "closes Friday" in over and "09:30" not in over
