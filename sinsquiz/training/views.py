@@ -33,13 +33,15 @@ def home(request: AuthenticatedHttpRequest, extra: dict | None = None) -> HttpRe
     routes educators to theirs, and adds in `extra` what other apps show here)."""
     user = request.user
     published = Case.objects.published()
-    kept = Q(pk__in=next_case.held_back_cases(user))  # an open assessment's cases count there, not here
+    held_back = next_case.held_back_cases(user)  # an open assessment's cases count there, not here
+    kept = Q(pk__in=held_back)
     counts = published.aggregate(
         total=Count("pk", filter=~kept),
         done=Count("pk", filter=Q(done_by(user)) & ~kept),
         kept=Count("pk", filter=kept),
     )
-    started = list(Attempt.objects.of(user).started().filter(case__in=published).select_related("case")[:5])
+    drafts = Attempt.objects.of(user).started().filter(case__in=published).exclude(case__in=held_back)
+    started = list(drafts.select_related("case")[:5])
     # Only what a trainee may see of each case, and when the draft was saved: never the Attempt with its case.
     recent = list(results_open_to(user).select_related("case")[:5])
     return render(

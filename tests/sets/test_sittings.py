@@ -468,3 +468,16 @@ def test_the_home_page_gives_a_timed_sittings_own_deadline_while_it_runs_and_the
 
     assert "closes today, 09:30" in running
     assert "closes Friday" in over and "09:30" not in over
+
+
+def test_the_home_page_offers_no_draft_to_continue_that_an_assessment_keeps_closed(client, clock, cohort, cases):
+    assignment = make_assignment(cohort, cases, mode="assessment", time_limit=30)
+    start(client, assignment)
+    attempt_id = client.get(cases[0].get_absolute_url()).context["attempt_id"]
+    client.post(f"/attempts/{attempt_id}/save/", {"pain": "mechanical"})  # a draft, begun in the sitting
+    assert f'href="{cases[0].get_absolute_url()}#scoring"' in client.get("/").content.decode()
+    clock.move(minutes=31)
+
+    home = client.get("/").content.decode()
+
+    assert f'href="{cases[0].get_absolute_url()}#scoring"' not in home
