@@ -56,14 +56,14 @@ def next_case(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """On to the sitting's next case; back to the set's page when there is none, or no time."""
     assignment = get_assignment_for_trainee(request, pk)
     sitting = Sitting.objects.of(request.user, assignment)
-    if sitting is None or not sittings.counts(sitting, timezone.now()):
-        return redirect("set", pk=assignment.pk)
-    case = sittings.next_case(sitting)
-    if case is None:
-        if sittings.finish(sitting):
-            messages.success(request, f"You have answered every case of “{assignment.title}”.")
-        return redirect("set", pk=assignment.pk)
-    return redirect(case.get_absolute_url())
+    counting = sitting is not None and sittings.counts(sitting, timezone.now())
+    if counting and (case := sittings.next_case(sitting)):
+        return redirect(case.get_absolute_url())
+    if sitting and not sittings.cases_left(sitting):  # the last commit finished the sitting, or finishes it now
+        if counting:
+            sittings.finish(sitting)
+        messages.success(request, f"You have answered every case of “{assignment.title}”.")
+    return redirect("set", pk=assignment.pk)
 
 
 @require_http_methods(["GET", "POST"])

@@ -110,15 +110,19 @@ def test_an_assessment_goes_from_case_to_case_without_feedback_and_finishes_when
     start(client, assignment)
 
     for case in cases:
-        attempt_id = client.get(f"/cases/{case.slug}/").context["attempt_id"]
-        response = client.post(f"/attempts/{attempt_id}/commit/", ANSWER)
+        page = client.get(f"/cases/{case.slug}/")
+        response = client.post(f"/attempts/{page.context['attempt_id']}/commit/", ANSWER)
         assert response.url == f"/sets/{assignment.pk}/next/"
         clock.move(minutes=5)
 
     sitting = Sitting.objects.get()
     assert sitting.finished == NOW + timedelta(minutes=10)
     assert set(Attempt.objects.values_list("feedback_from", flat=True)) == {assignment.closes}
-    assert client.get(f"/sets/{assignment.pk}/next/").url == f"/sets/{assignment.pk}/"
+    assert "this assessment takes one reading of each case" in page.content.decode()
+    assert "try the case again" not in page.content.decode()
+    end = client.get(f"/sets/{assignment.pk}/next/", follow=True)
+    assert end.redirect_chain == [(f"/sets/{assignment.pk}/", 302)]
+    assert "You have answered every case of “Spine metastases, week 1”." in end.content.decode()
 
 
 def test_a_time_limit_is_enforced_by_the_server_and_the_late_draft_is_kept_and_shown_as_late(
