@@ -81,7 +81,6 @@ _FAMILIES = (
     ("1.2.840.10008.1.2.4.11", "JPEG XL"),
     ("1.2.840.10008.1.2.4.", "JPEG"),
     ("1.2.840.10008.1.2.5", "RLE"),
-    ("1.2.840.10008.1.2.1.99", "Deflate"),
 )
 
 # Our vocabulary for the sequence or window: (label, pattern over one upper-case token of the header's text).
@@ -216,6 +215,9 @@ def _header(ds) -> Header:
 def _check_decodable(syntax) -> None:
     if not dicom_uid.UID(syntax).is_transfer_syntax:
         raise Refused("declares an encoding of its pixels we do not know")
+    if syntax == dicom_uid.DeflatedExplicitVRLittleEndian:  # only read whole, which a deflate bomb would make huge
+        raise Refused("Deflate: a whole-file compression not read here; export the study uncompressed, or with JPEG, "
+                      "JPEG 2000 or RLE")  # fmt: skip
     family = next((name for prefix, name in _FAMILIES if str(syntax).startswith(prefix)), "this compression")
     try:
         decoder = get_decoder(syntax)
@@ -390,6 +392,9 @@ def iter_values(file: BinaryIO) -> Iterator[np.ndarray]:
         except StopIteration:
             return
         except Exception:  # noqa: BLE001 - a damaged or short pixel stream, whatever the decoder raises
+            if index == 0 and (whole := _single_frame_read_whole(file)) is not None:
+                yield whole
+                return
             raise Refused(f"its image data could not be decoded (frame {index + 1}): it looks truncated or "
                           "damaged") from None  # fmt: skip
         index += 1
@@ -399,6 +404,20 @@ def iter_values(file: BinaryIO) -> Iterator[np.ndarray]:
             frames.close()  # now, while its file is open
             raise Refused("has a damaged header: its pixels cannot be put in the modality's units") from None
         yield values
+
+
+def _single_frame_read_whole(file: BinaryIO) -> np.ndarray | None:
+    """A one-frame image whose pixel stream a frame-by-frame read rejects (an encapsulated frame without the
+    offset table's item, which some writers leave out) but pydicom reads whole; None if it cannot."""
+    try:
+        file.seek(0)
+        with _quiet():
+            ds = pydicom.dcmread(file)
+            if int(ds.get("NumberOfFrames") or 1) != 1:
+                return None
+            return _in_units(ds.pixel_array, ds)
+    except Exception:  # noqa: BLE001 - damaged after all: the caller refuses it
+        return None
 
 
 def _in_units(frame: np.ndarray, ds) -> np.ndarray:

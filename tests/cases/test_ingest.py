@@ -13,7 +13,13 @@ from django.utils import timezone
 from PIL import Image
 from pydicom import dcmread
 from pydicom.data import get_testdata_file
-from pydicom.uid import MPEG4HP41, RLELossless, SecondaryCaptureImageStorage, generate_uid
+from pydicom.uid import (
+    MPEG4HP41,
+    DeflatedExplicitVRLittleEndian,
+    RLELossless,
+    SecondaryCaptureImageStorage,
+    generate_uid,
+)
 
 from cases import images, ingest
 from cases.demo.dicom import ct_slice
@@ -255,6 +261,26 @@ def test_jpeg_ls_decodes_with_the_installed_plugins(case):
     result = imported(case, [("ls.dcm", Path(get_testdata_file("MR_small_jpeg_ls_lossless.dcm")).read_bytes())])
 
     assert (result.images_made, result.refused) == (1, [])
+
+
+def test_a_jpeg_whose_frames_pydicom_reads_only_whole_still_imports(case):
+    """pydicom's own SC_rgb_jpeg.dcm lacks the item that a frame-by-frame read needs; a single frame is read whole."""
+    result = imported(case, [("sc.dcm", Path(get_testdata_file("SC_rgb_jpeg.dcm")).read_bytes())], confirmed=True)
+
+    assert (result.status, result.images_made, result.refused) == ("done", 1, [])
+
+
+def test_a_deflated_file_is_refused_with_that_reason_not_as_damaged(case):
+    ds = dcmread(io.BytesIO(ct_files([0])[0][1]))
+    ds.file_meta.TransferSyntaxUID = DeflatedExplicitVRLittleEndian
+    buffer = io.BytesIO()
+    ds.save_as(buffer, enforce_file_format=True)
+
+    result = imported(case, [("deflated.dcm", buffer.getvalue())])
+
+    assert [group["reason"] for group in result.refused] == [
+        "Deflate: a whole-file compression not read here; export the study uncompressed, or with JPEG, JPEG 2000 or RLE"
+    ]
 
 
 def test_a_file_nothing_here_can_decode_is_refused_with_its_reason_and_the_rest_imports(case):
