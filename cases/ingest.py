@@ -119,9 +119,13 @@ class _Reader:
     def archive(self, staged: str) -> zipfile.ZipFile:
         if self._zip_name != staged:
             self.close()
-            self._zip_file = default_storage.open(staged, "rb")
-            self._zip = zipfile.ZipFile(self._zip_file)
-            self._zip_name = staged
+            file = default_storage.open(staged, "rb")
+            try:
+                self._zip = zipfile.ZipFile(file)
+            except BaseException:
+                file.close()
+                raise
+            self._zip_file, self._zip_name = file, staged
         return self._zip
 
     @contextmanager
@@ -321,7 +325,8 @@ def _list_sources(ingest: Ingest, reader: _Reader, progress: _Progress, *, recor
         staged = f"{ingest.source}/{name}"
         number = int(name) if name.isdigit() else 0
         with default_storage.open(staged, "rb") as file:
-            is_zip = zipfile.is_zipfile(file)
+            # A zip cut short has lost the directory at its end, but still begins as a zip does.
+            is_zip = zipfile.is_zipfile(file) or (file.seek(0) == 0 and file.read(4) == b"PK\x03\x04")
         if not is_zip:
             sources.append(_Source(str(number), staged))
             continue

@@ -263,6 +263,14 @@ def test_jpeg_ls_decodes_with_the_installed_plugins(case):
     assert (result.images_made, result.refused) == (1, [])
 
 
+def test_a_zip_cut_short_in_its_download_is_called_a_damaged_archive_not_a_non_dicom_file(case):
+    whole = zipped(ct_files([0, 10, 20]))
+
+    result = imported(case, [("study.zip", whole[: len(whole) // 2])])
+
+    assert [group["reason"] for group in result.refused] == ["is a damaged zip archive"]
+
+
 def test_a_jpeg_whose_frames_pydicom_reads_only_whole_still_imports(case):
     """pydicom's own SC_rgb_jpeg.dcm lacks the item that a frame-by-frame read needs; a single frame is read whole."""
     result = imported(case, [("sc.dcm", Path(get_testdata_file("SC_rgb_jpeg.dcm")).read_bytes())], confirmed=True)
