@@ -456,7 +456,8 @@ def summary(images_made: int, series_made: int, refused: int = 0, held: int = 0)
     if refused:
         text += f" Refused {count(refused, 'file')}."
     if held:
-        text += f" Holding {count(held, 'file')} for your confirmation: they may show burned-in text."
+        they = "it may show" if held == 1 else "they may show"
+        text += f" Holding {count(held, 'file')} for your confirmation: {they} burned-in text."
     return text
 
 
@@ -475,7 +476,8 @@ def discard(ingest: Ingest) -> bool:
     made = Series.objects.filter(ingest=item).exists()
     message = summary(item.images_made, item.series_made, counted(item.refused))
     if item.held:
-        message += f" Discarded {count(counted(item.held), 'held file')} without importing them."
+        held = counted(item.held)
+        message += f" Discarded {count(held, 'held file')} without importing {'it' if held == 1 else 'them'}."
     rows = Ingest.objects.filter(Ingest.discardable(), pk=item.pk, status=item.status, updated=item.updated)
     if not rows.update(status=Ingest.Status.DONE, message=message, updated=timezone.now()):
         return False

@@ -350,7 +350,7 @@ def test_discarding_a_held_import_removes_its_files_and_keeps_its_record(educato
     assert messages_of(response) == ["Discarded the import's remaining uploaded files."]
     # What the import made before it held the file stays, and its record says what was discarded.
     item = Ingest.objects.get()
-    assert item.status == Ingest.Status.DONE and "Discarded 1 held file without importing them." in item.message
+    assert item.status == Ingest.Status.DONE and "Discarded 1 held file without importing it." in item.message
     assert not default_storage.exists(f"{held.source}/0001")
 
 
