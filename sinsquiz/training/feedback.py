@@ -15,8 +15,10 @@ def regrading_notes(attempt: Attempt, grade) -> dict:
     whenever the reference was corrected after the grade shown (regraded or not), that it was and when."""
     context = {}
     if attempt.outdated:
+        answers_changed = regrading.answers_changed(attempt)
         context = {"outdated": True, "version": attempt.case_version, "corrected": attempt.case.reference_changed,
-                   "answers_changed": regrading.answers_changed(attempt)}  # fmt: skip
+                   "answers_changed": answers_changed,
+                   "undecided": answers_changed and regrading.pending(attempt.case) is not None}  # fmt: skip
     regrades = list(attempt.regrades.all())
     if regrades:
         first = regrades[0]

@@ -149,8 +149,21 @@ def test_a_kept_grade_is_labelled_with_the_version_it_was_graded_against(client,
 
     assert f"Graded against version {version} of the reference; the reference has been corrected since" in feedback
     assert f"(last on {case.reference_changed:%-d %B %Y})" in feedback
+    assert "Your grade stays as it is." in feedback
     assert "6 of 6 SINS components right" in feedback  # the grade as it was given
     assert "graded against an earlier reference" in dashboard
+
+
+def test_before_an_educator_chooses_the_feedback_says_the_grade_may_yet_be_regraded(client, case):
+    trainee = TraineeFactory()
+    client.force_login(trainee)
+    attempt = commit(client, case)
+    correct_the_pain(case)
+
+    feedback = client.get(f"/attempts/{attempt.pk}/").text
+
+    assert "Your educators have yet to decide whether to regrade it against the corrected reference." in feedback
+    assert "Your grade stays as it is." not in feedback
 
 
 def test_a_new_key_image_is_no_correction_of_the_answers_and_the_feedback_says_only_the_teaching_changed(client, case):
