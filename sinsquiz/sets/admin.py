@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.template.defaultfilters import pluralize
@@ -39,8 +40,33 @@ class CaseSetAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
+class AssignmentForm(forms.ModelForm):
+    class Meta:
+        model = Assignment
+        fields = ["case_set", "cohorts", "opens", "closes", "mode", "feedback_at", "time_limit", "purpose", "baseline",
+                  "washout_weeks"]  # fmt: skip
+
+    def clean(self):
+        """The same set twice for a cohort at the same time, in the same mode, would stand twice on its trainees'
+        home pages."""
+        data = super().clean()
+        names = ("case_set", "cohorts", "opens", "closes", "mode")
+        case_set, cohorts, opens, closes, mode = (data.get(name) for name in names)
+        if case_set and cohorts and opens and closes:
+            overlapping = Assignment.objects.filter(case_set=case_set, mode=mode, opens__lt=closes, closes__gt=opens)
+            clash = overlapping.filter(cohorts__in=cohorts).exclude(pk=self.instance.pk).distinct().first()
+            if clash:
+                shared = ", ".join(clash.cohorts.filter(pk__in=[c.pk for c in cohorts]).values_list("name", flat=True))
+                raise forms.ValidationError(
+                    f"“{case_set}” is assigned to {shared} already, from {sittings.when(clash.opens)} to "
+                    f"{sittings.when(clash.closes)}: change that assignment's dates, or choose other dates here."
+                )
+        return data
+
+
 @admin.register(Assignment)
 class AssignmentAdmin(admin.ModelAdmin):
+    form = AssignmentForm
     list_display = ["title", "kind", "cohort_names", "window", "results"]
     list_filter = ["mode", "purpose"]
     filter_horizontal = ["cohorts"]

@@ -24,6 +24,10 @@ def form(case_set, cohort, **changes):
     return {**data, **changes}
 
 
+# After the sets that make_assignment opens (3 to 6 March): the same set again, for the same cohort, is no clash.
+NEXT_WEEK = {"opens_0": "2026-03-09", "closes_0": "2026-03-13"}
+
+
 @pytest.fixture
 def educator(client, cohort):
     user = EducatorFactory()
@@ -202,7 +206,7 @@ def test_a_baseline_in_practice_mode_is_refused_in_the_test_retest_section_which
 ):
     case_set = make_assignment(cohort, cases).case_set
 
-    response = client.post("/admin/sets/assignment/add/", form(case_set, cohort, purpose="baseline"))
+    response = client.post("/admin/sets/assignment/add/", form(case_set, cohort, purpose="baseline", **NEXT_WEEK))
 
     html = response.content.decode()
     assert "choose Assessment as its mode, or make it an ordinary set" in html
@@ -255,6 +259,20 @@ def test_a_time_limit_of_none_or_more_than_a_day_is_refused_where_the_educator_t
     assert not Assignment.objects.exists()
 
 
+def test_the_same_set_for_the_same_cohort_at_overlapping_times_is_refused_with_the_other_assignment_named(
+    client, educator, cohort, cases
+):
+    first = make_assignment(cohort, cases)  # 3 to 6 March
+
+    again = client.post("/admin/sets/assignment/add/", form(first.case_set, cohort, opens_0="2026-03-05",
+                                                            closes_0="2026-03-09"))  # fmt: skip
+    later = client.post("/admin/sets/assignment/add/", form(first.case_set, cohort, opens_0="2026-03-07",
+                                                            closes_0="2026-03-09"))  # fmt: skip
+
+    assert "is assigned to Residents 2026 already, from Tuesday 3 March, 09:00" in again.content.decode()
+    assert later.status_code == 302 and Assignment.objects.count() == 2
+
+
 def test_the_educator_home_links_to_the_results(client, clock, educator, cohort, cases):
     assignment = make_assignment(cohort, cases)
 
@@ -296,9 +314,9 @@ def test_a_set_holding_a_case_unpublished_since_cannot_be_assigned_until_it_is_p
     case_set = make_assignment(cohort, cases).case_set
     Case.objects.filter(pk=cases[2].pk).update(status=Case.Status.DRAFT)
 
-    refused = client.post("/admin/sets/assignment/add/", form(case_set, cohort))
+    refused = client.post("/admin/sets/assignment/add/", form(case_set, cohort, **NEXT_WEEK))
     Case.objects.filter(pk=cases[2].pk).update(status=Case.Status.PUBLISHED)
-    accepted = client.post("/admin/sets/assignment/add/", form(case_set, cohort))
+    accepted = client.post("/admin/sets/assignment/add/", form(case_set, cohort, **NEXT_WEEK))
 
     assert "holds a draft, “Set case 3”: trainees would never meet it." in refused.content.decode()
     assert accepted.status_code == 302
