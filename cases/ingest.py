@@ -275,6 +275,7 @@ def _import(ingest: Ingest, reader: _Reader, progress: _Progress, *, confirmed: 
 
     # Pass 1: headers only, file by file.
     groups: dict[tuple[str, str], list[_Item]] = {}
+    held_files = set()  # the staged files (or archives) that hold what is held
     for source in sources:
         try:
             with reader.open(source, count=True) as file:
@@ -289,6 +290,7 @@ def _import(ingest: Ingest, reader: _Reader, progress: _Progress, *, confirmed: 
             progress.files_read += 1  # imported by the first run
         elif header.held and not confirmed:
             note(progress.held, source.label, f"{header.held}. {dicom.HELD_TEXT}")
+            held_files.add(source.staged)
             progress.files_read += 1
         else:
             groups.setdefault((header.series_key, header.modality), []).append(_Item(source, header))
@@ -309,6 +311,10 @@ def _import(ingest: Ingest, reader: _Reader, progress: _Progress, *, confirmed: 
     message = summary(progress.images_made, progress.series_made, counted(progress.refused), counted(progress.held))
     if progress.held:
         status = Ingest.Status.HELD
+        # Only what is held waits, headers and all, for the educator: the rest is imported or refused.
+        for name in _staged_names(ingest.source):
+            if f"{ingest.source}/{name}" not in held_files:
+                default_storage.delete(f"{ingest.source}/{name}")
     else:
         status = Ingest.Status.DONE
         delete_staged(ingest.source)

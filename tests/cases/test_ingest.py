@@ -426,6 +426,7 @@ def test_a_secondary_capture_is_held_until_the_educator_confirms_it(case):
     assert [h["files"] for h in result.held] == [["1"]]
     assert "burned-in text" in result.held[0]["reason"]
     assert result.message.endswith("Holding 1 file for your confirmation: it may show burned-in text.")
+    assert len(default_storage.listdir(result.source)[1]) == 1  # the imported files' headers do not wait with it
     assert [s.modality for s in Series.objects.filter(case=case)] == ["ct"]
 
     assert ingest.confirm(result)
