@@ -60,7 +60,11 @@ class Command(BaseCommand):
             "resident1, and a baseline with its retest (the test–retest report); "
             f"resident2 has {due} case{pluralize(due)} due for review today."
         )
-        shown = password if password == library.DEFAULT_PASSWORD else "the DEMO_PASSWORD you set"
+        educator = User.objects.get(username="educator")
+        if not educator.check_password(password):  # made by an earlier run, with another password
+            shown = "the one they were made with; DEMO_PASSWORD sets only new ones"
+        else:
+            shown = password if password == library.DEFAULT_PASSWORD else "the DEMO_PASSWORD you set"
         self.stdout.write(self.style.SUCCESS("Demo logins (password: " + shown + "):"))
         for username, who in LOGINS:
             self.stdout.write(f"  {username:<21} {who}")

@@ -108,8 +108,9 @@ def test_the_images_are_greyscale_and_their_alt_text_gives_nothing_away(library,
             assert word not in text
 
 
-def test_a_second_run_changes_nothing(library, db, settings):
+def test_a_second_run_changes_nothing(library, db, settings, monkeypatch):
     settings.MEDIA_ROOT = library["media"]
+    monkeypatch.setenv("DEMO_PASSWORD", "another-password-123")  # set only after the first run
     before = (
         list(Case.objects.values_list("slug", "version", "updated")),
         Slice.objects.count(),
@@ -117,7 +118,8 @@ def test_a_second_run_changes_nothing(library, db, settings):
         list(User.objects.values_list("username", "password")),
     )
 
-    call_command("seed_demo", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
 
     after = (
         list(Case.objects.values_list("slug", "version", "updated")),
@@ -126,6 +128,7 @@ def test_a_second_run_changes_nothing(library, db, settings):
         list(User.objects.values_list("username", "password")),
     )
     assert after == before
+    assert "Demo logins (password: the one they were made with; DEMO_PASSWORD sets only new ones):" in out.getvalue()
 
 
 def test_the_demo_users_have_their_roles_and_are_printed(library, db):
