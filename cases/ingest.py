@@ -442,7 +442,9 @@ def _automatic_window(reader: _Reader, items: list[_Item]) -> tuple[float, float
         if values is None or values.ndim == 3:
             continue
         low, high = np.percentile(values, [1, 99])
-        return max(float(high - low), 1.0), float(low + high) / 2
+        width, level = max(float(high - low), 1.0), float(low + high) / 2
+        # Whole numbers, as a window is written, unless the values span too little for them (a fraction's scale).
+        return (round(width), round(level)) if width >= 10 else (width, level)
     return None
 
 

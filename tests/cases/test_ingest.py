@@ -168,6 +168,14 @@ def test_a_series_without_a_window_gets_one_from_its_middle_image(case):
     assert series.window_center == 100 and series.window_width >= 1
 
 
+def test_a_window_worked_out_from_the_values_is_in_whole_numbers(case):
+    ramp = np.arange(32 * 32, dtype=np.int16).reshape(32, 32) - 300  # its percentiles fall between values
+    imported(case, [("ramp.dcm", encoded(ct_slice(ramp, index=0, series_uid="1.2.3", window=None)))])
+
+    series = Series.objects.get(case=case)
+    assert (series.window_width, series.window_center) == (1003, 212)  # 1st–99th percentiles: -289.77, 712.77
+
+
 def test_each_frame_of_a_multi_frame_file_becomes_a_slice_in_frame_order(case):
     ds = ct_slice(slab(0), index=0, series_uid="1.2.3")
     frames = np.stack([np.full((32, 32), 1024 + hu, dtype=np.uint16) for hu in (5, 15, 25)])
