@@ -103,6 +103,7 @@ class Header:
     """What the import keeps of one file's header: numbers and our own codes, nothing a person wrote."""
 
     series_key: str  # an opaque hash of the SeriesInstanceUID
+    instance_key: str | None  # an opaque hash of the SOPInstanceUID: the same image twice has the same one
     modality: str  # a Series.Modality value
     plane: str  # a Series.Plane value
     sequence: str  # built from our vocabulary only
@@ -195,6 +196,7 @@ def _header(ds) -> Header:
     spacing = _floats(ds.get("PixelSpacing") or ds.get("ImagerPixelSpacing"), 2)
     return Header(
         series_key=hashlib.sha256(str(ds.get("SeriesInstanceUID", "")).encode()).hexdigest()[:24],
+        instance_key=_uid_key(ds.get("SOPInstanceUID")),
         modality=modality,
         plane=_plane(modality, orientation, str(ds.get("ViewPosition", "")).strip().upper()),
         sequence=_sequence(modality, ds),
@@ -210,6 +212,10 @@ def _header(ds) -> Header:
         signed_values=_signed(ds),
         held=held,
     )
+
+
+def _uid_key(uid) -> str | None:
+    return hashlib.sha256(str(uid).encode()).hexdigest()[:24] if uid else None
 
 
 def _check_decodable(syntax) -> None:

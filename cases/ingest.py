@@ -276,6 +276,7 @@ def _import(ingest: Ingest, reader: _Reader, progress: _Progress, *, confirmed: 
     # Pass 1: headers only, file by file.
     groups: dict[tuple[str, str], list[_Item]] = {}
     held_files = set()  # the staged files (or archives) that hold what is held
+    images = set()  # the images met so far (their instance keys): a study zipped twice over gives each once
     for source in sources:
         try:
             with reader.open(source, count=True) as file:
@@ -286,6 +287,14 @@ def _import(ingest: Ingest, reader: _Reader, progress: _Progress, *, confirmed: 
             progress.files_read += 1
             progress.save()
             continue
+        if header.instance_key in images:
+            if not held_only:
+                progress.refuse(source, "is a second copy of an image already in this upload")
+            progress.files_read += 1
+            progress.save()
+            continue
+        if header.instance_key:
+            images.add(header.instance_key)
         if held_only and not header.held:
             progress.files_read += 1  # imported by the first run
         elif header.held and not confirmed:

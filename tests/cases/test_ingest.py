@@ -271,6 +271,17 @@ def test_jpeg_ls_decodes_with_the_installed_plugins(case):
     assert (result.images_made, result.refused) == (1, [])
 
 
+def test_the_same_image_uploaded_twice_becomes_one_slice_and_the_copy_is_named_as_such(case):
+    files = ct_files([0, 10, 20])
+
+    result = imported(case, [*files, *((f"copy-{name}", content) for name, content in files)])
+
+    assert (result.images_made, result.series_made) == (3, 1)
+    assert result.refused == [
+        {"reason": "is a second copy of an image already in this upload", "count": 3, "files": ["4", "5", "6"]}
+    ]
+
+
 def test_a_zip_cut_short_in_its_download_is_called_a_damaged_archive_not_a_non_dicom_file(case):
     whole = zipped(ct_files([0, 10, 20]))
 

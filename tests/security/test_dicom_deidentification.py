@@ -140,6 +140,7 @@ def planted_slice(index: int, series_uid: str) -> Dataset:
     ds.ReferencedStudySequence[0].ReferencedSOPClassUID = generate_uid()
     block = ds.private_block(0x0029, "ZQPLANTED CREATOR", create=True)
     block.add_new(0x10, "LO", "ZQPLANTED903")
+    ds.SOPInstanceUID = f"{series_uid}.{index}"  # planted too, but each image its own, as in a real study
     ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
     return ds
 
