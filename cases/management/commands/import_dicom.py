@@ -10,13 +10,14 @@ from cases.models import Case, Ingest
 
 class Command(BaseCommand):
     help = (
-        "Import a DICOM study into a case: PATH is a folder (all its files, recursively) or a .zip. Headers are "
-        "not kept; images that declare burned-in annotation are refused, and kinds that often carry burned-in "
-        "text (secondary captures, screenshots, ultrasound) wait for confirmation unless --confirmed is given."
+        "Import a DICOM study into a case: PATH is a folder (all its files, recursively), a .zip or one DICOM "
+        "file. Headers are not kept; images that declare burned-in annotation are refused, and kinds that often "
+        "carry burned-in text (secondary captures, screenshots, ultrasound) wait for confirmation unless "
+        "--confirmed is given."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("path", help="A folder of DICOM files or a .zip of them.")
+        parser.add_argument("path", help="A folder of DICOM files, a .zip of them or one DICOM file.")
         parser.add_argument("--case", required=True, help="The slug of the case that receives the series.")
         parser.add_argument(
             "--confirmed",
