@@ -3,7 +3,7 @@
 Each benchmark runs in a process of its own and prints its own table as it goes (see bench/README.md); its
 last line starting with RESULT: is its verdict. PostgreSQL is the machine's own server unless
 BENCH_POSTGRES names another (the benchmarks create and drop databases called sinsquiz_load…); without one,
-the PostgreSQL lines are skipped. Takes about half an hour.
+the PostgreSQL lines are skipped. Takes the best part of an hour.
 """
 
 import os

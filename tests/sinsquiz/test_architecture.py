@@ -1,5 +1,5 @@
 """The packages import one another in one direction only, as ARCHITECTURE.md draws it: rules ← cases ← training ←
-progress ← sets. An import against the grain fails here, named with its file."""
+problems, progress ← sets. An import against the grain fails here, named with its file."""
 
 import ast
 from pathlib import Path
