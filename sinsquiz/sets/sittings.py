@@ -75,8 +75,8 @@ def record_commit(sender, attempt: Attempt, **kwargs) -> str | None:
     # Locked until the commit ends: a Finish in another tab waits for it, or it for the Finish.
     mine = Sitting.objects.select_for_update(of=("self",)).filter(trainee=attempt.trainee_id)
     sittings = [s for s in mine.select_related("assignment__case_set") if attempt.case_id in s.order]
-    # The sitting the commit counts in first (an assessment's before a practice set's); then those that may refuse it.
-    for sitting in sorted(sittings, key=lambda s: (not counts(s, now), not s.assignment.is_assessment)):
+    # An assessment's sittings first (each counts the commit, or refuses it), then a practice set's that counts it.
+    for sitting in sorted(sittings, key=lambda s: (not s.assignment.is_assessment, not counts(s, now))):
         assignment = sitting.assignment
         answered = sitting.answers.filter(case=attempt.case_id).exists()
         title = assignment.title

@@ -496,3 +496,19 @@ def test_an_assessments_answer_opened_mid_sitting_leads_on_to_the_sets_next_case
 
     assert "Your reading is committed" in page and "1 of 3 answered" in page
     assert f'href="/sets/{assignment.pk}/next/">Next case of the set →' in page
+
+
+def test_a_draft_begun_in_an_assessment_whose_time_is_up_is_late_even_where_a_practice_set_holds_its_case(
+    client, clock, cohort, cases
+):
+    practice = make_assignment(cohort, cases, title="Practice alongside")
+    assessment = make_assignment(cohort, cases[:1], mode="assessment", time_limit=30, title="The assessment")
+    start(client, practice)
+    start(client, assessment)
+    attempt_id = client.get(cases[0].get_absolute_url()).context["attempt_id"]
+    clock.move(minutes=31)
+
+    response = client.post(f"/attempts/{attempt_id}/commit/", ANSWER, follow=True)
+
+    assert "“The assessment” closed for you at" in response.content.decode()
+    assert Attempt.objects.get(pk=attempt_id).state == Attempt.State.DRAFT and not SetAnswer.objects.exists()
