@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import os
 import re
 import warnings
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from django.conf import settings
 from pydicom import config as pydicom_config
 from pydicom import uid as dicom_uid
 from pydicom.errors import InvalidDicomError
+from pydicom.filereader import _read_file_meta_info, read_preamble
 from pydicom.pixels import apply_rescale, get_decoder, iter_pixels
 
 from cases import images
@@ -136,6 +138,18 @@ def read_header(file: BinaryIO) -> Header:
     file.seek(0)
     try:
         with _quiet():
+            # What pydicom's read_file_meta_info does, which opens a path itself and not a file it is given.
+            read_preamble(file, False)
+            meta = _read_file_meta_info(file)
+    except Exception:  # noqa: BLE001 - no file meta: dcmread below says what the file is
+        meta = None
+    if meta is not None and meta.get("TransferSyntaxUID") == dicom_uid.DeflatedExplicitVRLittleEndian:
+        # Refused before dcmread, which would inflate the whole dataset (a deflate bomb) just to read its header.
+        raise Refused("Deflate: a whole-file compression not read here; export the study uncompressed, or with JPEG, "
+                      "JPEG 2000 or RLE")  # fmt: skip
+    file.seek(0)
+    try:
+        with _quiet():
             ds = pydicom.dcmread(file, stop_before_pixels=True)
     except InvalidDicomError:
         raise Refused("not a DICOM file") from None
@@ -221,9 +235,6 @@ def _uid_key(uid) -> str | None:
 def _check_decodable(syntax) -> None:
     if not dicom_uid.UID(syntax).is_transfer_syntax:
         raise Refused("declares an encoding of its pixels we do not know")
-    if syntax == dicom_uid.DeflatedExplicitVRLittleEndian:  # only read whole, which a deflate bomb would make huge
-        raise Refused("Deflate: a whole-file compression not read here; export the study uncompressed, or with JPEG, "
-                      "JPEG 2000 or RLE")  # fmt: skip
     family = next((name for prefix, name in _FAMILIES if str(syntax).startswith(prefix)), "this compression")
     try:
         decoder = get_decoder(syntax)
@@ -414,13 +425,19 @@ def iter_values(file: BinaryIO) -> Iterator[np.ndarray]:
 
 def _single_frame_read_whole(file: BinaryIO) -> np.ndarray | None:
     """A one-frame image whose pixel stream a frame-by-frame read rejects (an encapsulated frame without the
-    offset table's item, which some writers leave out) but pydicom reads whole; None if it cannot."""
+    offset table's item, which some writers leave out) but pydicom reads whole; None if it cannot, or if the file is
+    larger than one frame could be."""
     try:
         file.seek(0)
         with _quiet():
-            ds = pydicom.dcmread(file)
-            if int(ds.get("NumberOfFrames") or 1) != 1:
+            head = pydicom.dcmread(file, stop_before_pixels=True)
+            frame_bytes = int(head.Rows) * int(head.Columns) * int(head.get("SamplesPerPixel") or 1) * 2
+            size = file.seek(0, os.SEEK_END)
+            # Read whole only what is no larger than one decoded frame (and its header): memory stays flat.
+            if int(head.get("NumberOfFrames") or 1) != 1 or size > frame_bytes + 1024 * 1024:
                 return None
+            file.seek(0)
+            ds = pydicom.dcmread(file)
             return _in_units(ds.pixel_array, ds)
     except Exception:  # noqa: BLE001 - damaged after all: the caller refuses it
         return None

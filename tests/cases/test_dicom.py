@@ -4,7 +4,7 @@ import io
 
 import pytest
 from pydicom import dcmread
-from pydicom.uid import generate_uid
+from pydicom.uid import DeflatedExplicitVRLittleEndian, generate_uid
 
 from cases import dicom
 from cases.demo.dicom import ORIENTATIONS, ct_slice
@@ -142,6 +142,17 @@ def test_a_monochrome1_headers_window_is_turned_with_its_values():
     ds.WindowCenter, ds.WindowWidth = 1200, 1000  # stored values 700–1700: mirrored, 2395–3395
 
     assert dicom.read_header(io.BytesIO(encoded(ds))).window == (1000, 4095 - 1200)
+
+
+def test_a_deflated_file_is_refused_from_its_file_meta_before_anything_is_inflated():
+    ds = ct_slice(slab(0), index=0, series_uid="1.2.3")
+    ds.file_meta.TransferSyntaxUID = DeflatedExplicitVRLittleEndian
+    whole = encoded(ds)
+    meta_end = 132 + 12 + int.from_bytes(whole[140:144], "little")  # preamble, "DICM", then the meta group
+    not_inflatable = whole[:meta_end] + b"\xff" * 64  # what a bomb's header read would have to inflate first
+
+    with pytest.raises(dicom.Refused, match="^Deflate: a whole-file compression not read here"):
+        dicom.read_header(io.BytesIO(not_inflatable))
 
 
 def test_no_warning_quotes_an_odd_header_value(recwarn):
