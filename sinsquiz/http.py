@@ -1,3 +1,5 @@
+import ipaddress
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import middleware as auth_middleware
@@ -94,6 +96,18 @@ def client_address(request: HttpRequest) -> str | None:
     do not: it would read one of the client's own entries.)"""
     count = settings.TRUSTED_PROXY_COUNT
     forwarded = [address.strip() for address in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-    if count and len(forwarded) >= count and forwarded[-count]:
-        return forwarded[-count]
+    if count and len(forwarded) >= count and (address := _ip_address(forwarded[-count])):
+        return address
     return request.META.get("REMOTE_ADDR")
+
+
+def _ip_address(entry: str) -> str | None:
+    """The address in an X-Forwarded-For entry, which some proxies write with a port ("203.0.113.1:51234",
+    "[2001:db8::1]:443"); None when it holds none ("unknown")."""
+    host = entry[1:].partition("]")[0] if entry.startswith("[") else entry
+    if host.count(":") == 1:  # an IPv4 address and its port (an IPv6 address has several colons)
+        host = host.partition(":")[0]
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return None

@@ -7,6 +7,7 @@ from axes.models import AccessAttempt
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
+from sinsquiz.http import client_address
 from tests.factories import TraineeFactory, published_case
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +64,21 @@ def test_behind_a_proxy_the_lock_falls_on_the_address_the_proxy_was_reached_from
 
     assert through_proxy(PASSWORD, "203.0.113.1").status_code == 429
     assert through_proxy(PASSWORD, "203.0.113.1, 198.51.100.7").status_code == 302  # another client is let in
+
+
+@pytest.mark.parametrize(
+    ("entry", "address"),
+    [("203.0.113.1", "203.0.113.1"), ("203.0.113.1:51234", "203.0.113.1"), ("[2001:db8::1]:443", "2001:db8::1"),
+     ("2001:db8::1", "2001:db8::1"), ("unknown", "127.0.0.1"), ("", "127.0.0.1")],
+)  # fmt: skip
+def test_behind_a_proxy_the_client_address_is_read_without_a_port_or_else_the_proxys_is_taken(
+    rf, settings, entry, address
+):
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    request = rf.post("/login/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=f"10.9.9.9, {entry}")
+
+    assert client_address(request) == address
 
 
 def test_the_lock_lifts_after_the_cool_off(client, settings):
