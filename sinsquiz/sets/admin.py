@@ -41,10 +41,7 @@ class CaseSetAdmin(admin.ModelAdmin):
 
 
 class AssignmentForm(forms.ModelForm):
-    class Meta:
-        model = Assignment
-        fields = ["case_set", "cohorts", "opens", "closes", "mode", "feedback_at", "time_limit", "purpose", "baseline",
-                  "washout_weeks"]  # fmt: skip
+    """The admin's form for an assignment (its fields come from AssignmentAdmin.fieldsets)."""
 
     def clean(self):
         """The same set twice for a cohort at the same time, in the same mode, would stand twice on its trainees'
@@ -53,6 +50,9 @@ class AssignmentForm(forms.ModelForm):
         names = ("case_set", "cohorts", "opens", "closes", "mode")
         case_set, cohorts, opens, closes, mode = (data.get(name) for name in names)
         if case_set and cohorts and opens and closes:
+            # Other educators' cohorts are not offered, and the save keeps them (AssignmentAdmin.save_related).
+            kept = self.instance.cohorts.exclude(pk__in=self.fields["cohorts"].queryset) if self.instance.pk else []
+            cohorts = {*cohorts, *kept}
             overlapping = Assignment.objects.filter(case_set=case_set, mode=mode, opens__lt=closes, closes__gt=opens)
             clash = overlapping.filter(cohorts__in=cohorts).exclude(pk=self.instance.pk).distinct().first()
             if clash:

@@ -174,6 +174,20 @@ def test_an_educator_saving_a_shared_assignment_keeps_the_cohorts_of_other_educa
     assert set(assignment.cohorts.all()) == {cohort, theirs}
 
 
+def test_an_overlap_in_another_educators_cohort_that_the_save_keeps_is_refused_too(client, educator, cohort, cases):
+    theirs = Cohort.objects.create(name="Fellows")
+    theirs.educators.add(EducatorFactory())
+    shared = make_assignment(cohort, cases)  # 3 to 6 March, to both cohorts
+    shared.cohorts.add(theirs)
+    theirs_next_week = Assignment.objects.create(case_set=shared.case_set, opens=NOW + timedelta(days=5),
+                                                 closes=NOW + timedelta(days=9))  # fmt: skip
+    theirs_next_week.cohorts.add(theirs)
+
+    response = client.post(f"/admin/sets/assignment/{shared.pk}/change/", form(shared.case_set, cohort, **NEXT_WEEK))
+
+    assert "is assigned to Fellows already" in response.content.decode()
+
+
 def test_a_shared_assessment_saved_with_only_its_dates_changed_does_not_warn_again(
     client, clock, educator, cohort, cases, trainee
 ):
