@@ -67,10 +67,8 @@ def assigned_sets(trainee, now=None) -> list[AssignedSet]:
         .annotate(total=Count("case_set__items", distinct=True))
         .order_by("closes", "pk")
     )
-    mine = {
-        s.assignment_id: s
-        for s in Sitting.objects.filter(trainee=trainee, assignment__in=assignments).annotate(done=Count("answers"))
-    }
+    sittings_of = Sitting.objects.filter(trainee=trainee, assignment__in=assignments).select_related("assignment")
+    mine = {s.assignment_id: s for s in sittings_of.annotate(done=Count("answers"))}
     shown = []
     for assignment in assignments:
         sitting = mine.get(assignment.pk)

@@ -12,6 +12,7 @@ from sinsquiz.sets.models import SetAnswer, Sitting
 from sinsquiz.training import drafts, reviews
 from sinsquiz.training.models import Attempt, ReviewCard
 from tests.factories import ANSWER, TraineeFactory, commit, published_case
+from tests.queries import count_queries
 from tests.sets.conftest import NOW, make_assignment
 from tests.threads import run_together
 
@@ -512,3 +513,16 @@ def test_a_draft_begun_in_an_assessment_whose_time_is_up_is_late_even_where_a_pr
 
     assert "“The assessment” closed for you at" in response.content.decode()
     assert Attempt.objects.get(pk=attempt_id).state == Attempt.State.DRAFT and not SetAnswer.objects.exists()
+
+
+def test_the_home_page_costs_the_same_queries_with_two_sets_started_as_with_six(client, clock, cohort, cases):
+    def start_two(n):
+        start(client, make_assignment(cohort, cases[:1], title=f"Practice {n}"))
+        start(client, make_assignment(cohort, cases[1:2], title=f"Assessment {n}", mode="assessment"))
+
+    start_two(1)
+    two = count_queries(client, "/")
+    start_two(2)
+    start_two(3)
+
+    assert count_queries(client, "/") == two
