@@ -578,7 +578,9 @@ class ReadySeriesManager(models.Manager):
         return super().get_queryset().filter(ready=True)
 
 
-MR_WEIGHTINGS = re.compile(r"\bT[12](?:W|WI)?\b", re.IGNORECASE)  # "T2", "T1W": not the levels T1 and T2
+# MRI weightings, not the levels T1 and T2: "T1-weighted" and "T2W" anywhere, a bare "T2" on an MRI series.
+WEIGHTINGS = re.compile(r"\bT[12](?:[\s-]?weighted|WI?)\b", re.IGNORECASE)
+MR_WEIGHTINGS = re.compile(r"\bT[12]\b", re.IGNORECASE)
 
 
 class Series(models.Model):
@@ -661,6 +663,7 @@ class Series(models.Model):
 
     def names_index_level(self, text: str) -> bool:
         """Whether a text of the series names its case's index level. On MRI, "T1" and "T2" are weightings."""
+        text = WEIGHTINGS.sub(" ", text)
         if self.modality == self.Modality.MRI:
             text = MR_WEIGHTINGS.sub(" ", text)
         return self.case.names_index_level(text)

@@ -54,24 +54,29 @@ def level_label(level: str) -> str:
     return "Occiput" if level == "OCCIPUT" else level
 
 
-# How texts write a level: the letter (thoracic also "Th" or "D", for dorsal) and the number, or in words.
-_LEVEL_LETTERS = {"C": "C", "T": "T|Th|D", "L": "L", "S": "S"}
+# How texts write a level: the letter (thoracic also "Th") and the number, alone or ending a range ("T11-12",
+# "L4/5"), or in words ("twelfth thoracic vertebra", "12th thoracic body").
+_LEVEL_LETTERS = {"C": "C", "T": "Th|T", "L": "L", "S": "S"}
 _REGION_WORDS = {"C": "cervical", "T": "thoracic|dorsal", "L": "lumbar", "S": "sacral"}
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
              "eleventh", "twelfth")  # fmt: skip
+_BONE_WORDS = r"vertebra\w*|body|level|segment"
 
 
 def names_level(text: str, level: str) -> bool:
-    """Whether `text` names `level` ("T4", "t 4", "T-4", "Th4", "D4", "fourth thoracic"; "occiput" or "C0"): a
-    history that does gives the answer away."""
+    """Whether `text` names `level` ("T4", "t 4", "T-4", "Th4", "T3-4", "fourth thoracic vertebra"; "occiput" or
+    "C0"): a history that does gives the answer away."""
     code = normalise_level(level)
     if code == "OCCIPUT":
         pattern = r"occiput|C\s?0"
     else:
         letter, number = code[0], int(code[1:])
-        pattern = rf"(?:{_LEVEL_LETTERS[letter]})[\s-]?{number}"
+        letters = _LEVEL_LETTERS[letter]
+        pattern = rf"(?:{letters})[\s-]?(?:\d{{1,2}}\s?[-/–]\s?(?:{letters})?)?{number}"
+        ordinal = rf"{number}(?:st|nd|rd|th)"
         if number <= len(_ORDINALS):
-            pattern += rf"|{_ORDINALS[number - 1]}\s+(?:{_REGION_WORDS[letter]})"
+            ordinal += rf"|{_ORDINALS[number - 1]}"
+        pattern += rf"|(?:{ordinal})\s+(?:{_REGION_WORDS[letter]})\s+(?:{_BONE_WORDS})"
     return re.search(rf"\b(?:{pattern})\b", text, re.IGNORECASE) is not None
 
 

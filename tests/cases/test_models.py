@@ -141,6 +141,20 @@ def test_a_published_case_may_not_name_its_index_level_in_a_series_sequence_or_a
         assert field in error.value.message_dict
 
 
+@pytest.mark.parametrize(
+    ("modality", "text", "named"),
+    [("mri", "T2", False), ("mri", "Sagittal T2 MRI of the thoracic spine, image 1 of 9", False),
+     ("ct", "compare the T2-weighted MRI", False), ("ct", "T2W", False), ("ct", "bone window, T2", True),
+     ("mri", "T2 body collapsed", False), ("mri", "Th2 body collapsed", True)],
+)  # fmt: skip
+def test_on_a_t2_case_a_weighting_is_no_level_but_the_level_itself_is(modality, text, named):
+    case = published_case(index_level="T2", series=1, slices=1)
+    series = Series.objects.get(case=case)
+    series.modality = modality
+
+    assert series.names_index_level(text) is named
+
+
 def test_naming_another_level_or_a_draft_is_fine():
     assert published_case(index_level="T4", presentation="An old L2 fracture.").publication_problems() == []
     draft = CaseFactory(index_level="T4", presentation="Treated T4 metastasis.", status=Case.Status.DRAFT)

@@ -338,9 +338,11 @@ def test_the_rules_module_does_not_import_django():
     [("a treated T4 metastasis", "T4", True), ("a treated t 4 deposit", "t4", True), ("L4-5 disc", "L4", True),
      ("the occiput", "OCCIPUT", True), ("C0 to C2", "OCCIPUT", True), ("T40 is no level", "T4", False),
      ("TL4", "L4", False), ("an old L2 fracture", "L4", False), ("", "T4", False), ("collapse of L-1", "L1", True),
-     ("Th12 and below", "T12", True), ("a D12 lesion", "T12", True), ("the first lumbar vertebra", "L1", True),
-     ("Twelfth thoracic body", "T12", True), ("the second lumbar vertebra", "L1", False), ("D1", "L1", False),
-     ("a C 2 fracture", "C2", True), ("the sacrum", "S1", False)],
+     ("Th12 and below", "T12", True), ("the first lumbar vertebra", "L1", True), ("T11-12", "T12", True),
+     ("Twelfth thoracic body", "T12", True), ("the second lumbar vertebra", "L1", False), ("L4/5", "L5", True),
+     ("a C 2 fracture", "C2", True), ("the sacrum", "S1", False), ("12th thoracic vertebra", "T12", True),
+     ("vitamin D3 deficiency", "T3", False), ("a second lumbar puncture", "L2", False), ("T7/8 disc", "T8", True),
+     ("her third cervical biopsy", "C3", False), ("T12", "T2", False), ("L14", "L4", False)],
 )  # fmt: skip
 def test_a_text_names_a_level_only_where_it_spells_it_out(text, level, named):
     assert sins.names_level(text, level) is named
