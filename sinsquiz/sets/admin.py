@@ -44,16 +44,15 @@ class AssignmentForm(forms.ModelForm):
     """The admin's form for an assignment (its fields come from AssignmentAdmin.fieldsets)."""
 
     def clean(self):
-        """The same set twice for a cohort at the same time, in the same mode, would stand twice on its trainees'
-        home pages."""
+        """The same set twice for a cohort at the same time would stand twice on its trainees' home pages, and as
+        practice beside an assessment, the assessment would keep every case of the practice set closed."""
         data = super().clean()
-        names = ("case_set", "cohorts", "opens", "closes", "mode")
-        case_set, cohorts, opens, closes, mode = (data.get(name) for name in names)
+        case_set, cohorts, opens, closes = (data.get(name) for name in ("case_set", "cohorts", "opens", "closes"))
         if case_set and cohorts and opens and closes:
             # Other educators' cohorts are not offered, and the save keeps them (AssignmentAdmin.save_related).
             kept = self.instance.cohorts.exclude(pk__in=self.fields["cohorts"].queryset) if self.instance.pk else []
             cohorts = {*cohorts, *kept}
-            overlapping = Assignment.objects.filter(case_set=case_set, mode=mode, opens__lt=closes, closes__gt=opens)
+            overlapping = Assignment.objects.filter(case_set=case_set, opens__lt=closes, closes__gt=opens)
             clash = overlapping.filter(cohorts__in=cohorts).exclude(pk=self.instance.pk).distinct().first()
             if clash:
                 shared = ", ".join(clash.cohorts.filter(pk__in=[c.pk for c in cohorts]).values_list("name", flat=True))

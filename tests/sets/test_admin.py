@@ -26,6 +26,7 @@ def form(case_set, cohort, **changes):
 
 # After the sets that make_assignment opens (3 to 6 March): the same set again, for the same cohort, is no clash.
 NEXT_WEEK = {"opens_0": "2026-03-09", "closes_0": "2026-03-13"}
+WEEK_AFTER = {"opens_0": "2026-03-16", "closes_0": "2026-03-20"}
 
 
 @pytest.fixture
@@ -57,20 +58,22 @@ def test_assigning_an_assessment_of_cases_the_cohort_has_practised_warns_the_edu
     commit(trainee_client, cases[0])
     case_set = make_assignment(cohort, cases, mode="practice").case_set
 
-    assessment = client.post("/admin/sets/assignment/add/", form(case_set, cohort, mode="assessment"), follow=True)
-    practice = client.post("/admin/sets/assignment/add/", form(case_set, cohort), follow=True)
+    assessment = client.post(
+        "/admin/sets/assignment/add/", form(case_set, cohort, mode="assessment", **NEXT_WEEK), follow=True
+    )
+    practice = client.post("/admin/sets/assignment/add/", form(case_set, cohort, **WEEK_AFTER), follow=True)
 
     assert [str(message) for message in assessment.context["messages"] if message.level_tag == "warning"] == [
         "Spine metastases, week 1: 1 trainee of its cohorts has answered 1 of its cases before, with feedback. "
         "On that case the assessment measures memory as much as reading; cases they have not met measure "
         "reading alone."
     ]
-    assert not [message for message in practice.context["messages"] if message.level_tag == "warning"]
+    assert [message.level_tag for message in practice.context["messages"]] == ["success"]
     # Saved again with only its dates changed, it says nothing more.
     assessment_pk = Assignment.objects.filter(mode="assessment").get().pk
     again = client.post(
         f"/admin/sets/assignment/{assessment_pk}/change/",
-        form(case_set, cohort, mode="assessment", closes_1="10:00:00"),
+        form(case_set, cohort, mode="assessment", closes_1="10:00:00", **NEXT_WEEK),
         follow=True,
     )
     assert [message.level_tag for message in again.context["messages"]] == ["success"]
@@ -100,7 +103,9 @@ def test_a_retest_of_practised_cases_is_not_warned_it_repeats_its_baseline_on_pu
 def test_an_assessment_of_cases_the_cohort_has_not_met_saves_without_a_warning(client, educator, cohort, cases):
     case_set = make_assignment(cohort, cases, mode="practice").case_set
 
-    response = client.post("/admin/sets/assignment/add/", form(case_set, cohort, mode="assessment"), follow=True)
+    response = client.post(
+        "/admin/sets/assignment/add/", form(case_set, cohort, mode="assessment", **NEXT_WEEK), follow=True
+    )
 
     assert [message.level_tag for message in response.context["messages"]] == ["success"]
 
@@ -285,6 +290,17 @@ def test_the_same_set_for_the_same_cohort_at_overlapping_times_is_refused_with_t
 
     assert "is assigned to Residents 2026 already, from Tuesday 3 March, 09:00" in again.content.decode()
     assert later.status_code == 302 and Assignment.objects.count() == 2
+
+
+def test_an_assessment_of_a_set_the_cohort_practises_at_the_same_time_is_refused_as_it_would_close_the_practice(
+    client, educator, cohort, cases
+):
+    practice = make_assignment(cohort, cases)  # 3 to 6 March
+
+    response = client.post("/admin/sets/assignment/add/", form(practice.case_set, cohort, mode="assessment"))
+
+    assert "is assigned to Residents 2026 already" in response.content.decode()
+    assert Assignment.objects.count() == 1
 
 
 def test_the_educator_home_links_to_the_results(client, clock, educator, cohort, cases):
