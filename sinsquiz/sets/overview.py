@@ -160,13 +160,8 @@ def bar_for_case(trainee, case_slug: str, now=None) -> SittingBar | None:
     case = Case.objects.filter(slug=case_slug).values_list("pk", flat=True).first()
     for sitting in sorted(under_way, key=lambda s: not s.assignment.is_assessment):  # where a commit counts
         if case in sitting.order and not sitting.answers.filter(case=case).exists():
-            # A countdown in a timed sitting, and in any sitting's last hour.
-            timed = sitting.assignment.time_limit or sitting.deadline - now < timedelta(hours=1)
             return SittingBar(  # the case's number in the set, as its page lists it, whichever order it is taken in
-                sitting.assignment,
-                sitting.order.index(case) + 1,
-                len(sitting.order),
-                sitting.deadline if timed else None,
+                sitting.assignment, sitting.order.index(case) + 1, len(sitting.order), countdown_to(sitting, now)
             )
     return None
 
@@ -184,4 +179,10 @@ def bar_after_answer(trainee, attempt_id: int, now=None) -> SittingBar | None:
     )
     if sitting is None:
         return None
-    return SittingBar(sitting.assignment, None, len(sitting.order), None, answered=sitting.done)
+    return SittingBar(sitting.assignment, None, len(sitting.order), countdown_to(sitting, now), answered=sitting.done)
+
+
+def countdown_to(sitting: Sitting, now) -> datetime | None:
+    """The deadline the bar counts down to: in a timed sitting, and in any sitting's last hour."""
+    timed = sitting.assignment.time_limit or sitting.deadline - now < timedelta(hours=1)
+    return sitting.deadline if timed else None

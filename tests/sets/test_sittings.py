@@ -489,13 +489,13 @@ def test_the_home_page_offers_no_draft_to_continue_that_an_assessment_keeps_clos
 
 
 def test_an_assessments_answer_opened_mid_sitting_leads_on_to_the_sets_next_case(client, clock, cohort, cases):
-    assignment = make_assignment(cohort, cases, mode="assessment", feedback_at="close")
+    assignment = make_assignment(cohort, cases, mode="assessment", feedback_at="close", time_limit=30)
     start(client, assignment)
     attempt = commit(client, cases[0])
 
     page = client.get(attempt.get_absolute_url()).content.decode()
 
-    assert "Your reading is committed" in page and "1 of 3 answered" in page
+    assert "Your reading is committed" in page and "1 of 3 answered" in page and 'data-left="1800"' in page
     assert f'href="/sets/{assignment.pk}/next/">Next case of the set →' in page
 
 
