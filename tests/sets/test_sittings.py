@@ -327,7 +327,10 @@ def test_the_home_page_and_the_library_count_the_same_cases_and_say_how_many_the
     home = client.get("/").content.decode()
     library = client.get("/cases/").content.decode()
 
-    kept = "2 more are kept for an assessment assigned to you until it closes: you answer them in the set."
+    kept = (
+        "2 more are kept for an assessment assigned to you, answered in the set or not at all, and open here again "
+        "once it closes."
+    )
     assert "2 of 2 cases still to try. " + kept in home
     assert "2 cases · " + kept in library
     searched = client.get("/cases/", {"q": "Not in the set"}).content.decode()
