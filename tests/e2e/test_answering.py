@@ -173,7 +173,7 @@ def test_after_the_level_is_chosen_the_keys_go_on_to_the_location_which_is_expla
     screenshot("location")
 
 
-def test_on_the_level_the_bracket_keys_move_on_as_from_any_item(page, live_server, case):
+def test_on_the_level_the_bracket_keys_and_v_work_as_from_any_item(page, live_server, case):
     page.goto(f"{live_server.url}/cases/{case.slug}/")
     page.keyboard.press("l")
 
@@ -181,6 +181,10 @@ def test_on_the_level_the_bracket_keys_move_on_as_from_any_item(page, live_serve
 
     expect(page.locator("[data-item=location] input").first).to_be_focused()
     expect(page.locator("#id_level")).to_have_value("")  # the level is left as it was
+    page.keyboard.press("l")
+    page.keyboard.press("v")  # and v goes to the images
+    expect(page.locator("[data-viewer] [data-frame]:focus")).to_be_visible()
+    expect(page.locator("#id_level")).to_have_value("")
 
 
 def test_arrow_keys_browse_the_levels_and_enter_goes_on_to_the_location(page, live_server, case):

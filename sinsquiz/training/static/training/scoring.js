@@ -57,10 +57,15 @@
       }
       // Space and Alt+Down open the list; a pick from it moves on.
       browsing = !event.altKey && (/^(Arrow|Page|Home$|End$)/.test(event.key) || /^\S$/.test(event.key));
-      // ] and [ move on from the level as from any item (no level starts with them; letters stay the list's).
+      // ], [ and v work on the level as on any item (no level starts with them; other letters stay the list's).
       if (event.key === "]" || event.key === "[") {
         event.preventDefault();
         focusItem(items().indexOf(event.target.closest("[data-item]")) + (event.key === "]" ? 1 : -1));
+        return;
+      }
+      if (event.key === "v") {
+        event.preventDefault();
+        document.querySelector("[data-viewer] [data-frame]:not([hidden])")?.focus();
         return;
       }
     }
@@ -81,8 +86,8 @@
     if (!event.target.closest?.("#scoring") && event.target !== document.body) return;
     const key = event.key;
     if (/^[1-9]$/.test(key) && onItem) choose(Number(key));
-    else if ((key === "]" || key === "n") && onItem) focusItem(current + 1);
-    else if ((key === "[" || key === "p") && onItem) focusItem(current - 1);
+    else if (key === "]" && onItem) focusItem(current + 1);
+    else if (key === "[" && onItem) focusItem(current - 1);
     else if (key === "l") document.querySelector("#reading-form select")?.focus();
     else if (key === "v") document.querySelector("[data-viewer] [data-frame]:not([hidden])")?.focus();
     else if (key === "?") toggleKeys();
