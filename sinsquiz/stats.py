@@ -160,9 +160,11 @@ KAPPA_LABELS = (
 
 
 def kappa_label(kappa: float | None) -> str:
-    """Landis and Koch's words for a kappa: slight, fair, moderate, substantial, almost perfect."""
+    """Landis and Koch's words for a kappa: slight, fair, moderate, substantial, almost perfect; for the kappa as
+    the pages show it, to two decimals (0.7971 and 0.8025 both read 0.80, and alike)."""
     if kappa is None:
         return ""
+    kappa = round(kappa, 2)
     if kappa < 0:
         return "poor"
     return next(label for limit, label in KAPPA_LABELS if kappa <= limit + 1e-12)

@@ -163,6 +163,11 @@ def test_kappa_labels_follow_landis_and_koch(kappa, label):
     assert stats.kappa_label(kappa) == label
 
 
+def test_a_kappa_is_labelled_as_it_is_shown_to_two_decimals():
+    assert stats.kappa_label(0.7971) == stats.kappa_label(0.8025) == "substantial"  # both read 0.80
+    assert stats.kappa_label(0.8051) == "almost perfect"  # 0.81
+
+
 def test_the_module_is_pure():
     import subprocess
     import sys
