@@ -101,7 +101,8 @@ def rounded(value: float | None, digits: int) -> float | str:
 
 
 def trainee_rows(report: CohortReport):
-    yield ["trainee", "name", "cases", "attempts", "components_right_share", "category_kappa", "under_triage"]
+    # The category κ is weighted (linear), as the page says beside it.
+    yield ["trainee", "name", "cases", "attempts", "components_right_share", "category_kappa_linear", "under_triage"]
     for row in report.trainees:
         a = row.agreement
         yield [

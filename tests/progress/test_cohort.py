@@ -122,6 +122,7 @@ def test_the_summary_csvs(client, cohort):
     )
 
     assert trainees[0][:3] == ["trainee", "name", "cases"] and len(trainees) == 5
+    assert "category_kappa_linear" in trainees[0]  # weighted, as the page says: the header says so too
     assert trainees[4][0] == "t4" and trainees[4][2] == "0"
     assert trainees[2][0] == "t2" and trainees[2][2] == "2"
     y = next(row for row in cases if row[1] == "Y")
