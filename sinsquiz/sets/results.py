@@ -124,7 +124,7 @@ def distribution(shares: list[float]) -> list[tuple[str, int]]:
 
 def trainee_rows(report: Results):
     """One row per trainee, as the page's table, in the columns of the cohort's trainee summary where they agree."""
-    yield ["trainee", "name", "started", "finished", "cases_answered", "set_cases", "components_right",
+    yield ["trainee", "name", "started", "finished", "unfinished", "cases_answered", "set_cases", "components_right",
            "components_right_share", "categories_right", "under_triage"]  # fmt: skip
     for t in report.trainees:
         yield [
@@ -132,6 +132,7 @@ def trainee_rows(report: Results):
             t.trainee.get_full_name(),
             t.started.isoformat(timespec="seconds") if t.started else "",
             t.finished.isoformat(timespec="seconds") if t.finished else "",
+            t.unfinished,  # "in progress", or how a sitting left unfinished ended
             t.answered,
             report.cases,
             t.components_right,

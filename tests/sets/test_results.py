@@ -38,10 +38,10 @@ def test_the_trainees_table_has_one_row_per_trainee_keyed_by_username(client, an
     response, rows = download(client, assignment, "trainees")
 
     assert response["Content-Disposition"] == 'attachment; filename="spine-metastases-week-1-trainees.csv"'
-    assert rows[0][:6] == ["trainee", "name", "started", "finished", "cases_answered", "set_cases"]
+    assert rows[0][:7] == ["trainee", "name", "started", "finished", "unfinished", "cases_answered", "set_cases"]
     assert len(rows) == 2
     assert rows[1][:2] == [trainee.username, trainee.get_full_name()]
-    assert rows[1][4:7] == ["1", "3", str(attempt.components_right)]
+    assert rows[1][4:8] == ["in progress", "1", "3", str(attempt.components_right)]
 
 
 def test_the_cases_table_has_one_row_per_case_with_each_components_share_right(client, answered, cases):
