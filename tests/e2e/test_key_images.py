@@ -105,6 +105,7 @@ def test_an_educator_annotates_a_key_image_and_the_trainee_sees_it_in_the_feedba
     collapse.get_by_role("link", name="show it").click()
 
     expect(page.locator(f"#series-{key.series_id} [data-counter]")).to_have_text("image 3 / 4")
+    expect(page.locator("[data-status]")).to_have_text(re.compile(r", image 3 of 4$"))  # said, as the focus stays
     expect(overlay).to_be_visible()
     expect(overlay.locator("text")).to_have_text("Lytic pedicle")
     expect(overlay.locator("path")).to_have_count(2)  # the arrow: dark under bright

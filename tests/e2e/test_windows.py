@@ -156,6 +156,7 @@ def test_a_drag_moves_the_window_in_hounsfield_units_and_reset_returns_to_the_st
     expect(image).to_have_css("filter", "none")
     assert window_shown(page) == (1500, 300)
     expect(page.get_by_role("button", name="Study (W 1500 / L 300)")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("[data-status]")).to_have_text("Reset: fit, window Study (W 1500 / L 300)")
 
 
 @pytest.mark.browser_context_args(**LAPTOP)

@@ -55,7 +55,7 @@ class Viewer {
     root.addEventListener("click", (e) => this.click(e));
     this.slider.addEventListener("input", () => this.go(this.slider.valueAsNumber - 1));
     document.addEventListener("fullscreenchange", () => this.setFull(this.nativeFull()));
-    addEventListener("hashchange", () => root.isConnected && this.fromHash(true));
+    addEventListener("hashchange", () => root.isConnected && this.fromHash(true, true));
     if (!this.fromHash(true)) this.select(this.stacks[0]);
     // The shown stack loads first, then the others while the browser is idle.
     idle(() => this.cur.loading.then(() => idle(() => this.stacks.forEach((st) => this.preload(st)))));
@@ -188,18 +188,21 @@ class Viewer {
     row.scrollLeft = clamp(row.scrollLeft, tab.offsetLeft + tab.offsetWidth - row.clientWidth, tab.offsetLeft);
   }
 
-  show(seriesId, number, scroll) {
+  show(seriesId, number, scroll, announce) {
     const st = this.stacks.find((o) => o.id === String(seriesId));
     if (!st) return false;
     this.select(st);
     if (number) this.go(number - 1);
     if (scroll) this.root.scrollIntoView({ block: "nearest" });
+    // A link to an image (a key image's "show it") leaves the focus where it was: say what the viewer now shows.
+    const label = st.tab?.querySelector(".viewer-tab-label")?.textContent;
+    if (announce && label) this.status.textContent = `${label}, image ${st.i + 1} of ${st.slices?.length || 1}`;
     return true;
   }
 
-  fromHash(scroll) {
+  fromHash(scroll, announce) {
     const m = HASH.exec(location.hash);
-    return !!m && this.show(m[1], m[2] && +m[2], scroll);
+    return !!m && this.show(m[1], m[2] && +m[2], scroll, announce);
   }
 
   go(i, announce) {
@@ -377,6 +380,8 @@ class Viewer {
     if (st.wins) this.source(st, "src");
     this.setWindow(false);
     this.renderView();
+    // Said, so that a screen reader does not keep the window chosen before as the last word on it.
+    this.status.textContent = st.wins ? `Reset: fit, window ${st.wins.by.src.text}` : "Reset: fit, as it opened";
   }
 
   // --- Mouse, trackpad, touch ----------------------------------------------------------------------------
