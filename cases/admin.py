@@ -19,6 +19,7 @@ from django_tasks_db.models import DBTaskResult
 from cases import admin_archive, admin_ingest, history, images, key_images
 from cases.models import Case, ReferenceReading, Series, Slice, reading_problems, unique_slug, unpublished
 from sinsquiz import roles, sins
+from sinsquiz.templatetags.formatting import person
 
 # Educators follow an import on its case's page; the queue's own rows are for the worker's logs, not the admin.
 admin.site.unregister(DBTaskResult)
@@ -206,7 +207,7 @@ class ReferenceReadingInline(admin.StackedInline):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if db_field.name == "reader":
-            field.label_from_instance = lambda user: user.get_full_name() or user.get_username()
+            field.label_from_instance = person
         return field
 
 
@@ -214,7 +215,7 @@ def reader_initial(user, *, primary: bool) -> dict:
     """A new reading credited to the educator who writes it; `reader` is left empty for anyone else."""
     initial = {"is_primary": primary}
     if user.groups.filter(name=roles.EDUCATORS).exists():
-        initial |= {"reader": user.pk, "reader_name": user.get_full_name() or user.get_username()}
+        initial |= {"reader": user.pk, "reader_name": person(user)}
     return initial
 
 
@@ -638,8 +639,7 @@ class CaseAdmin(UploadsAdmin):
     @admin.display(description="Author")
     def author_name(self, case):
         """The author's name, not the admin's link to their account, which only a user manager may open."""
-        author = case.author
-        return (author.get_full_name() or author.get_username()) if author else "—"
+        return person(case.author) or "—"
 
     @admin.display(description="Key images")
     def key_images_link(self, case):

@@ -7,6 +7,7 @@ from itertools import groupby
 
 from cases.models import Annotation, Case, ReferenceReading, Series, Slice
 from sinsquiz import sins
+from sinsquiz.templatetags.formatting import person
 
 KINDS = {"+": "Added", "~": "Changed", "-": "Deleted"}
 
@@ -62,10 +63,9 @@ def _entry(kind: str, record, previous) -> Entry:
             for change in delta.changes
             if _text(change.old) != _text(change.new)
         )
-    user = record.history_user
     return Entry(
         when=record.history_date,
-        who=(user.get_full_name() or user.get_username()) if user else "—",
+        who=person(record.history_user) or "—",
         kind=KINDS.get(record.history_type, record.history_type),
         what=_what(kind, record),
         changes=changes,

@@ -4,6 +4,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from sinsquiz.problems.models import ProblemReport
+from sinsquiz.templatetags.formatting import person
 
 
 class ProblemReportForm(forms.ModelForm):
@@ -48,12 +49,11 @@ class ProblemReportAdmin(admin.ModelAdmin):
     # Names, not the admin's links to the accounts, which only a user manager may open.
     @admin.display(description="Reporter")
     def reporter_name(self, report):
-        return report.reporter.get_full_name() or report.reporter.get_username()
+        return person(report.reporter)
 
     @admin.display(description="Answered by")
     def answerer(self, report):
-        user = report.answered_by
-        return (user.get_full_name() or user.get_username()) if user else "—"
+        return person(report.answered_by) or "—"
 
     @admin.display(description="Reported from")
     def reading(self, report):

@@ -10,6 +10,7 @@ from sinsquiz.problems import reports
 from sinsquiz.problems.access import get_report_for_user
 from sinsquiz.problems.forms import AnswerForm, ReportForm
 from sinsquiz.problems.models import may_answer
+from sinsquiz.templatetags.formatting import person
 from sinsquiz.training.access import get_attempt_for_user, is_kept_for_assessment
 
 
@@ -51,7 +52,7 @@ def problem(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         reports.answer(report, text=form.cleaned_data["answer"].strip(), close=form.cleaned_data["close"],
                        by=request.user)  # fmt: skip
-        reporter = report.reporter.get_full_name() or report.reporter.get_username()
+        reporter = person(report.reporter)
         said = [f"{reporter} sees your answer on the feedback it was sent from"] if report.answer else []
         said += ["the report is closed"] if not report.is_open else []
         messages.success(request, f"Saved: {' and '.join(said) or 'nothing changed'}.")

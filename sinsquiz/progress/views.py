@@ -10,6 +10,7 @@ from sinsquiz.http import AuthenticatedHttpRequest
 from sinsquiz.progress import agreement, charts, cohort_report, exports
 from sinsquiz.progress.access import get_cohort_for_user, get_trainee_for_user
 from sinsquiz.progress.models import Cohort
+from sinsquiz.templatetags.formatting import person
 from sinsquiz.training.access import results_open_to
 from sinsquiz.training.models import Attempt
 
@@ -48,7 +49,7 @@ def _progress(request, trainee) -> HttpResponse:
             "own": own,
             # The words follow who is looking: the trainee, or an educator looking at a trainee.
             "their": "your" if own else "their",
-            "reader": "You" if own else trainee.get_full_name() or trainee.username,
+            "reader": "You" if own else person(trainee),
             "summary": summary,
             "kept_back": kept_back,
             "done": library["done"],

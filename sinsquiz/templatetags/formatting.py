@@ -10,6 +10,12 @@ register = template.Library()
 
 
 @register.filter
+def person(user) -> str:
+    """A user as pages name them: the full name, or the username of someone who gave none."""
+    return (user.get_full_name() or user.get_username()) if user else ""
+
+
+@register.filter
 def duration(value: timedelta | None) -> str:
     """A time spent, for people: "45 s", "4 min", "1 h 20 min"."""
     if not value:

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Min
 
 from cases.models import Case
+from sinsquiz.templatetags.formatting import person
 from sinsquiz.training.drafts import NoReference, graded_columns, reference_snapshot
 from sinsquiz.training.models import GRADED_COLUMNS, Attempt, Regrade, RegradeDecision
 
@@ -101,7 +102,7 @@ def preview(case: Case, user) -> Preview:
     for attempt in attempts:
         columns = _regraded(attempt, snapshot)
         change = Change(
-            attempt.trainee.get_full_name() or attempt.trainee.get_username(), attempt.submitted,
+            person(attempt.trainee), attempt.submitted,
             attempt.components_right, columns["components_right"],
             label[attempt.consultation], label[columns["consultation"]],
         )  # fmt: skip

@@ -18,6 +18,7 @@ from cases.access import get_case_for_user
 from cases.models import Case, PublicCase, public_series
 from sinsquiz import sins
 from sinsquiz.http import AuthenticatedHttpRequest, HtmxHttpRequest, shown_page
+from sinsquiz.templatetags.formatting import person
 from sinsquiz.training import drafts, next_case, reviews
 from sinsquiz.training.access import get_attempt_for_user, is_kept_for_assessment, is_withheld, results_open_to
 from sinsquiz.training.feedback import key_images, regrading_notes, spine_levels
@@ -240,7 +241,7 @@ def feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     shown = key_images(series_list, grade, attempt.reference)
     # Whose reading it is, when it is not the reader's own (an educator's view).
     own = attempt.trainee_id == request.user.pk
-    reader = "" if own else attempt.trainee.get_full_name() or attempt.trainee
+    reader = "" if own else person(attempt.trainee)
     earlier = _earlier(attempt.trainee_id, attempt.case_id).only(
         "submitted", "components_right", "category", "case_version", "first_try"
     )
