@@ -1,9 +1,11 @@
 """A baseline and its retest for the demo cohort, so the test–retest report has something to show on `make run`.
 
-Ten demo cases: the baseline opened eight weeks ago and closed seven weeks ago; the retest opened after the
-six-week washout and closed yesterday. The practising residents read both, without feedback until each closed, and
-agree more with the reference at the retest (training in between). Seeded: the same answers on every fresh database.
-Ten cases are the report's minimum for a verdict, so the demo shows one.
+Ten demo cases: the baseline opened seventeen weeks ago and closed sixteen weeks ago; the retest opened after the
+six-week washout and closed nine weeks ago, before the residents' practice history (the last eight weeks) began, so
+that no case is practised in between, which would leave its pair out of the report. The practising residents read
+both, without feedback until each closed, and agree more with the reference at the retest (training in between).
+Seeded: the same answers on every fresh database. Ten cases are the report's minimum for a verdict, so the demo
+shows one.
 """
 
 import random
@@ -42,10 +44,10 @@ def create_retest_pair(now=None) -> Assignment | None:
     common = {"case_set": case_set, "mode": Assignment.Mode.ASSESSMENT, "feedback_at": Assignment.FeedbackAt.CLOSE,
               "created_by": author}  # fmt: skip
     baseline = Assignment.objects.create(
-        **common, opens=now - timedelta(weeks=8), closes=now - timedelta(weeks=7), purpose=Assignment.Purpose.BASELINE
+        **common, opens=now - timedelta(weeks=17), closes=now - timedelta(weeks=16), purpose=Assignment.Purpose.BASELINE
     )
     retest = Assignment(
-        **common, opens=baseline.closes + timedelta(weeks=6), closes=now - timedelta(days=1),
+        **common, opens=baseline.closes + timedelta(weeks=6), closes=now - timedelta(weeks=9),
         purpose=Assignment.Purpose.RETEST, baseline=baseline, washout_weeks=6,
     )  # fmt: skip
     retest.full_clean()
