@@ -5,6 +5,8 @@ A pair is one trainee's committed attempts at one case, in the baseline and in i
 is Cohen's unweighted κ between the two readings, the statistic the reliability studies report; for a cohort it is
 one κ over every trainee's pairs pooled (see `Retest`). The change is retest minus baseline in the share of answers
 that agree with the reference, with a 95 % percentile bootstrap interval over cases (stats.paired_bootstrap_ci).
+A pair whose case the trainee also committed in between (practice, with its feedback) is left out: its retest
+would measure memory of the answer, not reading.
 """
 
 from collections import defaultdict
@@ -132,25 +134,35 @@ class CohortRetest:
     trainees: list[TraineeRetest]
     baseline_sittings: int
     retest_sittings: int
+    read_between: int  # pairs left out: the trainee committed the case between the two sittings
 
 
 def _answers(assignment: Assignment, trainees) -> dict[tuple[int, int], dict]:
+    columns = (*_FIELDS, "submitted")
     rows = SetAnswer.objects.filter(
         sitting__assignment=assignment, sitting__trainee__in=trainees, attempt__state=Attempt.State.SUBMITTED
-    ).values("sitting__trainee_id", "case_id", *(f"attempt__{field}" for field in _FIELDS))
+    ).values("sitting__trainee_id", "case_id", *(f"attempt__{column}" for column in columns))
     return {
-        (row["sitting__trainee_id"], row["case_id"]): {field: row[f"attempt__{field}"] for field in _FIELDS}
+        (row["sitting__trainee_id"], row["case_id"]): {column: row[f"attempt__{column}"] for column in columns}
         for row in rows
     }
 
 
-def pairs(retest: Assignment, trainees) -> list[Pair]:
-    """Each trainee's committed readings of a case in the baseline and in the retest, ordered by trainee, case."""
+def pairs(retest: Assignment, trainees) -> tuple[list[Pair], int]:
+    """Each trainee's committed readings of a case in the baseline and in the retest, ordered by trainee, case; and
+    how many such pairs are left out because the trainee committed the case in between."""
     before, after = _answers(retest.baseline, trainees), _answers(retest, trainees)
-    return [
-        Pair(trainee, case, before[trainee, case], after[trainee, case])
-        for trainee, case in sorted(before.keys() & after.keys())
-    ]
+    paired = before.keys() & after.keys()
+    commits = Attempt.objects.submitted().filter(
+        trainee__in={trainee for trainee, _ in paired}, case__in={case for _, case in paired}
+    )
+    read_between = set()
+    for trainee, case, submitted in commits.values_list("trainee_id", "case_id", "submitted"):
+        key = trainee, case
+        if key in paired and before[key]["submitted"] < submitted < after[key]["submitted"]:
+            read_between.add(key)
+    kept = [Pair(trainee, case, before[trainee, case], after[trainee, case]) for trainee, case in sorted(paired)]
+    return [pair for pair in kept if (pair.trainee_id, pair.case_id) not in read_between], len(read_between)
 
 
 def _enough(pairs: list[Pair]) -> bool:
@@ -223,7 +235,7 @@ def retest_figures(pairs: list[Pair]) -> Retest | None:
 
 def cohort_retest(retest: Assignment, cohort: Cohort) -> CohortRetest:
     trainees = list(cohort.trainees.order_by("last_name", "first_name", "username"))
-    found = pairs(retest, trainees)
+    found, read_between = pairs(retest, trainees)
     per_trainee = defaultdict(list)
     for pair in found:
         per_trainee[pair.trainee_id].append(pair)
@@ -233,6 +245,7 @@ def cohort_retest(retest: Assignment, cohort: Cohort) -> CohortRetest:
         trainees=[TraineeRetest(trainee, retest_figures(per_trainee[trainee.pk])) for trainee in trainees],
         baseline_sittings=retest.baseline.sittings.filter(trainee__in=trainees).count(),
         retest_sittings=retest.sittings.filter(trainee__in=trainees).count(),
+        read_between=read_between,
     )
 
 

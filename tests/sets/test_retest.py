@@ -168,6 +168,26 @@ def test_too_few_cases_say_so_instead_of_concluding(client, cohort):
     assert "Fourney 2011" in page and "Fisher 2014" in page
 
 
+def test_a_case_practised_between_the_sittings_is_left_out_and_the_page_says_why(client, cohort):
+    library = cases(12)
+    _, retest = make_pair(library, [cohort])
+    trainee = trainee_in(cohort, "eager")
+    sit(retest.baseline, trainee, {case: {"bone_lesion": "mixed"} for case in library})
+    drafts.submit(drafts.open_draft(trainee, library[0]), ANSWER)  # practice, with its feedback, in the washout
+    sit(retest, trainee, {case: {} for case in library})
+    drafts.submit(drafts.open_draft(trainee, library[1]), ANSWER)  # practice after the retest changes nothing
+
+    entry = report.cohort_retest(retest, cohort)
+
+    assert entry.read_between == 1
+    assert entry.retest.pairs == 11 and library[0].pk not in {
+        pair.case_id for pair in report.pairs(retest, [trainee])[0]
+    }
+    client.force_login(cohort.educators.get())
+    page = client.get(f"/sets/{retest.pk}/retest/").content.decode()
+    assert "1 pair of readings left out: the trainee committed the case in practice" in page
+
+
 def test_the_page_shows_each_followed_cohort_with_its_figures_beside_the_studies(client, cohort):
     other = Cohort.objects.create(name="Another programme")
     library = cases(12)

@@ -258,7 +258,7 @@ def test_there_is_a_baseline_and_a_retest_that_reads_better_at_retest(library, c
     retest.full_clean()
     cohort = Cohort.objects.get(name="Demo cohort")
     entry = retest_report.cohort_retest(retest, cohort)
-    assert entry.retest.pairs == 6 * 10 and entry.retest.cases == 10
+    assert entry.retest.pairs == 6 * 10 and entry.retest.cases == 10 and entry.read_between == 0
     assert entry.retest.components_right.retest > entry.retest.components_right.baseline
     assert entry.retest.components_right.verdict == "better at retest"
     assert SetAnswer.objects.filter(sitting__assignment=retest, attempt__feedback_from=retest.closes).count() == 60
