@@ -111,7 +111,7 @@ def test_the_feedback_tells_a_contradiction_from_a_pair_worth_a_second_look(clie
     assert '"note-second_look"><strong>Worth a second look:</strong> Tomita type 1 keeps' in html
 
 
-def test_an_answer_another_expert_gave_is_shown_as_expert_disagreement(client, trainee):
+def test_an_answer_another_expert_gave_is_shown_as_expert_disagreement_that_still_counts_as_a_miss(client, trainee):
     case = published_case()
     ReferenceReadingFactory(case=case, is_primary=False, reader_name="Dr B. Second", bone_lesion="mixed")
     attempt = commit(client, case, bone_lesion="mixed")
@@ -119,6 +119,8 @@ def test_an_answer_another_expert_gave_is_shown_as_expert_disagreement(client, t
     html = client.get(f"/attempts/{attempt.pk}/").content.decode()
 
     assert "Another expert (Dr B. Second) gave your answer" in html
+    assert "grading follows it, so this answer is not counted as right" in html
+    assert "5 of 6 SINS components right" in html
 
 
 def test_the_feedback_is_never_stored_by_browsers_or_proxies(client, trainee):
