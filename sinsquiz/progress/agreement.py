@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from operator import attrgetter
 
 from django.core.cache import cache
@@ -116,7 +117,9 @@ class ComponentAgreement:
             return f"On {name}, no clear lean to more or fewer points than the reference."
         # Said of the component, not of "you": an educator reads it about a trainee.
         direction = "over-called" if bias > 0 else "under-called"
-        return f"{name.capitalize()} {direction}: {bias:+.1f} points a case on average."
+        # Halves away from zero: a lean of exactly 0.25, which the threshold counts, prints as 0.3, not 0.2.
+        shown = Decimal(bias).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        return f"{name.capitalize()} {direction}: {shown:+} points a case on average."
 
     @property
     def published(self) -> list[tuple[literature.Study, float]]:

@@ -27,3 +27,12 @@ def test_answers_worth_fewer_points_case_after_case_are_called_under_calling():
     lesion = ComponentAgreement(sins.BONE_LESION, UNDER_CALLED)
 
     assert lesion.bias_text == "Bone lesion under-called: -0.8 points a case on average."
+
+
+def test_a_lean_of_exactly_a_quarter_point_is_printed_as_the_lean_it_is_called():
+    # Lytic read as mixed once in four cases: 1 point fewer over 4 cases, -0.25 a case, which the threshold calls a
+    # lean; half-even rounding printed it as -0.2, below the threshold it had crossed.
+    lesion = ComponentAgreement(sins.BONE_LESION, [[3, 1, 0], [0, 0, 0], [0, 0, 0]])
+
+    assert lesion.bias == -0.25
+    assert lesion.bias_text == "Bone lesion under-called: -0.3 points a case on average."
