@@ -93,6 +93,14 @@ def test_the_feedback_says_where_the_index_level_lies_once_on_the_location_item(
     assert "You named T8 but chose junctional: T8 is semirigid." in html
 
 
+def test_the_spine_diagram_tells_a_screen_reader_the_index_level_then_the_level_named(client, trainee):
+    attempt = commit(client, published_case(), level="T6", location="semirigid")  # above the index level
+
+    html = client.get(f"/attempts/{attempt.pk}/").content.decode()
+
+    assert '<desc id="spine-svg-desc">The index level is T7, semirigid. You named T6.</desc>' in html
+
+
 def test_the_feedback_emphasises_under_triage(client, trainee):
     attempt = commit(client, published_case(), pain="none", bone_lesion="blastic", collapse="none")
 
