@@ -101,6 +101,13 @@ def client_address(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
 
+def client_username(request: HttpRequest, credentials: dict | None = None) -> str | None:
+    """The username a login tried, for login throttling, cut to the 255 characters of the column axes keeps it in:
+    PostgreSQL refuses a longer one, and the failed login was a 500. No account's name is that long (150 at most)."""
+    username = credentials.get("username") if credentials else request.POST.get("username")
+    return username[:255] if username else username
+
+
 def _ip_address(entry: str) -> str | None:
     """The address in an X-Forwarded-For entry, which some proxies write with a port ("203.0.113.1:51234",
     "[2001:db8::1]:443"); None when it holds none ("unknown")."""

@@ -92,6 +92,16 @@ def test_the_lock_lifts_after_the_cool_off(client, settings):
     assert log_in(client, "ada", PASSWORD).status_code == 302
 
 
+@pytest.mark.parametrize("path", ["/login/", "/admin/login/"])
+def test_a_username_longer_than_any_account_fails_like_a_wrong_password(client, path):
+    """PostgreSQL refuses a name longer than the 255 characters of the column axes records it in: it was a 500."""
+    response = log_in(client, "x" * 300, "wrong", path=path)
+
+    assert response.status_code == 200
+    assert "correct username and password" in response.content.decode()
+    assert AccessAttempt.objects.get().username == "x" * 255
+
+
 def test_the_admin_login_is_throttled_too(client):
     TraineeFactory(username="ada")
     for _ in range(5):
