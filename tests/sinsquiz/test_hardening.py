@@ -6,6 +6,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.db.models import F
 
 from sinsquiz.http import client_address
 from tests.factories import TraineeFactory, published_case
@@ -90,6 +91,19 @@ def test_the_lock_lifts_after_the_cool_off(client, settings):
     AccessAttempt.objects.update(attempt_time=AccessAttempt.objects.get().attempt_time - timedelta(minutes=16))
 
     assert log_in(client, "ada", PASSWORD).status_code == 302
+
+
+def test_tries_during_the_lock_do_not_make_it_last_longer(client):
+    TraineeFactory(username="ada")
+    for _ in range(5):
+        log_in(client, "ada", "wrong")
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - timedelta(minutes=10))
+
+    assert log_in(client, "ada", "wrong").status_code == 429
+    assert log_in(client, "ada", PASSWORD).status_code == 429
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - timedelta(minutes=6))
+
+    assert log_in(client, "ada", PASSWORD).status_code == 302  # 15 minutes after the fifth failure, not the seventh
 
 
 @pytest.mark.parametrize("path", ["/login/", "/admin/login/"])
