@@ -93,6 +93,15 @@ def test_the_lock_lifts_after_the_cool_off(client, settings):
     assert log_in(client, "ada", PASSWORD).status_code == 302
 
 
+def test_the_lock_page_says_how_long_in_words_and_who_can_lift_it(client):
+    TraineeFactory(username="ada")
+    for _ in range(5):
+        page = log_in(client, "ada", "wrong").content.decode()
+
+    assert "paused for 15 min after the last failed attempt" in page and "PT15M" not in page
+    assert "Ask your programme's administrator" in page
+
+
 def test_tries_during_the_lock_do_not_make_it_last_longer(client):
     TraineeFactory(username="ada")
     for _ in range(5):
