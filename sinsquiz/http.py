@@ -1,4 +1,5 @@
 import ipaddress
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -9,6 +10,7 @@ from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponseNotAllowed
 from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import render, resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
@@ -43,18 +45,31 @@ def shown_page(request: HtmxHttpRequest) -> str | None:
 class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
     """Django's deny-by-default login. Once a login has lapsed, a part of a page that htmx asks for (a filter's
     results, an autosave) sends the whole page to the login, which brings it back: else the login page would be
-    drawn inside the part, or an autosave would take it for a save."""
+    drawn inside the part, or an autosave would take it for a save. A form's button (Save draft, a commit without
+    JavaScript) comes back to the page it was pressed on: its own address answers only a POST."""
 
     def handle_no_permission(self, request, view_func):
         # Back asks htmx for a whole page, which it draws as it comes: it follows a redirect, not an HX-Redirect.
-        if not request.htmx or request.htmx.history_restore_request:
+        if request.htmx and not request.htmx.history_restore_request:
+            page = shown_page(request)
+        elif request.method == "POST":
+            page = _referring_page(request)
+        else:
             return super().handle_no_permission(request, view_func)
         messages.info(request, "Your login had lapsed: log in again to carry on. A change you had just made may "
                       "not have been saved.")  # fmt: skip
         login_url = resolve_url(self.get_login_url(view_func))
-        page = shown_page(request) or "/"
-        login = redirect_to_login(page, login_url, self.get_redirect_field_name(view_func))
-        return HttpResponseClientRedirect(login.url)
+        login = redirect_to_login(page or "/", login_url, self.get_redirect_field_name(view_func))
+        return HttpResponseClientRedirect(login.url) if request.htmx else login
+
+
+def _referring_page(request: HttpRequest) -> str | None:
+    """The page a form was posted from (Referer) as a path on this site; None when it is missing or elsewhere."""
+    referer = request.META.get("HTTP_REFERER", "")
+    if not url_has_allowed_host_and_scheme(referer, {request.get_host()}, require_https=request.is_secure()):
+        return None
+    parts = urlsplit(referer)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path or None
 
 
 class MethodNotAllowedPageMiddleware:

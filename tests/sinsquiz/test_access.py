@@ -68,6 +68,26 @@ def test_logout_is_a_post_and_ends_the_session(client, django_user_model):
 
 
 @pytest.mark.django_db
+def test_once_a_login_has_lapsed_a_forms_button_comes_back_to_its_page_after_the_login(client):
+    """Save draft posts to an address that answers only POST: the login went back there, to a 405 page."""
+    from tests.factories import TraineeFactory, published_case
+
+    case = published_case()
+    client.force_login(TraineeFactory())
+    attempt_id = client.get(case.get_absolute_url()).context["attempt_id"]
+    client.logout()
+    save = f"/attempts/{attempt_id}/save/"
+
+    from_case = client.post(save, {"pain": "none"}, HTTP_REFERER=f"http://testserver{case.get_absolute_url()}")
+    from_elsewhere = client.post(save, {"pain": "none"}, HTTP_REFERER="https://elsewhere.example/x")
+    unreferred = client.post(save, {"pain": "none"})
+
+    assert from_case.url == f"/login/?next={case.get_absolute_url()}"
+    assert from_elsewhere.url == unreferred.url == "/login/?next=/"
+    assert "Your login had lapsed" in client.get(from_case.url).content.decode()
+
+
+@pytest.mark.django_db
 def test_once_a_login_has_lapsed_a_part_of_a_page_sends_the_whole_page_to_the_login_and_back(client):
     """Else htmx would draw the login page inside the case list's results, or an autosave take it for a save."""
     from tests.factories import TraineeFactory, published_case
