@@ -407,6 +407,33 @@ def test_on_a_phone_a_vertical_swipe_moves_the_stack_and_a_pinch_zooms(page, liv
 
 
 @pytest.mark.browser_context_args(**PHONE)
+def test_on_a_phone_a_swipe_on_a_single_image_scrolls_the_page_and_a_pinch_still_zooms(page, live_server, login, touch):
+    """A radiograph is one image: there is no stack for a swipe to move, and the page must not stick under it."""
+    case = published_case(series=1, slices=1)
+    login(TraineeFactory())
+    open_case(page, live_server, case)
+    frame, image, _ = shown(page)
+    frame.scroll_into_view_if_needed()
+    x, y = centre(frame)
+    top = page.evaluate("scrollY")
+
+    touch("touchStart", (x, y + 80))
+    for step in range(1, 9):
+        touch("touchMove", (x, y + 80 - step * 15))  # a finger moving up scrolls the page down
+    touch("touchEnd")
+    page.wait_for_function(f"scrollY > {top} + 50")
+
+    frame.scroll_into_view_if_needed()
+    x, y = centre(frame)
+    fit = image.bounding_box()["width"]
+    touch("touchStart", (x - 30, y), (x + 30, y))
+    for step in range(1, 6):
+        touch("touchMove", (x - 30 - step * 6, y), (x + 30 + step * 6, y))
+    touch("touchEnd")
+    assert image.bounding_box()["width"] == pytest.approx(2 * fit, rel=0.05)
+
+
+@pytest.mark.browser_context_args(**PHONE)
 def test_on_a_phone_the_image_and_its_tools_fit_the_screen(page, live_server, case, screenshot):
     open_case(page, live_server, case)
     page.locator("[data-viewer]").scroll_into_view_if_needed()

@@ -82,6 +82,7 @@ class Viewer {
     st.wins = this.windows(el.id);
     this.resetView(st);
     st.counter.hidden = st.info.hidden = st.img.draggable = false;
+    frame.toggleAttribute("data-single", st.slices.length < 2); // its touches scroll the page (viewer.css)
     frame.tabIndex = 0;
     const label = `${el.dataset.label || "Images"}: up and down arrows change the image; zoomed in, Shift and the arrows move it`;
     attrs(frame, { role: "group", "aria-label": label });
