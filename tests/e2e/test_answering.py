@@ -40,6 +40,24 @@ def uncovered(page, selector: str) -> bool:
     )
 
 
+@pytest.mark.parametrize(
+    "viewport",
+    [{"width": 1366, "height": 900}, {"width": 960, "height": 540}, {"width": 820, "height": 1180},
+     {"width": 844, "height": 390}, {"width": 390, "height": 844}],
+    ids=["desktop", "desktop-at-200-percent", "tablet", "phone-on-its-side", "phone"],
+)  # fmt: skip
+def test_the_total_and_the_save_state_stay_in_view_down_to_the_last_item(page, live_server, case, viewport, screenshot):
+    page.set_viewport_size(viewport)
+    page.goto(f"{live_server.url}/cases/{case.slug}/")
+
+    page.click("label[for=id_tomita_1]")  # the last item, at the foot of the panel
+
+    expect(status(page)).to_contain_text("1 of 9 answered")
+    expect(status(page)).to_be_in_viewport()
+    assert uncovered(page, "#id_tomita_1")
+    screenshot("last-item")
+
+
 @VIEWPORTS
 def test_committing_an_unfinished_reading_brings_the_trainee_to_the_first_missing_item(
     page, live_server, case, viewport, screenshot
