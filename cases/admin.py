@@ -480,9 +480,30 @@ class UploadsAdmin(admin.ModelAdmin):
         return None
 
 
+class SeriesFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        case = self.instance  # as the form above leaves it: its status and index level may be new
+        if not case.is_published:
+            return
+        # The images' texts are edited on each series' page, not here; publishing, or a new level, checks them too.
+        named = [
+            series.label
+            for form in self.forms
+            if (series := form.instance).pk and not self._should_delete_form(form)
+            if any(series.names_index_level(slice_.alt_text) for slice_ in series.slices.all())
+        ]
+        if named:
+            raise ValidationError(
+                f"An image's text names the index level in {', '.join(named)}: correct it on the series' page "
+                f"(Change). {case.names_level_message()}"
+            )
+
+
 class SeriesInline(admin.StackedInline):
     model = Series
     form = SeriesForm
+    formset = SeriesFormSet
     extra = 0
     fields = [("modality", "plane", "sequence"), ("description", "order"), "arrangement", "add_images"]
     show_change_link = True

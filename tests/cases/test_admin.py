@@ -256,6 +256,29 @@ def test_a_complete_case_is_published_from_its_page_and_shows_the_computed_refer
     assert Case.objects.get(pk=case.pk).status == Case.Status.PUBLISHED
 
 
+def test_publishing_from_its_page_a_case_whose_image_text_names_the_level_is_refused(educator_client):
+    case = published_case(status=Case.Status.DRAFT)  # index level T7
+    Slice.objects.filter(series__case=case).update(alt_text="Sagittal CT at T7 showing the lesion")
+    page = educator_client.get(f"/admin/cases/case/{case.pk}/change/")
+
+    response = educator_client.post(f"/admin/cases/case/{case.pk}/change/", admin_post_data(page, status="published"))
+
+    assert response.status_code == 200
+    assert "text names the index level in" in response.content.decode()
+    assert Case.objects.get(pk=case.pk).status == Case.Status.DRAFT
+
+
+def test_a_published_cases_new_index_level_is_checked_against_its_images_text(educator_client):
+    case = published_case()  # T7
+    Slice.objects.filter(series__case=case).update(alt_text="Sagittal CT, the T8 body collapsed")
+    page = educator_client.get(f"/admin/cases/case/{case.pk}/change/")
+
+    response = educator_client.post(f"/admin/cases/case/{case.pk}/change/", admin_post_data(page, index_level="T8"))
+
+    assert "text names the index level in" in response.content.decode()
+    assert Case.objects.get(pk=case.pk).index_level == "T7"
+
+
 def test_a_stack_is_uploaded_in_one_go_and_added_in_file_name_order(educator_client, settings):
     series = SeriesFactory(case=CaseFactory(index_level="T7"), modality="mri", plane="sagittal", sequence="T2")
     page = educator_client.get(f"/admin/cases/series/{series.pk}/change/")
