@@ -795,6 +795,10 @@ class SeriesAdmin(UploadsAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("case").annotate(image_count=Count("slices"))
 
+    def get_readonly_fields(self, request, obj=None):
+        # A series stays with its case: moved, it would take its images and key images into another patient's case.
+        return ["case"] if obj else []
+
     @admin.display(description="Images", ordering="image_count")
     def image_count(self, series):
         return series.image_count

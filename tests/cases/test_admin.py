@@ -279,6 +279,18 @@ def test_a_published_cases_new_index_level_is_checked_against_its_images_text(ed
     assert Case.objects.get(pk=case.pk).index_level == "T7"
 
 
+def test_a_series_stays_with_its_case(educator_client):
+    """Moved to another case, it left the first published without images and showed a patient's images in another."""
+    case, other = published_case(slug="first"), published_case(slug="second")
+    series = case.series.first()
+
+    page = educator_client.get(f"/admin/cases/series/{series.pk}/change/")
+    educator_client.post(f"/admin/cases/series/{series.pk}/change/", admin_post_data(page, case=str(other.pk)))
+
+    assert "case" not in page.context["adminform"].form.fields
+    assert Series.objects.get(pk=series.pk).case == case
+
+
 def test_a_stack_is_uploaded_in_one_go_and_added_in_file_name_order(educator_client, settings):
     series = SeriesFactory(case=CaseFactory(index_level="T7"), modality="mri", plane="sagittal", sequence="T2")
     page = educator_client.get(f"/admin/cases/series/{series.pk}/change/")
