@@ -435,6 +435,11 @@ class UploadsAdmin(admin.ModelAdmin):
             )
             request.rejected_uploads = True  # stay on the page: the educator fixes these files there
 
+    def clear_key_images(self, request, removed) -> None:
+        """Before images are removed: clear the key images they were, recorded, and say what each took away."""
+        for note in key_images.clear_for_removal(removed):
+            self.message_user(request, note, messages.WARNING)
+
     def back_to_draft_if_imageless(self, request, case: Case) -> None:
         """A published case whose last images were just removed goes back to draft: trainees would meet a case
         with nothing to read."""
@@ -593,6 +598,9 @@ class CaseAdmin(UploadsAdmin):
         self.back_to_draft_if_imageless(request, form.instance)
 
     def save_formset(self, request, form, formset, change):
+        if formset.model is Series:  # a deleted series takes its images: first the key images they were
+            deleted = [series_form.instance.pk for series_form in formset.deleted_forms]
+            self.clear_key_images(request, Slice.objects.filter(series__in=deleted))
         super().save_formset(request, form, formset, change)
         if formset.model is Series:
             for series_form in formset.forms:
@@ -811,10 +819,18 @@ class SeriesAdmin(UploadsAdmin):
         self.back_to_draft_if_imageless(request, form.instance.case)
 
     def save_formset(self, request, form, formset, change):
-        lost = key_images.clear_for_removal(Slice.objects.filter(pk__in=[f.instance.pk for f in formset.deleted_forms]))
+        self.clear_key_images(request, Slice.objects.filter(pk__in=[f.instance.pk for f in formset.deleted_forms]))
         super().save_formset(request, form, formset, change)
-        for note in lost:
-            self.message_user(request, note, messages.WARNING)
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, Series.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        cases = list(Case.objects.filter(series__in=queryset).distinct())
+        self.clear_key_images(request, Slice.objects.filter(series__in=queryset))
+        super().delete_queryset(request, queryset)
+        for case in cases:
+            self.back_to_draft_if_imageless(request, case)
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)

@@ -539,6 +539,15 @@ def test_removing_a_published_cases_last_images_puts_it_back_to_draft_and_says_s
     assert "has no images left, so it is back to draft" in response.content.decode()
 
 
+def test_deleting_a_published_cases_last_series_on_its_page_puts_the_case_back_to_draft(educator_client):
+    case = published_case(series=1, slices=2)
+
+    response = educator_client.post(f"/admin/cases/series/{case.series.get().pk}/delete/", {"post": "yes"}, follow=True)
+
+    assert Case.objects.get(pk=case.pk).status == Case.Status.DRAFT
+    assert "has no images left, so it is back to draft" in response.content.decode()
+
+
 def test_a_bad_file_added_from_the_case_page_is_named_there_and_the_good_ones_are_kept(educator_client):
     case = published_case(series=1, slices=1, status=Case.Status.DRAFT)
     page = educator_client.get(f"/admin/cases/case/{case.pk}/change/")
