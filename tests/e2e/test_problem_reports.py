@@ -2,12 +2,16 @@
 the home page, answers and closes it, and the trainee follows the link on the case page to read the answer on the
 feedback (the case page itself never quotes it: an answer may give the reference away before the next commit)."""
 
+import re
+
 from django.test import Client
 from playwright.sync_api import expect
 
 from sinsquiz.problems.models import ProblemReport
 from sinsquiz.progress.models import Cohort
 from tests.factories import EducatorFactory, TraineeFactory, commit, published_case
+
+FAILED_SENDS = re.compile(r"htmx:sendError|htmx:afterRequest|htmx:responseError|403|Failed to load resource")
 
 
 def test_a_report_goes_from_the_trainee_to_the_educator_and_the_answer_comes_back(page, live_server, login, screenshot):
@@ -100,3 +104,41 @@ def test_a_report_without_text_is_refused_in_place(page, live_server, login):
     expect(page.locator("#problem-reports .field-error")).to_contain_text("This field is required.")
     expect(page.get_by_label("Image problem")).to_be_checked()
     assert ProblemReport.objects.count() == 0
+
+
+def test_a_report_that_cannot_be_sent_says_so_and_keeps_its_text_until_it_is_sent(page, live_server, login, problems):
+    trainee = TraineeFactory()
+    client = Client()
+    client.force_login(trainee)
+    attempt = commit(client, published_case(series=1, slices=1))
+    login(trainee)
+    page.goto(f"{live_server.url}/attempts/{attempt.pk}/")
+    page.get_by_text("Report a problem with this case").click()
+    page.get_by_label("Wrong reference").check()
+    page.get_by_label("Tell the educators").fill("The collapse looks over 50% to me.")
+    send = page.get_by_role("button", name="Send the report")
+    note = page.locator("#problem-reports [data-unsent-note]")
+
+    page.route("**/report/", lambda route: route.abort())
+    send.click()
+    expect(note).to_have_text(
+        "Your report was not sent. There is no connection: send it again once you are back online. Your text is kept."
+    )
+    expect(note).to_be_focused()
+    page.unroute("**/report/")
+    page.route("**/report/", lambda route: route.fulfill(status=403, body="Forbidden"))
+    send.click()
+    expect(note).to_contain_text("This page is out of date: reload it and send it again.")
+    page.unroute("**/report/")
+    assert not ProblemReport.objects.exists()
+    problems[:] = [p for p in problems if not FAILED_SENDS.search(p)]  # what the browser logs of the two failures
+
+    page.reload()  # the tab keeps the text, and opens the form to show it
+    expect(page.get_by_label("Tell the educators")).to_have_value("The collapse looks over 50% to me.")
+    page.get_by_label("Wrong reference").check()
+    page.get_by_role("button", name="Send the report").click()
+    expect(page.locator("#problem-reports").get_by_role("status")).to_have_text(
+        "Thank you: your report is sent to your educators."
+    )
+    assert ProblemReport.objects.get().text == "The collapse looks over 50% to me."
+    assert page.evaluate(f"sessionStorage.getItem('unsent:/attempts/{attempt.pk}/report/')") is None
