@@ -16,6 +16,7 @@ EVERY_ITEM = [("location", 2), ("pain", 0), ("bone_lesion", 0), ("alignment", 2)
               ("posterolateral", 1), ("absent_pedicle", 0), ("tomita", 1)]  # fmt: skip
 # What the browser says while it is offline; the test expects them, and nothing else.
 OFFLINE_NOISE = re.compile(r"ERR_INTERNET_DISCONNECTED|htmx:sendError|htmx:afterRequest")
+FAILED_COMMIT = re.compile(r"status of (403|503)|Status Error Code|htmx:afterRequest|htmx:responseError")
 SERVER_BUSY = re.compile(r"status of 503|Status Error Code 503|htmx:afterRequest")
 
 
@@ -145,6 +146,22 @@ def test_a_save_the_server_fails_is_retried_until_it_goes_through(page, live_ser
     assert len(failures) == 2
     assert Attempt.objects.get().pain == page.get_attribute("#id_pain_0", "value")
     problems[:] = [problem for problem in problems if not SERVER_BUSY.search(problem)]
+
+
+@pytest.mark.parametrize(
+    ("status", "said"), [(403, "not committed — reload the page"), (503, "not committed — try again")]
+)
+def test_a_refused_commit_asks_for_a_reload_and_a_failed_one_for_another_try(
+    page, live_server, case, problems, status, said
+):
+    page.goto(f"{live_server.url}/cases/{case.slug}/")
+    page.route("**/commit/", lambda route: route.fulfill(status=status, body="No"))
+
+    page.click("[data-commit]")
+
+    expect(page.locator("[data-save-state]")).to_have_text(said)
+    assert not Attempt.objects.submitted().exists()
+    problems[:] = [problem for problem in problems if not FAILED_COMMIT.search(problem)]
 
 
 def test_back_after_a_commit_does_not_bring_back_the_committed_reading_as_a_form(page, live_server, case):

@@ -180,7 +180,9 @@
   document.addEventListener("htmx:afterRequest", (event) => {
     const { elt, successful, xhr } = event.detail;
     if (elt.matches?.("[data-commit]") && !successful) {
-      saveState(xhr.status ? "not committed — try again" : "not committed — no connection; try again");
+      // Refused (a page out of date after logging in again elsewhere, a case withdrawn): a retry cannot help.
+      saveState(!xhr.status ? "not committed — no connection; try again"
+        : xhr.status < 500 ? "not committed — reload the page" : "not committed — try again");
     }
     if (elt !== form()) return;
     if (successful) {
