@@ -1,5 +1,7 @@
 """Error pages (the tests run with DEBUG off, as production does): branded, in plain words, with a way back."""
 
+import re
+
 import pytest
 from django.template import loader
 from django.test import Client
@@ -100,6 +102,20 @@ def test_a_form_refused_by_the_csrf_check_says_what_to_do(trainee):
     assert response.status_code == 403
     html = response.content.decode()
     assert "This form could not be accepted" in html and "reload the page and try again" in html
+
+
+def test_a_log_out_refused_by_the_csrf_check_offers_one_that_works(trainee):
+    """Log out from a tab opened before the last login is refused: the page must not leave the user logged in."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(trainee)
+
+    refused = client.post("/logout/", {"csrfmiddlewaretoken": "from-an-old-tab"})
+    html = refused.content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]
+    again = client.post("/logout/", {"csrfmiddlewaretoken": token})
+
+    assert refused.status_code == 403 and f"You are still logged in, as {trainee.get_full_name()}." in html
+    assert again.status_code == 302 and "_auth_user_id" not in client.session
 
 
 def test_a_server_error_is_the_sites_500_with_a_way_back(trainee, monkeypatch):
