@@ -57,3 +57,17 @@ def test_an_item_got_right_is_closed_and_shows_that_it_opens_on_its_reasoning(pa
     assert pain.evaluate(marker) == "none" and collapse.evaluate(marker) != "none"  # turned down on the open one
     pain.click()
     expect(pain.locator("xpath=ancestor::details")).to_have_attribute("open", "")
+
+
+def test_a_screen_reader_hears_each_items_verdict_in_words(page, live_server, login):
+    trainee = TraineeFactory()
+    client = Client()
+    client.force_login(trainee)
+    attempt = commit(client, published_case(series=1, slices=2), level="T8", collapse="gt50")
+    login(trainee)
+
+    page.goto(f"{live_server.url}/attempts/{attempt.pk}/")
+
+    collapse = page.locator(".item-result", has_text="Vertebral body collapse")
+    expect(collapse.get_by_role("img", name="Wrong")).to_have_count(1)
+    expect(page.locator(".item-result").get_by_role("img", name="Right")).not_to_have_count(0)
