@@ -68,6 +68,15 @@ def test_logout_is_a_post_and_ends_the_session(client, django_user_model):
 
 
 @pytest.mark.django_db
+def test_a_login_sent_empty_ties_each_fields_error_to_its_field(client):
+    html = client.post("/login/", {"username": "", "password": ""}).content.decode()
+
+    for field in ("username", "password"):
+        assert f'aria-describedby="id_{field}_error"' in html  # what Django puts on the field
+        assert f'<p class="field-error" id="id_{field}_error">This field is required.</p>' in html
+
+
+@pytest.mark.django_db
 def test_once_a_login_has_lapsed_a_forms_button_comes_back_to_its_page_after_the_login(client):
     """Save draft posts to an address that answers only POST: the login went back there, to a 405 page."""
     from tests.factories import TraineeFactory, published_case
