@@ -254,8 +254,8 @@ def test_the_trainee_sees_the_regrade_mark_the_new_grade_and_the_original_result
     assert f"Regraded after the reference was corrected on {corrected}" in feedback
     assert "5 of 6 SINS components right" in feedback  # the current grade leads
     assert "Original result:</strong> 6 of 6 SINS components right" in feedback
-    assert "Pain: the reference was Mechanical pain, and is Non-mechanical pain" in feedback
-    assert "your Mechanical pain was right, and is wrong" in feedback
+    assert "Pain: the reference was Mechanical pain and became Non-mechanical pain" in feedback
+    assert "your Mechanical pain was right and became wrong" in feedback
     assert f"regraded after the reference was corrected on {case.reference_changed:%-d %b %Y}" in dashboard
     assert "5 / 6" in dashboard
 
