@@ -27,10 +27,13 @@ class Change:
     right_after: int
     triage_before: str  # Attempt.Consultation labels
     triage_after: str
+    category_right_before: bool
+    category_right_after: bool
 
     @property
     def moves(self) -> bool:
-        return self.right_before != self.right_after or self.triage_before != self.triage_after
+        before = (self.right_before, self.triage_before, self.category_right_before)
+        return before != (self.right_after, self.triage_after, self.category_right_after)
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,7 @@ def preview(case: Case, user) -> Preview:
             person(attempt.trainee), attempt.submitted,
             attempt.components_right, columns["components_right"],
             label[attempt.consultation], label[columns["consultation"]],
+            attempt.category == attempt.reference_category, attempt.category == columns["reference_category"],
         )  # fmt: skip
         if attempt.pk in followed:
             changes.append(change)

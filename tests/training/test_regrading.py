@@ -225,6 +225,23 @@ def test_the_regrade_question_shows_whose_results_would_change_and_writes_nothin
     assert not Regrade.objects.exists() and not RegradeDecision.objects.exists()
 
 
+def test_a_correction_that_moves_only_the_category_verdict_is_counted_as_a_change(client, educator, case):
+    # Alignment read as deformity, where the reference said normal: wrong, and still wrong once the reference says
+    # subluxation; but the reference's total goes from 9 to 13, to the trainee's category (14, unstable).
+    attempt = committed(case, alignment="deformity", collapse="gt50", posterolateral="bilateral")
+    Cohort.objects.create(name="Residents").trainees.add(attempt.trainee)
+    Cohort.objects.get().educators.add(educator)
+    with transaction.atomic():
+        reading = case.readings.get(is_primary=True)
+        reading.alignment = "subluxation"
+        reading.save()
+
+    page = client.get(f"/admin/cases/case/{case.pk}/grades/regrade/").text
+
+    assert "1 of 1 result would change" in page
+    assert re.search(r"<td>3 of 6, unchanged</td>\s*<td><strong>wrong → right</strong></td>", page)
+
+
 def test_the_regrade_question_names_only_the_trainees_the_educator_follows(client, educator, case):
     followed = TraineeFactory(first_name="Ada", last_name="Byrne")
     Cohort.objects.create(name="Mine").trainees.add(followed)
