@@ -4,6 +4,7 @@ import io
 
 import pytest
 from PIL import Image, ImageStat
+from playwright.sync_api import expect
 
 from tests.factories import TraineeFactory, bulk_attempts, published_case
 
@@ -111,3 +112,32 @@ def test_on_a_laptop_the_dashboard_shows_every_x_label_and_no_table_scrolls(
     assert x_labels.all_text_contents() == [f"{n}–{n + 24}" for n in range(1, 200, 25)]
     assert all(label.is_visible() for label in x_labels.all())
     assert page.locator(".table-scroll").evaluate_all("boxes => boxes.filter(b => b.scrollWidth > b.clientWidth)") == []
+
+
+def test_on_a_phone_a_regraded_attempts_label_stays_in_its_own_cell(page, live_server, login, screenshot):
+    from django.db import transaction
+
+    from sinsquiz.training import drafts, regrading
+    from tests.factories import ANSWER, EducatorFactory
+
+    trainee = TraineeFactory()
+    case = published_case(series=1, slices=1)
+    drafts.submit(drafts.open_draft(trainee, case), ANSWER)
+    with transaction.atomic():
+        reading = case.readings.get(is_primary=True)
+        reading.pain = "occasional"
+        reading.save()
+    regrading.regrade(case, EducatorFactory())
+    login(trainee)
+    page.set_viewport_size(PHONE)
+
+    page.goto(f"{live_server.url}/progress/")
+
+    label = page.locator(".data-table .tag.regraded")
+    cell = page.locator(".data-table td", has=page.locator(".tag.regraded"))
+    expect(label).to_be_visible()
+    assert (
+        label.bounding_box()["x"] + label.bounding_box()["width"]
+        <= cell.bounding_box()["x"] + cell.bounding_box()["width"]
+    )
+    screenshot("regraded")
