@@ -13,7 +13,7 @@ from sinsquiz.problems.models import ProblemReport
 from sinsquiz.progress.models import Cohort
 from sinsquiz.sets.models import Assignment
 from sinsquiz.sets.overview import assigned_sets
-from sinsquiz.training import next_case
+from sinsquiz.training import next_case, regrading
 from sinsquiz.training import views as training
 from sinsquiz.training.models import Attempt
 
@@ -69,6 +69,7 @@ def educator_home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "active_days": ACTIVE_DAYS,
             "commits": commits[:SHOWN],
             "ungradable": Case.objects.published().unfinishable().order_by("-updated")[:SHOWN],
+            "to_regrade": regrading.awaiting_choice()[:SHOWN],
             "to_review": drafts.exclude(author=user)[:SHOWN],
             "own_drafts": drafts.filter(author=user)[:SHOWN],
             "shown": SHOWN,

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import Exists, Min, OuterRef
 
 from cases.models import Case
 from sinsquiz.templatetags.formatting import person
@@ -72,6 +72,16 @@ def pending(case: Case) -> Pending | None:
         return None
     count = regradable(case).count()
     return Pending(case, count) if count else None
+
+
+def awaiting_choice() -> list[Pending]:
+    """The published cases that ask their educators to keep or regrade, the latest correction first: graded before
+    their reference was last changed, and not decided for that version. A change of the teaching alone asks nothing
+    (`pending` reads the answers); such cases are few, so each is checked in turn."""
+    graded_before = Attempt.objects.submitted().filter(case=OuterRef("pk"), case_version__lt=OuterRef("version"))
+    decided = RegradeDecision.objects.filter(case=OuterRef("pk"), version=OuterRef("version"))
+    changed = Case.objects.published().filter(Exists(graded_before)).exclude(Exists(decided))
+    return [found for case in changed.order_by("-reference_changed", "pk") if (found := pending(case))]
 
 
 def regradable(case: Case, snapshot: dict | None = None):

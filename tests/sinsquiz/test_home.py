@@ -4,13 +4,15 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Case, ReferenceReading, Slice
 from sinsquiz.problems.models import ProblemReport
 from sinsquiz.progress.models import Cohort
+from sinsquiz.training import drafts, regrading
 from sinsquiz.training.models import Attempt
-from tests.factories import CaseFactory, EducatorFactory, TraineeFactory, bulk_attempts, commit, published_case
+from tests.factories import ANSWER, CaseFactory, EducatorFactory, TraineeFactory, bulk_attempts, commit, published_case
 from tests.queries import count_queries
 
 pytestmark = pytest.mark.django_db
@@ -153,6 +155,29 @@ def test_a_trainee_finds_the_answers_to_their_reports_of_the_last_two_weeks_on_t
     assert f'<a href="/attempts/{attempt.pk}/#problem-reports">Lytic T7</a>' in answers  # the feedback, not the case
     assert "Grace Hopper answered 2 days ago: “Fixed: the CT is back.”" in answers
     assert "Long ago" not in answers
+
+
+def test_a_corrected_reference_waiting_for_a_choice_is_on_the_educators_home_until_one_is_made(client, educator):
+    corrected, retaught = published_case(title="Lytic T7"), published_case(title="Mixed T9", slug="mixed-t9")
+    for case in (corrected, retaught):
+        for trainee in TraineeFactory.create_batch(2):
+            drafts.submit(drafts.open_draft(trainee, case), ANSWER)
+    with transaction.atomic():  # as the admin saves a reading
+        reading = corrected.readings.get(is_primary=True)
+        reading.pain = "occasional"  # the answers change: the grades given are in question
+        reading.save()
+    with transaction.atomic():
+        reading = retaught.readings.get(is_primary=True)
+        reading.pain_rationale = "Pain on standing and on lying down: mechanical."  # the teaching alone changes
+        reading.save()
+
+    waiting = section(client.get("/").content.decode(), "review-title")
+    regrading.keep(Case.objects.get(pk=corrected.pk), educator)
+    decided = section(client.get("/").content.decode(), "review-title")
+
+    assert "Lytic T7</a>" in waiting and "keep or regrade the 2 attempts graded against the earlier answers" in waiting
+    assert "Mixed T9" not in waiting
+    assert "Lytic T7" not in decided and "no corrected reference waits for a choice" in decided
 
 
 def test_the_educators_home_costs_the_same_queries_with_a_small_and_a_large_cohort(client, educator):
