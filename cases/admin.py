@@ -598,6 +598,8 @@ class CaseAdmin(UploadsAdmin):
         self.back_to_draft_if_imageless(request, form.instance)
 
     def save_formset(self, request, form, formset, change):
+        if formset.model is ReferenceReading:
+            self.warn_of_unchanged_reasoning(request, form, formset)
         if formset.model is Series:  # a deleted series takes its images: first the key images they were
             deleted = [series_form.instance.pk for series_form in formset.deleted_forms]
             self.clear_key_images(request, Slice.objects.filter(series__in=deleted))
@@ -608,6 +610,30 @@ class CaseAdmin(UploadsAdmin):
                     self.report_stack(request, series_form.instance, series_form.save_images())
                     for note in series_form.lost_key_images:
                         self.message_user(request, note, messages.WARNING)
+
+    def warn_of_unchanged_reasoning(self, request, form, formset) -> None:
+        """An answer changed beside reasoning that did not: trainees would read reasoning for the old answer. The
+        reasoning sits in a closed section, so the educator is told which to check (the save goes ahead)."""
+        level_moved = "index_level" in form.changed_data
+        for reading_form in formset.forms:
+            reading = reading_form.instance
+            if not reading.pk or reading_form in formset.deleted_forms:
+                continue
+            changed = set(reading_form.changed_data)
+            if level_moved and reading.level == form.instance.index_level:  # a reading that follows the case
+                changed |= {"level", "location"}
+            stale = [
+                sins.in_sentence(sins.ITEM_LABELS[item])
+                for item in sins.READING_ITEMS
+                if item in changed and f"{item}_rationale" not in changed and reading.rationale(item).strip()
+            ]
+            if stale:
+                self.message_user(
+                    request,
+                    f"{reading.reader_name or 'The expert'}’s answer for {', '.join(stale)} changed, but not the "
+                    f"reasoning beside it: check that it still explains the new answer.",
+                    messages.WARNING,
+                )
 
     def get_queryset(self, request):
         return (

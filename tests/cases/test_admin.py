@@ -279,6 +279,39 @@ def test_a_published_cases_new_index_level_is_checked_against_its_images_text(ed
     assert Case.objects.get(pk=case.pk).index_level == "T7"
 
 
+def test_an_answer_changed_beside_unchanged_reasoning_is_pointed_out(educator_client):
+    case = published_case()
+    ReferenceReading.objects.filter(case=case).update(
+        pain_rationale="Pain on standing and eased lying down: mechanical.", collapse_rationale="Less than half lost."
+    )
+    page = educator_client.get(f"/admin/cases/case/{case.pk}/change/")
+    changes = {
+        "readings-0-pain": "occasional",
+        "readings-0-collapse": "gt50",
+        "readings-0-collapse_rationale": "Over half.",
+    }
+
+    response = educator_client.post(f"/admin/cases/case/{case.pk}/change/", admin_post_data(page, **changes))
+
+    said = [str(m) for m in get_messages(response.wsgi_request)]
+    assert ReferenceReading.objects.get(case=case, is_primary=True).pain == "occasional"  # saved all the same
+    assert (
+        "Dr A. Expert’s answer for pain changed, but not the reasoning beside it: check that it still explains the "
+        "new answer."
+    ) in said
+
+
+def test_a_new_index_level_points_out_the_level_reasoning_of_the_readings_that_follow_it(educator_client):
+    case = published_case()  # T7
+    ReferenceReading.objects.filter(case=case).update(level_rationale="T7 is the collapsed body.")
+    page = educator_client.get(f"/admin/cases/case/{case.pk}/change/")
+
+    response = educator_client.post(f"/admin/cases/case/{case.pk}/change/", admin_post_data(page, index_level="T8"))
+
+    said = " ".join(str(m) for m in get_messages(response.wsgi_request))
+    assert "Dr A. Expert’s answer for index level changed, but not the reasoning beside it" in said
+
+
 def test_a_series_stays_with_its_case(educator_client):
     """Moved to another case, it left the first published without images and showed a patient's images in another."""
     case, other = published_case(slug="first"), published_case(slug="second")
