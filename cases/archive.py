@@ -328,7 +328,9 @@ def _read_case(value, number: int, problems: _Problems) -> _Case | None:
     series_list = []
     for s, series_value in enumerate(_list(value["series"], f"{where}, its series", problems)):
         here = f"{where}, series {s}"
-        series = _instance(Series, series_value, SERIES_FIELDS, ("images",), here, problems, exclude=["case", "ingest"])
+        series = _instance(
+            Series, series_value, SERIES_FIELDS, ("images",), here, problems, exclude=["case", "ingest"], clean=True
+        )
         if series is None:
             continue
         if series.orientation is not None and (

@@ -165,6 +165,20 @@ def test_every_problem_of_an_archive_is_listed_at_once():
     ]
 
 
+def test_a_series_the_admin_would_refuse_is_refused_in_an_archive_too():
+    data = exported(teaching_case(slug="one"))
+    manifest = manifest_of(data)
+    manifest["cases"][0]["series"][0] |= {"modality": "radiograph", "plane": "axial"}
+
+    with pytest.raises(Exception) as refused:
+        imported(rezipped(data, manifest=manifest))
+
+    assert (
+        "Case 0 (“one”), series 0: “plane”: A radiograph is a projection: choose AP or lateral."
+        in refused.value.messages
+    )
+
+
 def test_a_case_without_images_or_readings_travels_too():
     case = Case.objects.create(title="Empty draft", slug="empty-draft")
     data = exported(case)
