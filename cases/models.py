@@ -184,7 +184,7 @@ class Case(models.Model):
         max_length=200, unique=True, help_text="In the address bar: keep it neutral, like the title."
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
-    age = models.PositiveSmallIntegerField(null=True, blank=True)
+    age = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(120)])
     sex = models.CharField(max_length=8, choices=Sex.choices, blank=True)
     primary_tumour = models.CharField(max_length=120, blank=True, help_text="For example: breast carcinoma.")
     prior_treatment = models.CharField(max_length=16, choices=PriorTreatment.choices, default=PriorTreatment.NONE)

@@ -312,6 +312,16 @@ def test_a_new_index_level_points_out_the_level_reasoning_of_the_readings_that_f
     assert "Dr A. Expert’s answer for index level changed, but not the reasoning beside it" in said
 
 
+def test_an_age_no_patient_reaches_is_refused_at_its_field(educator_client):
+    case = published_case(age=63)
+    page = educator_client.get(f"/admin/cases/case/{case.pk}/change/")
+
+    response = educator_client.post(f"/admin/cases/case/{case.pk}/change/", admin_post_data(page, age="999"))
+
+    assert response.context["adminform"].form.errors["age"] == ["Ensure this value is less than or equal to 120."]
+    assert Case.objects.get(pk=case.pk).age == 63
+
+
 def test_a_series_stays_with_its_case(educator_client):
     """Moved to another case, it left the first published without images and showed a patient's images in another."""
     case, other = published_case(slug="first"), published_case(slug="second")
