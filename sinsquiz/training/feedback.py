@@ -27,6 +27,7 @@ def regrading_notes(attempt: Attempt, grade) -> dict:
             (before, after)
             for before, after in zip(original.items, grade.items, strict=True)
             if before.verdict != after.verdict or before.reference != after.reference
+            if not before.verdict == after.verdict == grading.NOT_ASKED  # an item never asked has nothing to say
         ]
         context |= {"regraded": regrades[-1], "first": first, "original": original, "changed": changed}
     return context

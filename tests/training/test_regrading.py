@@ -334,6 +334,9 @@ def test_an_attempt_never_shown_the_escc_item_is_not_marked_on_it_after_the_case
     assert attempt.case_version == case.version and attempt.escc_correct is None
     assert attempt.grade().item("escc").verdict == "not_asked"
     assert attempt.reference["escc_asked"] is False and attempt.reference["primary"]["reading"]["escc"] == "1b"
+    client.force_login(attempt.trainee)
+    changes = re.search(r'<ul class="regrade-changes">(.*?)</ul>', client.get(f"/attempts/{attempt.pk}/").text, re.S)[1]
+    assert "Pain:" in changes and "ESCC" not in changes  # not asked before or after: no change to speak of
 
 
 def test_an_attempt_shown_the_escc_item_is_graded_on_it_again_once_the_case_asks_for_it_again(db):
