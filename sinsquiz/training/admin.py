@@ -9,11 +9,14 @@ from django.http import HttpResponseRedirect
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods
 
 from cases import admin as library
 from cases.key_images import get_case_for_author
 from cases.models import Case
+from sinsquiz.templatetags.formatting import person
 from sinsquiz.training import regrading
 from sinsquiz.training.drafts import NoReference
 from sinsquiz.training.models import RegradeDecision
@@ -68,7 +71,7 @@ def decide(request, case_id: int, choice: str, model_admin):
             messages.success(request, f"{done} {count} attempt{pluralize(count)}.")
         return HttpResponseRedirect(change_url)
     if not pending:
-        messages.info(request, "No committed attempt is waiting for a choice about this case's reference.")
+        messages.info(request, _nothing_to_decide(case))
         return HttpResponseRedirect(change_url)
     try:
         preview = regrading.preview(case, request.user) if choice == "regrade" else None
@@ -86,4 +89,16 @@ def decide(request, case_id: int, choice: str, model_admin):
             "preview": preview,
             "title": "Regrade the attempts?" if choice == "regrade" else "Keep the earlier grades?",
         },
+    )
+
+
+def _nothing_to_decide(case: Case) -> str:
+    """Why there is no choice to make: someone made it (a page left open in another tab), or none was asked."""
+    decided = RegradeDecision.objects.filter(case=case, version=case.version).select_related("by").first()
+    if decided is None:
+        return "No committed attempt is waiting for a choice about this case's reference."
+    return (
+        f"{person(decided.by) or 'An educator'} already chose for version {decided.version} of the reference, on "
+        f"{date_format(timezone.localtime(decided.created), 'j F Y, H:i')}: "
+        f"{decided.get_choice_display().lower()}. Nothing more was done."
     )

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.db import transaction
+from django.utils import timezone
 
 from cases.models import Case
 from sinsquiz.progress import agreement, cohort_report
@@ -360,10 +361,20 @@ def test_a_second_choice_for_the_same_version_is_refused_and_changes_nothing(cli
 
     with pytest.raises(regrading.AlreadyDecided):
         regrading.keep(case, educator)
+    response = client.post(f"/admin/cases/case/{case.pk}/grades/keep/")  # a page left open in another tab
+
+    decided = RegradeDecision.objects.get()
+    assert messages_of(response) == [
+        f"Grace Hopper already chose for version {case.version} of the reference, on "
+        f"{timezone.localtime(decided.created):%-d %B %Y, %H:%M}: regraded. Nothing more was done."
+    ]
+    assert Regrade.objects.count() == 1 and RegradeDecision.objects.count() == 1
+
+
+def test_a_choice_asked_of_a_case_with_nothing_to_decide_says_so(client, educator, case):
     response = client.post(f"/admin/cases/case/{case.pk}/grades/regrade/")
 
     assert messages_of(response) == ["No committed attempt is waiting for a choice about this case's reference."]
-    assert Regrade.objects.count() == 1 and RegradeDecision.objects.count() == 1
 
 
 def test_only_educators_who_may_change_the_case_choose(client, case):
