@@ -282,7 +282,7 @@ def save(reading: ReferenceReading, item: str, slice_: Slice | None, shapes: lis
     # With history (bulk_create alone skips it): the History page lists each shape drawn, by the request's user.
     bulk_create_with_history(shapes, Annotation)
     if before != [a.as_data() for a in shapes]:
-        Case.objects.filter(pk=reading.case_id).bump_version()  # the shapes are part of the reference
+        Case.objects.filter(pk=reading.case_id).bump_version(answers=False)  # the shapes are part of the reference
 
 
 def copy_annotations(source_id: int, copy: ReferenceReading, slice_map: dict, *, by=None) -> None:

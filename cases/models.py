@@ -107,10 +107,12 @@ class Reading(models.Model):
 
 
 class CaseQuerySet(models.QuerySet):
-    def bump_version(self) -> int:
-        # The time goes with the number, so a trainee can be told when the reference they were graded against was
-        # corrected.
-        return self.update(version=F("version") + 1, reference_changed=timezone.now())
+    def bump_version(self, *, answers: bool) -> int:
+        """A new version of the reference. The time goes with the number, so a trainee can be told when the
+        reference they were graded against was corrected. `answers`: the experts' answers changed, not only the
+        teaching around them (reasoning, key images, shapes), which puts the grades given before in question."""
+        answers_version = {"answers_version": F("version") + 1} if answers else {}
+        return self.update(version=F("version") + 1, reference_changed=timezone.now(), **answers_version)
 
     def published(self):
         return self.filter(status=Case.Status.PUBLISHED)
@@ -223,6 +225,9 @@ class Case(models.Model):
     reference_changed = models.DateTimeField(
         "reference last corrected", null=True, blank=True, editable=False, help_text="When the version last went up."
     )
+    answers_version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="The version at which the experts' answers last changed."
+    )
 
     objects = CaseQuerySet.as_manager()
 
@@ -245,12 +250,12 @@ class Case(models.Model):
         if updating and kwargs.get("update_fields") is None:
             # The version is only ever bumped in the database, so a stale copy in memory cannot undo a bump.
             kwargs["update_fields"] = [f.name for f in self._meta.concrete_fields if not f.primary_key]
-            kwargs["update_fields"].remove("version")
-            kwargs["update_fields"].remove("reference_changed")
+            for bumped in ("version", "reference_changed", "answers_version"):
+                kwargs["update_fields"].remove(bumped)
         super().save(*args, **kwargs)
         if level_changed:
-            Case.objects.filter(pk=self.pk).bump_version()
-            self.refresh_from_db(fields=["version", "reference_changed"])
+            Case.objects.filter(pk=self.pk).bump_version(answers=True)
+            self.refresh_from_db(fields=["version", "reference_changed", "answers_version"])
 
     def get_absolute_url(self) -> str:
         return reverse("case", args=[self.slug])
@@ -831,14 +836,14 @@ class ReferenceReading(Reading):
     def save(self, *args, **kwargs):
         # An expert's location class always follows from their level (sins.py); only trainees choose it.
         self.location = sins.location_for_level(self.level) if self.level else ""
-        changed = self._state.adding or self._reference_changed()
+        changed, answers_changed = (True, True) if self._state.adding else self._changes()
         super().save(*args, **kwargs)
         if changed:
-            Case.objects.filter(pk=self.case_id).bump_version()
+            Case.objects.filter(pk=self.case_id).bump_version(answers=answers_changed)
 
     def delete(self, *args, **kwargs):
         result = super().delete(*args, **kwargs)
-        Case.objects.filter(pk=self.case_id).bump_version()
+        Case.objects.filter(pk=self.case_id).bump_version(answers=True)
         return result
 
     def clean(self) -> None:
@@ -848,11 +853,15 @@ class ReferenceReading(Reading):
     def rationale(self, item: str) -> str:
         return getattr(self, f"{item}_rationale")
 
-    def _reference_changed(self) -> bool:
-        fields = ["is_primary", *sins.READING_ITEMS, *(f"{item}_rationale" for item in sins.READING_ITEMS)]
-        fields += [f"{item}_key_slice_id" for item in sins.READING_ITEMS]
-        stored = ReferenceReading.objects.filter(pk=self.pk).values(*fields).first()
-        return stored is None or any(stored[field] != getattr(self, field) for field in fields)
+    def _changes(self) -> tuple[bool, bool]:
+        """Whether the reading differs from the stored one, and whether its answers do (grades depend on those)."""
+        answers = ["is_primary", *sins.READING_ITEMS]
+        teaching = [f"{item}_{part}" for item in sins.READING_ITEMS for part in ("rationale", "key_slice_id")]
+        stored = ReferenceReading.objects.filter(pk=self.pk).values(*answers, *teaching).first()
+        if stored is None:
+            return True, True
+        answers_changed = any(stored[field] != getattr(self, field) for field in answers)
+        return answers_changed or any(stored[field] != getattr(self, field) for field in teaching), answers_changed
 
 
 # A rationale and an optional key image per item, as separate columns so the admin can edit them.

@@ -69,7 +69,7 @@ def educator_home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "active_days": ACTIVE_DAYS,
             "commits": commits[:SHOWN],
             "ungradable": Case.objects.published().unfinishable().order_by("-updated")[:SHOWN],
-            "to_regrade": regrading.awaiting_choice()[:SHOWN],
+            "to_regrade": regrading.awaiting_choice(SHOWN),
             "to_review": drafts.exclude(author=user)[:SHOWN],
             "own_drafts": drafts.filter(author=user)[:SHOWN],
             "shown": SHOWN,

@@ -3,6 +3,7 @@ or regrade them, never losing the result first given (Regrade keeps it)."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 
 from django.db import transaction
 from django.db.models import Exists, Min, OuterRef
@@ -74,14 +75,18 @@ def pending(case: Case) -> Pending | None:
     return Pending(case, count) if count else None
 
 
-def awaiting_choice() -> list[Pending]:
-    """The published cases that ask their educators to keep or regrade, the latest correction first: graded before
-    their reference was last changed, and not decided for that version. A change of the teaching alone asks nothing
-    (`pending` reads the answers); such cases are few, so each is checked in turn."""
-    graded_before = Attempt.objects.submitted().filter(case=OuterRef("pk"), case_version__lt=OuterRef("version"))
-    decided = RegradeDecision.objects.filter(case=OuterRef("pk"), version=OuterRef("version"))
-    changed = Case.objects.published().filter(Exists(graded_before)).exclude(Exists(decided))
-    return [found for case in changed.order_by("-reference_changed", "pk") if (found := pending(case))]
+def awaiting_choice(limit: int) -> list[Pending]:
+    """Up to `limit` published cases that ask their educators to keep or regrade, the latest correction first: some
+    grades were given before the experts' answers last changed, and no one has chosen since. (A change of the
+    teaching alone asks nothing: it leaves `answers_version` where it was.)"""
+    graded_before = Attempt.objects.submitted().filter(
+        case=OuterRef("pk"), case_version__lt=OuterRef("answers_version")
+    )
+    chosen_since = RegradeDecision.objects.filter(case=OuterRef("pk"), version__gte=OuterRef("answers_version"))
+    changed = Case.objects.published().filter(Exists(graded_before)).exclude(Exists(chosen_since))
+    # `pending` compares the answers themselves: changed and changed back again asks nothing.
+    found = (pending(case) for case in changed.order_by("-reference_changed", "pk"))
+    return list(islice(filter(None, found), limit))
 
 
 def regradable(case: Case, snapshot: dict | None = None):

@@ -4,7 +4,7 @@ from cases.models import Case, ReferenceReading, Series
 
 # The models' own names: what the historical tables copy.
 FIELDS = {
-    "Case": [f.attname for f in Case._meta.concrete_fields if f.name != "reference_changed"],
+    "Case": [f.attname for f in Case._meta.concrete_fields if f.name not in {"reference_changed", "answers_version"}],
     "Series": [f.attname for f in Series._meta.concrete_fields],
     "ReferenceReading": [f.attname for f in ReferenceReading._meta.concrete_fields],
 }

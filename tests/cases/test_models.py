@@ -254,6 +254,25 @@ def test_the_case_version_goes_up_when_its_reference_changes_and_not_otherwise()
     assert case.version == start + 3
 
 
+def test_the_version_of_the_answers_moves_with_the_answers_not_with_the_teaching_around_them():
+    case = published_case()
+    reading = case.readings.get()
+
+    reading.collapse_rationale = "Look at the sagittal CT."
+    reading.save()
+    taught = Case.objects.get(pk=case.pk)
+    reading.collapse = "gt50"
+    reading.save()
+    corrected = Case.objects.get(pk=case.pk)
+    case.refresh_from_db()
+    case.index_level = "T8"
+    case.save()
+
+    assert taught.answers_version == taught.version - 1  # a new version, the same answers
+    assert corrected.answers_version == corrected.version == taught.version + 1
+    assert case.answers_version == case.version > corrected.version
+
+
 @pytest.mark.parametrize(
     ("modality", "plane", "sequence", "label"),
     [
