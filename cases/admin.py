@@ -614,14 +614,13 @@ class CaseAdmin(UploadsAdmin):
     def warn_of_unchanged_reasoning(self, request, form, formset) -> None:
         """An answer changed beside reasoning that did not: trainees would read reasoning for the old answer. The
         reasoning sits in a closed section, so the educator is told which to check (the save goes ahead)."""
-        level_moved = "index_level" in form.changed_data
         for reading_form in formset.forms:
             reading = reading_form.instance
             if not reading.pk or reading_form in formset.deleted_forms:
                 continue
             changed = set(reading_form.changed_data)
-            if level_moved and reading.level == form.instance.index_level:  # a reading that follows the case
-                changed |= {"level", "location"}
+            if "level" in changed or getattr(reading_form, "follows_a_new_level", False):  # its own, or the case's
+                changed |= {"level", "location"}  # the location class follows the level
             stale = [
                 sins.in_sentence(sins.ITEM_LABELS[item])
                 for item in sins.READING_ITEMS
