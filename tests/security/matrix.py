@@ -299,7 +299,7 @@ APP: dict[str, list[Row]] = {
     ],
     "login/": [Row("login", lambda w: "/login/", GET=(200, *(302,) * 5), POST=(200, *(302,) * 5))],
     # Logging out is a POST; it leads to the login page.
-    "logout/": [Row("logout", lambda w: "/logout/", GET=logged_in(405), POST=every(LOGIN))],
+    "logout/": [Row("logout", lambda w: "/logout/", GET=every(405), POST=every(LOGIN))],  # open: a lapsed login too
     # A refused change (the matrix's body is not a password form) is the form again, with its errors.
     "password/": [Row("password change", lambda w: "/password/", GET=logged_in(200), POST=logged_in(200))],
     "password/changed/": [Row("password changed", lambda w: "/password/changed/", GET=logged_in(200), POST=NOT_GET)],

@@ -22,6 +22,8 @@ def test_every_page_needs_a_login_except_the_public_ones(client, path):
         assert response.status_code == 200
     elif path == "/favicon.ico":
         assert response.url == "/static/sinsquiz/icon.svg"
+    elif path == "/logout/":
+        assert response.status_code == 405  # a button's address, open to a visitor whose login has lapsed
     else:
         assert response.status_code == 302, path
         assert response.url.split("?")[0] in {"/login/", "/admin/login/"}
@@ -74,6 +76,14 @@ def test_a_login_sent_empty_ties_each_fields_error_to_its_field(client):
     for field in ("username", "password"):
         assert f'aria-describedby="id_{field}_error"' in html  # what Django puts on the field
         assert f'<p class="field-error" id="id_{field}_error">This field is required.</p>' in html
+
+
+@pytest.mark.django_db
+def test_log_out_once_the_login_has_lapsed_leads_to_the_login_with_nothing_to_say(client):
+    response = client.post("/logout/", HTTP_REFERER="http://testserver/cases/")
+
+    assert response.url == "/login/"
+    assert "lapsed" not in client.get(response.url).content.decode()
 
 
 @pytest.mark.django_db
