@@ -118,7 +118,7 @@ class ComponentAgreement:
         # Said of the component, not of "you": an educator reads it about a trainee.
         direction = "over-called" if bias > 0 else "under-called"
         # Halves away from zero: a lean of exactly 0.25, which the threshold counts, prints as 0.3, not 0.2.
-        shown = Decimal(bias).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        shown = Decimal(str(bias)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)  # str: 0.35, not 0.34999…
         return f"{name.capitalize()} {direction}: {shown:+} points a case on average."
 
     @property

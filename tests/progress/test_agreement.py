@@ -36,3 +36,10 @@ def test_a_lean_of_exactly_a_quarter_point_is_printed_as_the_lean_it_is_called()
 
     assert lesion.bias == -0.25
     assert lesion.bias_text == "Bone lesion under-called: -0.3 points a case on average."
+
+
+def test_a_lean_of_seven_points_over_twenty_cases_prints_as_the_half_it_is_rounded_up():
+    # Lytic read as mixed in 7 of 20 cases: -7 / 20 = -0.35, which as a binary float lies just short of the half.
+    lesion = ComponentAgreement(sins.BONE_LESION, [[13, 7, 0], [0, 0, 0], [0, 0, 0]])
+
+    assert lesion.bias_text == "Bone lesion under-called: -0.4 points a case on average."
