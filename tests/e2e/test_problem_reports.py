@@ -142,3 +142,21 @@ def test_a_report_that_cannot_be_sent_says_so_and_keeps_its_text_until_it_is_sen
     )
     assert ProblemReport.objects.get().text == "The collapse looks over 50% to me."
     assert page.evaluate(f"sessionStorage.getItem('unsent:/attempts/{attempt.pk}/report/')") is None
+
+
+def test_logging_out_takes_an_unsent_reports_text_with_it(page, live_server, login):
+    trainee = TraineeFactory()
+    client = Client()
+    client.force_login(trainee)
+    attempt = commit(client, published_case(series=1, slices=1))
+    login(trainee)
+    page.goto(f"{live_server.url}/attempts/{attempt.pk}/")
+    page.get_by_text("Report a problem with this case").click()
+    page.get_by_label("Tell the educators").fill("Not sent yet.")
+    key = f"unsent:/attempts/{attempt.pk}/report/"
+    assert page.evaluate(f"sessionStorage.getItem('{key}')") == "Not sent yet."
+
+    page.get_by_role("button", name="Log out").click()
+
+    expect(page).to_have_url(f"{live_server.url}/login/")
+    assert page.evaluate(f"sessionStorage.getItem('{key}')") is None

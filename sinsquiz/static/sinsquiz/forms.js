@@ -1,6 +1,7 @@
 /* Forms that htmx sends (a problem report): on a failure htmx swaps nothing, so without this the button came back
    and nothing else happened. The form says it was not sent, and why, in its own alert; and what was typed in it is
-   kept in the tab (sessionStorage) until it is sent, so a lapsed login, a reload or a crash does not lose it. */
+   kept in the tab (sessionStorage) until it is sent or the user logs out, so a lapsed login, a reload or a crash
+   does not lose it. */
 (() => {
   "use strict";
 
@@ -20,6 +21,11 @@
     }
   }
 
+  // Logging out takes what was kept with it: the next person at a shared computer finds nothing.
+  document.addEventListener("submit", (event) => {
+    if (!event.target.matches("form[data-logout]")) return;
+    for (const name of Object.keys(sessionStorage)) if (name.startsWith("unsent:")) sessionStorage.removeItem(name);
+  });
   document.addEventListener("input", (event) => {
     const form = event.target.closest?.("form[data-unsent]");
     if (form && event.target.matches("textarea")) sessionStorage.setItem(key(form), event.target.value);
