@@ -66,10 +66,12 @@ class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
 def _referring_page(request: HttpRequest) -> str | None:
     """The page a form was posted from (Referer) as a path on this site; None when it is missing or elsewhere."""
     referer = request.META.get("HTTP_REFERER", "")
-    if not url_has_allowed_host_and_scheme(referer, {request.get_host()}, require_https=request.is_secure()):
+    here = {"allowed_hosts": {request.get_host()}, "require_https": request.is_secure()}
+    if not url_has_allowed_host_and_scheme(referer, **here):
         return None
     parts = urlsplit(referer)
-    return f"{parts.path}?{parts.query}" if parts.query else parts.path or None
+    page = f"{parts.path}?{parts.query}" if parts.query else parts.path
+    return page if url_has_allowed_host_and_scheme(page, **here) else None  # not "//elsewhere.example/"
 
 
 class MethodNotAllowedPageMiddleware:

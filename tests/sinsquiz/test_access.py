@@ -99,10 +99,11 @@ def test_once_a_login_has_lapsed_a_forms_button_comes_back_to_its_page_after_the
 
     from_case = client.post(save, {"pain": "none"}, HTTP_REFERER=f"http://testserver{case.get_absolute_url()}")
     from_elsewhere = client.post(save, {"pain": "none"}, HTTP_REFERER="https://elsewhere.example/x")
+    through_here = client.post(save, {"pain": "none"}, HTTP_REFERER="http://testserver//elsewhere.example/x")
     unreferred = client.post(save, {"pain": "none"})
 
     assert from_case.url == f"/login/?next={case.get_absolute_url()}"
-    assert from_elsewhere.url == unreferred.url == "/login/?next=/"
+    assert from_elsewhere.url == through_here.url == unreferred.url == "/login/?next=/"
     assert "Your login had lapsed" in client.get(from_case.url).content.decode()
 
 
