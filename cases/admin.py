@@ -830,7 +830,7 @@ class SeriesAdmin(UploadsAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # A series stays with its case: moved, it would take its images and key images into another patient's case.
-        return ["case"] if obj else []
+        return [*super().get_readonly_fields(request, obj), *(["case"] if obj else [])]
 
     @admin.display(description="Images", ordering="image_count")
     def image_count(self, series):

@@ -319,7 +319,8 @@ def _read_case(value, number: int, problems: _Problems) -> _Case | None:
     slug = value.get("slug") if isinstance(value, dict) else None
     where = f"Case {number}" + (f" (“{slug}”)" if isinstance(slug, str) else "")
     before = len(problems)
-    # The case's and its series' clean() are the checks of publishing, made once the case is written.
+    # The checks of publishing (the case's clean() among them) are made once the case is written; a series' own
+    # clean() runs as it is read.
     case = _instance(Case, value, CASE_FIELDS, ("series", "readings"), where, problems,
                      exclude=["author", "created", "updated", "version"])  # fmt: skip
     if not isinstance(value, dict) or not {"series", "readings"} <= value.keys():
