@@ -71,7 +71,7 @@ def decide(request, case_id: int, choice: str, model_admin):
             messages.success(request, f"{done} {count} attempt{pluralize(count)}.")
         return HttpResponseRedirect(change_url)
     if not pending:
-        messages.info(request, _nothing_to_decide(case))
+        messages.info(request, _nothing_to_decide(case, request.user))
         return HttpResponseRedirect(change_url)
     try:
         preview = regrading.preview(case, request.user) if choice == "regrade" else None
@@ -92,13 +92,14 @@ def decide(request, case_id: int, choice: str, model_admin):
     )
 
 
-def _nothing_to_decide(case: Case) -> str:
+def _nothing_to_decide(case: Case, user) -> str:
     """Why there is no choice to make: someone made it (a page left open in another tab), or none was asked."""
     decided = RegradeDecision.objects.filter(case=case, version=case.version).select_related("by").first()
     if decided is None:
         return "No committed attempt is waiting for a choice about this case's reference."
+    who = "You" if decided.by == user else person(decided.by) or "An educator"
     return (
-        f"{person(decided.by) or 'An educator'} already chose for version {decided.version} of the reference, on "
+        f"{who} already chose for version {decided.version} of the reference, on "
         f"{date_format(timezone.localtime(decided.created), 'j F Y, H:i')}: "
         f"{decided.get_choice_display().lower()}. Nothing more was done."
     )

@@ -362,12 +362,15 @@ def test_a_second_choice_for_the_same_version_is_refused_and_changes_nothing(cli
     with pytest.raises(regrading.AlreadyDecided):
         regrading.keep(case, educator)
     response = client.post(f"/admin/cases/case/{case.pk}/grades/keep/")  # a page left open in another tab
+    client.force_login(EducatorFactory())
+    colleague = client.post(f"/admin/cases/case/{case.pk}/grades/keep/")
 
     decided = RegradeDecision.objects.get()
+    when = f"{timezone.localtime(decided.created):%-d %B %Y, %H:%M}"
     assert messages_of(response) == [
-        f"Grace Hopper already chose for version {case.version} of the reference, on "
-        f"{timezone.localtime(decided.created):%-d %B %Y, %H:%M}: regraded. Nothing more was done."
+        f"You already chose for version {case.version} of the reference, on {when}: regraded. Nothing more was done."
     ]
+    assert messages_of(colleague)[-1].startswith("Grace Hopper already chose for version")
     assert Regrade.objects.count() == 1 and RegradeDecision.objects.count() == 1
 
 
