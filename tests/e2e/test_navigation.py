@@ -1,9 +1,12 @@
 """The top bar on a phone: every link the user may follow is on screen, whole, with no sideways scrolling."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import EducatorFactory, TraineeFactory, published_case
+from sinsquiz.training import drafts
+from tests.factories import ANSWER, EducatorFactory, TraineeFactory, published_case
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
@@ -54,18 +57,27 @@ TOUCH_PHONE = {"viewport": PHONE, "is_mobile": True, "has_touch": True}
 
 @pytest.mark.browser_context_args(**TOUCH_PHONE)
 @pytest.mark.parametrize("user_factory", [TraineeFactory, EducatorFactory], ids=["trainee", "educator"])
-def test_on_a_touch_screen_the_top_bar_and_the_panel_toggles_are_big_enough_for_a_finger(
-    page, live_server, login, user_factory
+def test_on_a_touch_screen_the_top_bar_the_panel_toggles_and_earlier_readings_are_big_enough_for_a_finger(
+    page, live_server, login, user_factory, screenshot
 ):
     user = user_factory()
     login(user)
     case = published_case(series=1, slices=2)
+    drafts.submit(drafts.open_draft(user, case), ANSWER)  # an earlier reading: a date to tap
 
     page.goto(f"{live_server.url}{case.get_absolute_url()}")
 
     controls = page.locator(".nav a, .who .link-button, .who-name, .toggle").all()
     assert [c.bounding_box()["height"] >= 44 for c in controls] == [True] * len(controls)
+    expect(page.get_by_role("link", name=re.compile(r"^Your reading of \d+ \w+ 20\d\d, \d\d:\d\d$"))).to_have_count(1)
+    # An earlier reading's date keeps its small pill, and answers a finger 44 px tall around it.
+    assert page.locator("a.tag").evaluate(
+        """tag => { const box = tag.getBoundingClientRect(), x = box.x + box.width / 2, y = box.y + box.height / 2;
+                    const hit = (at) => document.elementFromPoint(x, at)?.closest('a.tag') === tag;
+                    return hit(y - 22) && hit(y + 21); }"""
+    )
     expect(page.locator(".who-name")).to_have_text(user.get_full_name())  # who is signed in, on the phone too
     assert page.locator("nav.nav").evaluate(OFF_SCREEN) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     expect(page.locator("[data-keys-toggle]")).to_be_hidden()  # no keyboard to help with
+    screenshot("case-header")
