@@ -293,7 +293,11 @@ def practise_next(request: AuthenticatedHttpRequest) -> HttpResponse:
         if case is None and run.cases:  # the run is done, or no case is left to practise the component on
             next_case.PracticeRun.end(request.session)
             name, served = run.component.short_label.lower(), len(run.cases)
-            messages.success(request, f"Practice run on {name} done: {run.right(request.user)} of {served} right.")
+            messages.success(
+                request,
+                f"Practice run on {name} done: {run.right(request.user)} of {served} right. It counts in your learning "
+                "curve; the figures compared with the studies count only your first reading of each case.",
+            )
             return redirect("progress")
         if case:
             run.serving(case).keep(request.session)

@@ -51,7 +51,7 @@ def test_a_finished_run_says_how_it_went_and_leaves_the_pages(client, trainee, c
     response = client.get("/practice/next/?focus=collapse", follow=True)
 
     assert response.redirect_chain[-1][0] == "/progress/"
-    assert "Practice run on collapse done: 3 of 5 right." in response.content.decode()
+    assert "Practice run on collapse done: 3 of 5 right. It counts in your learning curve" in response.content.decode()
     assert _status(client, "/progress/") == ""
 
 
