@@ -15,7 +15,6 @@ from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig, TooManyFilesSent, ValidationError
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.db import transaction
-from django.db.models import Q
 from django.http import HttpResponse, HttpResponseRedirect
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import get_object_or_404
@@ -61,11 +60,15 @@ def urls(model_admin) -> list:
 
 
 def recent_ingests(case: Case) -> list[Ingest]:
-    """The case's imports that still need something (waiting, running, held, failed) and those done today,
-    newest first, each marked `stalled` (running, silent too long) or `waiting_long` (queued, no worker yet)."""
+    """Every import of the case that still needs something (waiting, running, held, failed: never crowded out, as a
+    held one keeps whole headers in staging until it is dealt with), and the last few done today, newest first,
+    each marked `stalled` (running, silent too long) or `waiting_long` (queued, no worker yet)."""
     now = timezone.now()
-    shown = case.ingests.filter(Q(status__in=UNFINISHED) | Q(updated__gte=now - RECENT)).order_by("-created", "-pk")
-    items = list(shown[:SHOWN])
+    unfinished = list(case.ingests.filter(status__in=UNFINISHED))
+    done = case.ingests.exclude(status__in=UNFINISHED).filter(updated__gte=now - RECENT).order_by("-created", "-pk")
+    items = sorted(
+        [*unfinished, *done[: max(SHOWN - len(unfinished), 0)]], key=lambda i: (i.created, i.pk), reverse=True
+    )
     for item in items:
         item.stalled = item.status == Ingest.Status.RUNNING and item.updated < now - Ingest.STALLED_AFTER
         item.waiting_long = item.status == Ingest.Status.QUEUED and item.updated < now - Ingest.WAITING_LONG_AFTER

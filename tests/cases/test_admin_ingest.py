@@ -272,6 +272,18 @@ def test_an_import_done_yesterday_drops_off_the_list_but_a_failed_one_stays(educ
     assert "Old and failed." in html and "Old and done." not in html
 
 
+def test_a_held_import_is_never_crowded_off_the_list_by_newer_finished_ones(educator_client, case):
+    Ingest.objects.create(case=case, source="ingest/held", status=Ingest.Status.HELD, message="Held, to check.")
+    for n in range(12):
+        Ingest.objects.create(case=case, source=f"ingest/{n}", status=Ingest.Status.DONE, message=f"Done {n}.")
+
+    html = progress(educator_client, case).content.decode()
+
+    assert "Held, to check." in html
+    assert html.count('class="dicom-ingest ') == 10  # the held one, and the newest nine done
+    assert "Done 11." in html and "Done 2." not in html
+
+
 def test_an_import_silent_for_long_is_shown_interrupted_and_can_be_retried(
     educator_client, case, django_capture_on_commit_callbacks
 ):
