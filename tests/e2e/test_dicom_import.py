@@ -136,3 +136,23 @@ def test_an_upload_asks_before_it_leaves_changes_to_the_case_unsaved_and_goes_ah
     assert dialogs == ["confirm"]
     assert Case.objects.get(pk=case.pk).title == "Imported study, corrected"
     assert Ingest.objects.count() == 1
+
+
+def test_a_held_imports_tick_survives_the_polling_of_another_import_under_way(page, live_server, login):
+    """The list is drawn again every second while an import waits or runs: a held one's tick was lost with it."""
+    educator = EducatorFactory()
+    case = CaseFactory()
+    held = [{"reason": "a screenshot may carry patient details", "count": 1, "files": ["1"]}]
+    Ingest.objects.create(case=case, source="ingest/held", status=Ingest.Status.HELD, held=held)
+    Ingest.objects.create(case=case, source="ingest/queued")  # no worker here: it waits, and the list polls
+    login(educator)
+    page.goto(f"{live_server.url}/admin/cases/case/{case.pk}/change/")
+    tick = page.get_by_label("I have checked these images for burned-in patient details")
+
+    tick.check()
+    with page.expect_response(lambda response: "/dicom/progress/" in response.url):
+        pass
+    with page.expect_response(lambda response: "/dicom/progress/" in response.url):
+        pass
+
+    expect(tick).to_be_checked()
