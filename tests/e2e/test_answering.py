@@ -31,6 +31,12 @@ def status(page):
     return page.locator("#panel-status")
 
 
+# Whether the top edge of the focused item (its heading) is its own on screen, under no bar.
+HEADING_UNCOVERED = """() => { const item = document.activeElement.closest('[data-item]');
+    const box = item.getBoundingClientRect();
+    return item.contains(document.elementFromPoint(box.x + box.width / 2, box.y + 12)); }"""
+
+
 def uncovered(page, selector: str) -> bool:
     """Whether the element's centre is its own on screen: not under the sticky status or the phone's bottom bar."""
     return page.eval_on_selector(
@@ -57,6 +63,12 @@ def test_the_total_and_the_save_state_stay_in_view_down_to_the_last_item(page, l
     expect(status(page)).to_be_in_viewport()
     assert uncovered(page, "#id_tomita_1")
     screenshot("last-item")
+    for _ in range(3):  # back up the panel by key: each item comes to rest with its heading clear of the bars
+        page.keyboard.press("[")
+        page.wait_for_timeout(400)  # the smooth scroll
+        assert page.evaluate(HEADING_UNCOVERED), page.evaluate(
+            "document.activeElement.closest('[data-item]').dataset.item"
+        )
 
 
 @VIEWPORTS

@@ -19,7 +19,10 @@
     const item = list[current];
     const target = item.querySelector("input:checked") || item.querySelector("input, select");
     target?.focus({ preventScroll: true });
-    item.scrollIntoView({ block: "nearest", behavior: calm.matches ? "auto" : "smooth" });
+    // As little movement as will show it; an item taller than half the window (a phone on its side) shows its top,
+    // which "nearest" leaves under the bars when the item already fills the window.
+    const block = item.offsetHeight > innerHeight / 2 ? "start" : "nearest";
+    item.scrollIntoView({ block, behavior: calm.matches ? "auto" : "smooth" });
   }
 
   function choose(n) {
