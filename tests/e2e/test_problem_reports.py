@@ -135,6 +135,10 @@ def test_a_report_that_cannot_be_sent_says_so_and_keeps_its_text_until_it_is_sen
 
     page.reload()  # the tab keeps the text, and opens the form to show it
     expect(page.get_by_label("Tell the educators")).to_have_value("The collapse looks over 50% to me.")
+    page.get_by_role("button", name="Send the report").click()  # no kind chosen: sent back with its errors
+    expect(page.locator("#problem-reports .form-error")).to_be_focused()
+    page.reload()
+    expect(page.get_by_label("Tell the educators")).to_have_value("The collapse looks over 50% to me.")
     page.get_by_label("Wrong reference").check()
     page.get_by_role("button", name="Send the report").click()
     expect(page.locator("#problem-reports").get_by_role("status")).to_have_text(

@@ -11,10 +11,12 @@
     : status < 500 ? "This page is out of date: reload it and send it again."
     : "The server had a problem: send it again in a moment.";
 
+  // A form drawn with text in it (sent back with its errors) keeps that; an empty one gets what the tab kept.
   function restore(root) {
     for (const form of root.querySelectorAll?.("form[data-unsent]") ?? []) {
       const field = form.querySelector("textarea");
       const kept = sessionStorage.getItem(key(form));
+      if (field?.value) sessionStorage.setItem(key(form), field.value);
       if (!field || !kept || field.value) continue;
       field.value = kept;
       form.closest("details")?.setAttribute("open", "");
@@ -34,7 +36,7 @@
   document.addEventListener("htmx:beforeSwap", (event) => {
     const form = event.detail.requestConfig?.elt;
     if (form?.matches("form[data-unsent]") && event.detail.xhr.status === 200) {
-      sessionStorage.removeItem(key(form)); // sent, or sent back with its errors and the text in it
+      sessionStorage.removeItem(key(form)); // sent; or sent back with its errors, and kept again from it (restore)
     }
   });
   document.addEventListener("htmx:afterRequest", (event) => {
