@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import get_text_list
 from django_tasks_db.models import DBTaskResult
 
 from cases import admin_archive, admin_ingest, history, images, key_images
@@ -620,7 +621,10 @@ class CaseAdmin(UploadsAdmin):
                 continue
             changed = set(reading_form.changed_data)
             if "level" in changed or getattr(reading_form, "follows_a_new_level", False):  # its own, or the case's
-                changed |= {"level", "location"}  # the location class follows the level
+                changed.add("level")
+                before = reading_form.initial.get("level") or form.initial.get("index_level")
+                if before and sins.location_for_level(before) != reading.location:  # the class follows the level
+                    changed.add("location")
             stale = [
                 sins.in_sentence(sins.ITEM_LABELS[item])
                 for item in sins.READING_ITEMS
@@ -629,8 +633,9 @@ class CaseAdmin(UploadsAdmin):
             if stale:
                 self.message_user(
                     request,
-                    f"{reading.reader_name or 'The expert'}’s answer for {', '.join(stale)} changed, but not the "
-                    f"reasoning beside it: check that it still explains the new answer.",
+                    f"In the reading by {reading.reader_name or 'the expert'}, the answer for "
+                    f"{get_text_list(stale, 'and')} changed, but not the reasoning beside it: check that it still "
+                    "explains the new answer.",
                     messages.WARNING,
                 )
 
