@@ -189,6 +189,11 @@ def _header(ds) -> Header:
     samples = int(ds.get("SamplesPerPixel") or 1)
     if samples not in (1, 3):
         raise Refused("has an image layout we do not read")
+    # A slope of 0 or not a number, or an intercept not a number, would import every pixel the same: a blank image.
+    if ("RescaleSlope" in ds and not _first(ds.get("RescaleSlope"))) or (
+        "RescaleIntercept" in ds and _first(ds.get("RescaleIntercept")) is None
+    ):
+        raise Refused("has a damaged header: its rescale slope or intercept is not a usable number")
 
     image_type = {str(value).strip().upper() for value in (ds.get("ImageType") or [])}
     held = None

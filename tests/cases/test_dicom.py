@@ -175,6 +175,13 @@ def test_a_number_that_is_text_in_the_header_refuses_the_file_without_quoting_it
     assert str(refused.value) == "has a damaged header"
 
 
+@pytest.mark.parametrize(
+    "changes", [{"RescaleSlope": "NaN"}, {"RescaleSlope": "inf"}, {"RescaleSlope": "0"}, {"RescaleIntercept": "NaN"}]
+)
+def test_a_rescale_that_gives_no_usable_values_is_refused_rather_than_imported_blank(changes):
+    assert refusal(**changes) == "has a damaged header: its rescale slope or intercept is not a usable number"
+
+
 def test_a_rescale_that_is_text_refuses_the_file_when_its_pixels_are_read():
     ds = ct_slice(slab(0), index=0, series_uid="1.2.3")
     file = io.BytesIO(damaged(ds, 0x00281053, "ZQ^SMI"))  # RescaleSlope
