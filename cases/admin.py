@@ -673,7 +673,7 @@ class CaseAdmin(UploadsAdmin):
         return admin_archive.urls(self) + key_images.urls(self) + admin_ingest.urls(self) + super().get_urls()
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None and obj.pk:
+        if obj is not None and obj.pk and self.has_change_permission(request, obj):  # its uploads change the case
             context["dicom"] = admin_ingest.context(obj)  # the Import DICOM box (admin_ingest.py)
         return super().render_change_form(request, context, add, change, form_url, obj)
 

@@ -196,6 +196,8 @@ def test_staff_without_the_change_permission_gets_403_and_nothing_is_staged(clie
     assert client.post(action_url(item, "discard")).status_code == 403
     assert list(Ingest.objects.all()) == [item]
     assert everything_in_storage() == []
+    page = client.get(f"/admin/cases/case/{case.pk}/change/")
+    assert page.status_code == 200 and "Upload and import" not in page.content.decode()  # no box that cannot work
 
 
 def test_an_import_of_another_case_is_not_found_under_this_one(educator_client, case):
