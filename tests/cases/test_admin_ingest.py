@@ -306,6 +306,14 @@ def test_a_queued_import_no_worker_took_says_how_to_start_one(educator_client, c
     assert "python manage.py db_worker" in progress(educator_client, case).content.decode()
 
 
+def test_a_queued_import_shows_no_counts_yet_not_even_those_of_a_run_it_retries(educator_client, case):
+    Ingest.objects.create(case=case, source="ingest/a", files_total=300, files_read=20, images_made=20)
+
+    html = progress(educator_client, case).content.decode()
+
+    assert "Waiting to start" in html and "files read" not in html and "<progress" not in html
+
+
 # --- Held, failed: confirm, retry, discard ----------------------------------------------------------------------
 
 
