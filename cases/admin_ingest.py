@@ -98,6 +98,8 @@ def context(case: Case, *, polled: bool = False) -> dict:
 @require_GET
 def progress(request, case_id: int, *, model_admin) -> HttpResponse:
     """The imports' list alone, for htmx's polling (a plain GET shows it as a page fragment too)."""
+    if request.htmx and not Case.objects.filter(pk=case_id).exists():  # deleted meanwhile, in another tab
+        return TemplateResponse(request, f"{TEMPLATE}#case-deleted", status=286)  # 286: htmx stops polling
     case = get_case_for_author(request, model_admin, case_id)
     response = TemplateResponse(request, f"{TEMPLATE}#ingests", {"dicom": context(case, polled=True)})
     response["Cache-Control"] = "no-store"

@@ -228,6 +228,16 @@ def test_a_running_import_shows_its_counts_and_keeps_polling(educator_client, ca
     assert "2 refused" in html and "2 files: not a DICOM file (files 4, 9)" in html
 
 
+def test_polling_a_case_deleted_meanwhile_says_so_and_stops(educator_client, case):
+    pk = case.pk
+    case.delete()
+
+    response = educator_client.get(f"/admin/cases/case/{pk}/dicom/progress/", headers={"HX-Request": "true"})
+
+    assert response.status_code == 286  # htmx's "stop polling"
+    assert "This case has been deleted" in response.content.decode()
+
+
 def test_a_finished_import_stops_the_polling_and_offers_the_new_series(educator_client, case):
     Ingest.objects.create(
         case=case, source="ingest/a", status=Ingest.Status.DONE, files_total=3, files_read=3, images_made=3,
