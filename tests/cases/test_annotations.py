@@ -257,18 +257,24 @@ def test_a_removed_key_image_is_a_correction_the_readings_history_and_the_cases_
     assert Case.objects.get(pk=case.pk).version > version
 
 
-def test_deleting_the_series_of_a_key_image_on_the_case_page_is_a_correction_said_and_recorded(
-    educator_client, case, reading, key
+def delete_series(client, case, series_pk: int, where: str):
+    """Delete a series as an educator does: ticked Delete on the case's page, or on the series' own delete page."""
+    if where == "on the case page":
+        page = client.get(f"/admin/cases/case/{case.pk}/change/")
+        return client.post(f"/admin/cases/case/{case.pk}/change/", admin_post_data(page, **{"series-1-DELETE": "on"}))
+    return client.post(f"/admin/cases/series/{series_pk}/delete/", {"post": "yes"})
+
+
+@pytest.mark.parametrize("where", ["on the case page", "on its own page"])
+def test_deleting_the_series_of_a_key_image_is_a_correction_said_and_recorded(
+    educator_client, case, reading, key, where
 ):
     annotated(reading, key, CIRCLE)
     reading.refresh_from_db()
     reading.save()  # recorded in its history, as the key images page saves it
     version = Case.objects.get(pk=case.pk).version
-    page = educator_client.get(f"/admin/cases/case/{case.pk}/change/")
 
-    response = educator_client.post(
-        f"/admin/cases/case/{case.pk}/change/", admin_post_data(page, **{"series-1-DELETE": "on"})
-    )
+    response = delete_series(educator_client, case, key.series_id, where)
 
     assert response.status_code == 302, response.context and response.context["errors"]
     assert not Series.objects.filter(pk=key.series_id).exists()
@@ -279,23 +285,6 @@ def test_deleting_the_series_of_a_key_image_on_the_case_page_is_a_correction_sai
         f"{key.series.label}, image 2 was the key image of vertebral body collapse (with its 1 annotation) in "
         "Dr A. Expert’s reading: choose another on the key images page."
     ) in [str(m) for m in get_messages(response.wsgi_request)]
-
-
-def test_deleting_the_series_of_a_key_image_on_its_own_page_is_a_correction_said_and_recorded(
-    educator_client, case, reading, key
-):
-    annotated(reading, key, CIRCLE)
-    reading.refresh_from_db()
-    reading.save()  # recorded in its history, as the key images page saves it
-    version = Case.objects.get(pk=case.pk).version
-
-    response = educator_client.post(f"/admin/cases/series/{key.series_id}/delete/", {"post": "yes"})
-
-    assert response.status_code == 302
-    assert not Series.objects.filter(pk=key.series_id).exists()
-    assert ReferenceReading.history.filter(id=reading.pk).latest().prev_record.collapse_key_slice_id == key.pk
-    assert Case.objects.get(pk=case.pk).version > version
-    assert any("was the key image of vertebral body collapse" in str(m) for m in get_messages(response.wsgi_request))
 
 
 @pytest.mark.parametrize(

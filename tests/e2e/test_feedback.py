@@ -7,16 +7,20 @@ from playwright.sync_api import expect
 from tests.factories import TraineeFactory, commit, published_case
 
 
-@pytest.mark.parametrize("size", [{"width": 1366, "height": 900}, {"width": 390, "height": 844}], ids=["desk", "phone"])
-def test_try_again_and_next_case_are_on_the_first_screen_of_the_feedback(page, live_server, login, screenshot, size):
-    page.set_viewport_size(size)
+def open_feedback(page, live_server, login, **answers) -> None:
+    """A trainee commits a case (ANSWER, with `answers`) and opens its feedback in the browser."""
     trainee = TraineeFactory()
     client = Client()
     client.force_login(trainee)
-    attempt = commit(client, published_case(series=1, slices=2), level="T8", collapse="gt50")
+    attempt = commit(client, published_case(series=1, slices=2), **answers)
     login(trainee)
-
     page.goto(f"{live_server.url}/attempts/{attempt.pk}/")
+
+
+@pytest.mark.parametrize("size", [{"width": 1366, "height": 900}, {"width": 390, "height": 844}], ids=["desk", "phone"])
+def test_try_again_and_next_case_are_on_the_first_screen_of_the_feedback(page, live_server, login, screenshot, size):
+    page.set_viewport_size(size)
+    open_feedback(page, live_server, login, level="T8", collapse="gt50")
 
     for name in ("Try this case again", "Next case →"):
         expect(page.get_by_role("link", name=name).first).to_be_in_viewport()
@@ -27,13 +31,7 @@ def test_try_again_and_next_case_are_on_the_first_screen_of_the_feedback(page, l
 
 
 def test_the_spine_chart_says_whole_that_the_index_level_is_yours_too(page, live_server, login):
-    trainee = TraineeFactory()
-    client = Client()
-    client.force_login(trainee)
-    attempt = commit(client, published_case(series=1, slices=2))
-    login(trainee)
-
-    page.goto(f"{live_server.url}/attempts/{attempt.pk}/")
+    open_feedback(page, live_server, login)
 
     mark = page.locator("svg.spine .mark")
     expect(mark).to_have_text("◀ index level (yours too)")
@@ -42,12 +40,7 @@ def test_the_spine_chart_says_whole_that_the_index_level_is_yours_too(page, live
 
 
 def test_an_item_got_right_is_closed_and_shows_that_it_opens_on_its_reasoning(page, live_server, login):
-    trainee = TraineeFactory()
-    client = Client()
-    client.force_login(trainee)
-    attempt = commit(client, published_case(series=1, slices=2), collapse="gt50")
-    login(trainee)
-    page.goto(f"{live_server.url}/attempts/{attempt.pk}/")
+    open_feedback(page, live_server, login, collapse="gt50")
 
     pain, collapse = (page.locator(f".item-result:has-text('{label}') .result-label") for label in ("Pain", "collapse"))
     marker = "label => getComputedStyle(label, '::before').transform"
@@ -60,13 +53,7 @@ def test_an_item_got_right_is_closed_and_shows_that_it_opens_on_its_reasoning(pa
 
 
 def test_a_screen_reader_hears_each_items_verdict_in_words(page, live_server, login):
-    trainee = TraineeFactory()
-    client = Client()
-    client.force_login(trainee)
-    attempt = commit(client, published_case(series=1, slices=2), level="T8", collapse="gt50")
-    login(trainee)
-
-    page.goto(f"{live_server.url}/attempts/{attempt.pk}/")
+    open_feedback(page, live_server, login, level="T8", collapse="gt50")
 
     collapse = page.locator(".item-result", has_text="Vertebral body collapse")
     expect(collapse.get_by_role("img", name="Wrong")).to_have_count(1)

@@ -4,6 +4,7 @@ feedback (the case page itself never quotes it: an answer may give the reference
 
 import re
 
+import pytest
 from django.test import Client
 from playwright.sync_api import expect
 
@@ -89,15 +90,20 @@ def test_a_report_goes_from_the_trainee_to_the_educator_and_the_answer_comes_bac
     screenshot("4-trainee-reads-the-answer")
 
 
-def test_a_report_without_text_is_refused_in_place(page, live_server, login):
+@pytest.fixture
+def report_form(page, live_server, login):
+    """A trainee's committed attempt, its feedback open in the browser and the report form unfolded."""
     trainee = TraineeFactory()
     client = Client()
     client.force_login(trainee)
     attempt = commit(client, published_case(series=1, slices=1))
     login(trainee)
-
     page.goto(f"{live_server.url}/attempts/{attempt.pk}/")
     page.get_by_text("Report a problem with this case").click()
+    return attempt
+
+
+def test_a_report_without_text_is_refused_in_place(page, report_form):
     page.get_by_label("Image problem").check()
     page.get_by_role("button", name="Send the report").click()
 
@@ -106,14 +112,8 @@ def test_a_report_without_text_is_refused_in_place(page, live_server, login):
     assert ProblemReport.objects.count() == 0
 
 
-def test_a_report_that_cannot_be_sent_says_so_and_keeps_its_text_until_it_is_sent(page, live_server, login, problems):
-    trainee = TraineeFactory()
-    client = Client()
-    client.force_login(trainee)
-    attempt = commit(client, published_case(series=1, slices=1))
-    login(trainee)
-    page.goto(f"{live_server.url}/attempts/{attempt.pk}/")
-    page.get_by_text("Report a problem with this case").click()
+def test_a_report_that_cannot_be_sent_says_so_and_keeps_its_text_until_it_is_sent(page, report_form, problems):
+    attempt = report_form
     page.get_by_label("Wrong reference").check()
     page.get_by_label("Tell the educators").fill("The collapse looks over 50% to me.")
     send = page.get_by_role("button", name="Send the report")
@@ -148,16 +148,9 @@ def test_a_report_that_cannot_be_sent_says_so_and_keeps_its_text_until_it_is_sen
     assert page.evaluate(f"sessionStorage.getItem('unsent:/attempts/{attempt.pk}/report/')") is None
 
 
-def test_logging_out_takes_an_unsent_reports_text_with_it(page, live_server, login):
-    trainee = TraineeFactory()
-    client = Client()
-    client.force_login(trainee)
-    attempt = commit(client, published_case(series=1, slices=1))
-    login(trainee)
-    page.goto(f"{live_server.url}/attempts/{attempt.pk}/")
-    page.get_by_text("Report a problem with this case").click()
+def test_logging_out_takes_an_unsent_reports_text_with_it(page, live_server, report_form):
     page.get_by_label("Tell the educators").fill("Not sent yet.")
-    key = f"unsent:/attempts/{attempt.pk}/report/"
+    key = f"unsent:/attempts/{report_form.pk}/report/"
     assert page.evaluate(f"sessionStorage.getItem('{key}')") == "Not sent yet."
 
     page.get_by_role("button", name="Log out").click()
