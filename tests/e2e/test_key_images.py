@@ -54,6 +54,7 @@ def open_the_collapse_key_image(page, live_server, case) -> None:
     # The case page has the same "Choose" links: wait for the overview, or the next click may land on the old page.
     expect(page).to_have_url(re.compile(r"/key-images/$"))
     page.get_by_role("link", name="Choose the key image of vertebral body collapse").click()
+    expect(page).to_have_url(re.compile(r"/key-images/\d+/collapse/$"))  # on the editor before its first click
 
 
 def draw_an_arrow_and_a_label(page, text: str) -> None:
