@@ -497,7 +497,7 @@ class SeriesFormSet(forms.BaseInlineFormSet):
             series.label
             for form in self.forms
             if (series := form.instance).pk and not self._should_delete_form(form)
-            if any(series.names_index_level(slice_.alt_text) for slice_ in series.slices.all())
+            if series.images_name_index_level()
         ]
         if named:
             raise ValidationError(

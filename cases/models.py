@@ -312,12 +312,13 @@ class Case(models.Model):
         """The series whose name or description, or one of whose images' text, names the index level."""
         if not self.pk:
             return []
-        named = []
-        for series in self.series.select_related("case").prefetch_related("slices"):
-            texts = [series.sequence, series.description, *(s.alt_text for s in series.slices.all())]
-            if any(series.names_index_level(text) for text in texts):
-                named.append(series.label)
-        return named
+        return [
+            series.label
+            for series in self.series.select_related("case").prefetch_related("slices")
+            if series.names_index_level(series.sequence)
+            or series.names_index_level(series.description)
+            or series.images_name_index_level()
+        ]
 
     def has_images(self) -> bool:
         return bool(self.pk) and Slice.objects.shown().filter(series__case=self).exists()
@@ -672,6 +673,10 @@ class Series(models.Model):
         if self.modality == self.Modality.MRI:
             text = MR_WEIGHTINGS.sub(" ", text)
         return self.case.names_index_level(text)
+
+    def images_name_index_level(self) -> bool:
+        """Whether one of the series' images' text names its case's index level."""
+        return any(self.names_index_level(slice_.alt_text) for slice_ in self.slices.all())
 
     @property
     def label(self) -> str:
